@@ -1,0 +1,39 @@
+# Set-up and everyday commands for the course. Only Python 3.10+ is needed to start:
+# every target creates .venv and installs the pinned set from binder/requirements.txt.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: lab test lint bench lock clean
+
+$(STAMP): binder/requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r binder/requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+## lab: open the course in JupyterLab at the start page
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/00_start.ipynb
+
+## test: lint, unit tests, doctests, nbval over every notebook, browser tests
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+## bench: speed of widgets, notebooks, imports and the derivation engine
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+## lock: re-pin binder/requirements.txt from the current environment
+lock: $(STAMP)
+	{ head -n 2 binder/requirements.txt; \
+	  $(BIN)/python -m pip freeze --all --exclude-editable | grep -v -e '^pip==' -e '^mdlib' -e '^#'; \
+	} > binder/requirements.txt.new
+	mv binder/requirements.txt.new binder/requirements.txt
+
+clean:
+	rm -rf $(VENV)

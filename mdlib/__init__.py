@@ -1,0 +1,35 @@
+"""mdlib: the helper library of the course on matrix differential calculus.
+
+>>> import numpy as np, mdlib
+>>> mdlib.remainder_study(np.exp, 0.0, lambda x, dx: np.exp(x) * dx).is_second_order()
+True
+"""
+
+from .errors import MdlibError
+from .gradcheck import (
+    GradientCheck,
+    assert_gradient,
+    check_gradient,
+    check_jacobian,
+    diagnose,
+    numerical_gradient,
+    numerical_jacobian,
+)
+from .remainder import RemainderStudy, check_differential, remainder_study
+from .render import Derivation, Step
+
+__all__ = [
+    "Derivation",
+    "GradientCheck",
+    "MdlibError",
+    "RemainderStudy",
+    "Step",
+    "assert_gradient",
+    "check_differential",
+    "check_gradient",
+    "check_jacobian",
+    "diagnose",
+    "numerical_gradient",
+    "numerical_jacobian",
+    "remainder_study",
+]

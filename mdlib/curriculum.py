@@ -1,0 +1,60 @@
+"""The ids of the course's rules and tricks (``../shared/curriculum.md``) with short names.
+
+Derivations cite these ids at every step, so a reader can look each rule up.
+
+>>> RULES["M5"].name
+'inverse'
+>>> rule_label("T4")
+'T4: cyclic trace'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule: its id, a short name and the statement in LaTeX and plain text."""
+
+    id: str
+    name: str
+    latex: str
+    text: str
+
+
+_TABLE = [
+    ("M1", "sum", r"d(X \pm Y) = dX \pm dY", "d(X ± Y) = dX ± dY"),
+    ("M2", "product", r"d(XY) = (dX)\,Y + X\,dY", "d(XY) = (dX) Y + X dY"),
+    ("M3", "transpose", r"d(X^T) = (dX)^T", "d(X^T) = (dX)^T"),
+    ("M4", "trace", r"d\,\mathrm{tr}(X) = \mathrm{tr}(dX)", "d tr(X) = tr(dX)"),
+    ("M5", "inverse", r"d(X^{-1}) = -X^{-1}\,dX\,X^{-1}", "d(X^-1) = -X^-1 dX X^-1"),
+    ("M6", "determinant", r"d|X| = \mathrm{tr}(\mathrm{adj}(X)\,dX) = |X|\,\mathrm{tr}(X^{-1} dX)",
+     "d|X| = tr(adj(X) dX) = |X| tr(X^-1 dX)"),
+    ("M7", "Hadamard product", r"d(X \odot Y) = dX \odot Y + X \odot dY", "d(X ⊙ Y) = dX ⊙ Y + X ⊙ dY"),
+    ("M8", "elementwise function", r"d\,\sigma(X) = \sigma'(X) \odot dX", "d σ(X) = σ'(X) ⊙ dX"),
+    ("L", "gradient link", r"df = \mathrm{tr}\big((\partial f/\partial X)^T dX\big)",
+     "df = tr((∂f/∂X)^T dX)"),
+    ("T1", "scalar is its trace", r"a = \mathrm{tr}(a)", "a = tr(a)"),
+    ("T2", "trace of transpose", r"\mathrm{tr}(A^T) = \mathrm{tr}(A)", "tr(A^T) = tr(A)"),
+    ("T3", "trace is linear", r"\mathrm{tr}(A \pm B) = \mathrm{tr}(A) \pm \mathrm{tr}(B)",
+     "tr(A ± B) = tr(A) ± tr(B)"),
+    ("T4", "cyclic trace", r"\mathrm{tr}(AB) = \mathrm{tr}(BA)", "tr(AB) = tr(BA)"),
+    ("T5", "Hadamard under trace", r"\mathrm{tr}(A^T (B \odot C)) = \mathrm{tr}((A \odot B)^T C)",
+     "tr(A^T (B ⊙ C)) = tr((A ⊙ B)^T C)"),
+    ("P", "the method", r"\text{differentiate, wrap in tr, move } dX \text{ last, read off}",
+     "differentiate, wrap in tr, move dX last, read off"),
+    ("C1", "composition", r"df = \mathrm{tr}\big((\partial f/\partial Y)^T dY\big),\ dY \text{ via } dX",
+     "df = tr((∂f/∂Y)^T dY), dY via dX"),
+    ("C2", "linear substitution", r"Y = AXB \Rightarrow \partial f/\partial X = A^T (\partial f/\partial Y) B^T",
+     "Y = AXB ⇒ ∂f/∂X = A^T (∂f/∂Y) B^T"),
+]
+
+#: Every rule by id.
+RULES: dict[str, Rule] = {row[0]: Rule(*row) for row in _TABLE}
+
+
+def rule_label(rule_id: str) -> str:
+    """``"T4: cyclic trace"`` for a known id; any other text is returned unchanged."""
+    rule = RULES.get(rule_id)
+    return f"{rule.id}: {rule.name}" if rule else rule_id

@@ -1,0 +1,81 @@
+"""Input checks shared by every module: shapes, finiteness, step sizes, invertibility.
+
+>>> as_matrix([[1, 2], [3, 4]], "X").shape
+(2, 2)
+>>> check_step(0.0)
+Traceback (most recent call last):
+...
+mdlib.errors.MdlibError: the step h must be a non-zero finite number, got 0.0
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .errors import MdlibError
+
+# Above this condition number a float64 inverse has lost (almost) all its digits.
+SINGULAR_CONDITION = 1e12
+
+
+def as_array(value: object, name: str = "input") -> np.ndarray:
+    """Return ``value`` as a finite float64 array, or raise a clear error."""
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise MdlibError(f"{name} must be numbers (a scalar, vector or matrix), got {value!r}") from exc
+    if not np.all(np.isfinite(arr)):
+        raise MdlibError(f"{name} contains NaN or infinity")
+    return arr
+
+
+def as_matrix(value: object, name: str = "X") -> np.ndarray:
+    """Return ``value`` as a 2-D float array (a matrix)."""
+    arr = as_array(value, name)
+    if arr.ndim != 2:
+        raise MdlibError(f"{name} must be a matrix (2-D), got an array of shape {arr.shape}")
+    return arr
+
+
+def check_same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
+    """Raise unless ``a`` and ``b`` have the same shape."""
+    if np.shape(a) != np.shape(b):
+        raise MdlibError(
+            f"{name_a} has shape {np.shape(a)} but {name_b} has shape {np.shape(b)}; they must match"
+        )
+
+
+def check_square(X: np.ndarray, name: str = "X") -> None:
+    """Raise unless ``X`` is a square matrix."""
+    if X.ndim != 2 or X.shape[0] != X.shape[1]:
+        raise MdlibError(f"{name} must be a square matrix, got shape {X.shape}")
+
+
+def check_invertible(X: np.ndarray, name: str = "X") -> None:
+    """Raise unless ``X`` is square and safely invertible in float64."""
+    check_square(X, name)
+    cond = np.linalg.cond(X)
+    if not np.isfinite(cond) or cond > SINGULAR_CONDITION:
+        raise MdlibError(
+            f"{name} is singular (or numerically so: condition number {cond:.1e}); "
+            f"X^{{-1}} and log|X| are not defined there. Pick an invertible {name}."
+        )
+
+
+def check_step(h: object, name: str = "the step h") -> float:
+    """Return ``h`` as a float, raising unless it is a non-zero finite number."""
+    if not isinstance(h, numbers.Real) or not np.isfinite(h) or h == 0:
+        raise MdlibError(f"{name} must be a non-zero finite number, got {h!r}")
+    return float(h)
+
+
+def check_direction(u: np.ndarray, shape: tuple[int, ...], name: str = "the direction") -> np.ndarray:
+    """Return ``u`` as an array of ``shape`` with a non-zero norm."""
+    u = as_array(u, name)
+    if u.shape != shape:
+        raise MdlibError(f"{name} must have the shape of the point, {shape}, got {u.shape}")
+    if not np.any(u):
+        raise MdlibError(f"{name} is zero; a remainder needs a non-zero direction to move along")
+    return u
