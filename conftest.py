@@ -23,4 +23,3 @@ for _var, _sub in {
 }.items():
     os.environ[_var] = os.path.join(_SCRATCH, _sub)
     os.makedirs(os.environ[_var], exist_ok=True)
-os.environ.setdefault("MPLBACKEND", "Agg")
