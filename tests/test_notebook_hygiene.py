@@ -1,0 +1,251 @@
+"""Static checks on the stored notebooks, plus curriculum coverage and lock consistency.
+
+nbval re-runs every notebook and compares outputs; these tests check what nbval does not:
+that the stored file is clean enough to publish (executed in order, no errors, no stderr, no
+machine-specific paths or memory addresses) and that it follows the course layout (a titled
+first cell, a "Sources" section, curriculum tags).
+
+The notebook list is discovered at collection time, so a new notebook is covered at once.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10: the lock test skips rather than pull in another package.
+    tomllib = None
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOK_DIR = REPO / "notebooks"
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+CURRICULUM = REPO.parent / "shared" / "curriculum.md"
+LOCK = REPO / "binder" / "requirements.txt"
+PYPROJECT = REPO / "pyproject.toml"
+
+# Machine-specific text that must never be stored in a published output.
+# (A Windows drive must be followed by a path-like part, so LaTeX such as "f:\\mathbb" passes.)
+ABSOLUTE_PATH = re.compile(r"(/root/|/tmp/|/home/|\b[A-Za-z]:\\(?:\\|Users|Windows|Program|Temp))")
+MEMORY_ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
+# Output mime types that hold text a reader sees (images are skipped: base64 is noise).
+TEXT_MIME = ("text/plain", "text/html", "text/markdown", "text/latex", "application/json")
+
+# Curriculum parts whose ids every notebook set must cover (part H is optional extra material).
+COVERED_PARTS = ("S", "V", "M", "T", "C", "E")
+CURRICULUM_ID = re.compile(r"^-\s+([A-Z]\d*)\s")
+
+
+def _params(paths: list[Path]) -> list:
+    if not paths:
+        return [pytest.param(None, marks=pytest.mark.skip(reason="no notebooks/*.ipynb yet"))]
+    return [pytest.param(path, id=path.name) for path in paths]
+
+
+def _read(path: Path) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+def _output_texts(output: dict) -> list[str]:
+    """Every piece of reader-visible text in one stored output."""
+    texts: list[str] = []
+    if output.get("output_type") == "stream":
+        texts.append(_joined(output.get("text", "")))
+    for mime, value in output.get("data", {}).items():
+        if mime in TEXT_MIME or mime.startswith("text/"):
+            texts.append(_joined(value) if not isinstance(value, dict) else str(value))
+    return texts
+
+
+def _joined(value: str | list[str]) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def _code_cells(nb: nbformat.NotebookNode) -> list:
+    return [cell for cell in nb.cells if cell.cell_type == "code"]
+
+
+def execution_problems(nb: nbformat.NotebookNode) -> list[str]:
+    """Code cells not executed exactly once each, top to bottom, in a fresh kernel."""
+    counts = [cell.execution_count for cell in _code_cells(nb)]
+    if not counts:
+        return ["no code cells"]
+    expected = list(range(1, len(counts) + 1))
+    if counts != expected:
+        return [f"execution counts {counts} should be {expected}; "
+                "re-run the notebook top to bottom in a fresh kernel"]
+    return []
+
+
+def error_problems(nb: nbformat.NotebookNode) -> list[str]:
+    """Stored error outputs and stderr streams."""
+    problems = []
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                problems.append(f"cell {index}: error {output.get('ename')}: {output.get('evalue')}")
+            elif output.get("output_type") == "stream" and output.get("name") == "stderr":
+                first_line = _joined(output.get("text", "")).strip().splitlines()[:1]
+                problems.append(f"cell {index}: stderr {first_line}")
+    return problems
+
+
+def machine_text_problems(nb: nbformat.NotebookNode) -> list[str]:
+    """Absolute paths and memory addresses in stored outputs."""
+    problems = []
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            for text in _output_texts(output):
+                for pattern, what in ((ABSOLUTE_PATH, "absolute path"),
+                                      (MEMORY_ADDRESS, "memory address")):
+                    match = pattern.search(text)
+                    if match:
+                        start = max(match.start() - 30, 0)
+                        problems.append(f"cell {index}: {what} in …{text[start:match.end() + 30]!r}")
+    return problems
+
+
+def layout_problems(nb: nbformat.NotebookNode) -> list[str]:
+    """A titled markdown first cell and a 'Sources' heading somewhere."""
+    problems = []
+    first = nb.cells[0] if nb.cells else None
+    if first is None or first.cell_type != "markdown":
+        problems.append("the first cell should be markdown")
+    elif not re.search(r"^#\s+\S", first.source, flags=re.MULTILINE):
+        problems.append("the first cell should open with a '# Title' heading")
+    markdown = [cell.source for cell in nb.cells if cell.cell_type == "markdown"]
+    if not any(re.search(r"^#{1,6}\s+Sources\b", text, flags=re.MULTILINE) for text in markdown):
+        problems.append("add a markdown heading 'Sources' citing the seeds")
+    return problems
+
+
+@pytest.mark.parametrize("path", _params(NOTEBOOKS))
+def test_notebook_is_valid_nbformat(path: Path) -> None:
+    nbformat.validate(_read(path))  # raises ValidationError naming the offending field
+
+
+@pytest.mark.parametrize("check", [execution_problems, error_problems, machine_text_problems,
+                                   layout_problems], ids=lambda check: check.__name__)
+@pytest.mark.parametrize("path", _params(NOTEBOOKS))
+def test_notebook_is_clean(path: Path, check) -> None:
+    problems = check(_read(path))
+    assert not problems, f"{path.name}:\n" + "\n".join(problems)
+
+
+def test_the_checks_catch_a_broken_notebook() -> None:
+    """Each check must be able to fail: feed it a notebook with every defect."""
+    v4 = nbformat.v4
+    broken = v4.new_notebook(cells=[
+        v4.new_code_cell("1/0", execution_count=2, outputs=[
+            v4.new_output("error", ename="ZeroDivisionError", evalue="division by zero",
+                          traceback=[]),
+        ]),
+        v4.new_code_cell("print(f)", execution_count=1, outputs=[
+            v4.new_output("stream", name="stderr", text="Warning: deprecated\n"),
+            v4.new_output("stream", name="stdout", text="<function f at 0x7f3a2b1c40>\n"),
+            v4.new_output("execute_result", data={"text/plain": "'/root/course/data.npy'"},
+                          execution_count=1),
+        ]),
+        v4.new_markdown_cell("no title, no sources"),
+    ])
+    assert execution_problems(broken)
+    assert len(error_problems(broken)) == 2
+    assert len(machine_text_problems(broken)) == 2
+    assert len(layout_problems(broken)) == 2
+    clean = v4.new_notebook(cells=[
+        v4.new_markdown_cell("# Title\n\nWe write $f:\\mathbb{R}^n \\to \\mathbb{R}$."),
+        v4.new_code_cell("1 + 1", execution_count=1, outputs=[
+            v4.new_output("execute_result", data={"text/plain": "2"}, execution_count=1),
+        ]),
+        v4.new_markdown_cell("## Sources\n\n[seed 000]"),
+    ])
+    assert not (execution_problems(clean) + error_problems(clean)
+                + machine_text_problems(clean) + layout_problems(clean))
+
+
+def curriculum_ids(text: str) -> list[str]:
+    """The ids listed in the curriculum parts that notebooks must cover.
+
+    >>> curriculum_ids("## Part S: x\\n- S1 a\\n- S2 b\\n## Part H: y\\n- H1 c\\n## Part T\\n- L d")
+    ['S1', 'S2', 'L']
+    """
+    ids: list[str] = []
+    part = None
+    for line in text.splitlines():
+        heading = re.match(r"^##\s+Part\s+([A-Z])\b", line)
+        if heading:
+            part = heading.group(1)
+            continue
+        match = CURRICULUM_ID.match(line)
+        if part in COVERED_PARTS and match:
+            ids.append(match.group(1))
+    return ids
+
+
+def test_curriculum_ids_parse_to_the_expected_set() -> None:
+    if not CURRICULUM.is_file():
+        pytest.skip(f"curriculum map not found at {CURRICULUM} (shared/ sits beside the clone in CI)")
+    expected = (
+        [f"S{i}" for i in range(1, 3)] + [f"V{i}" for i in range(1, 7)]
+        + [f"M{i}" for i in range(0, 9)] + ["L"] + [f"T{i}" for i in range(1, 6)] + ["P"]
+        + [f"C{i}" for i in range(1, 3)] + [f"E{i}" for i in range(1, 8)]
+    )
+    assert sorted(curriculum_ids(CURRICULUM.read_text(encoding="utf-8"))) == sorted(expected)
+
+
+def test_every_curriculum_id_is_tagged_in_some_notebook() -> None:
+    if not CURRICULUM.is_file():
+        pytest.skip(f"curriculum map not found at {CURRICULUM} (shared/ sits beside the clone in CI)")
+    ids = curriculum_ids(CURRICULUM.read_text(encoding="utf-8"))
+    tagged = {
+        tag.removeprefix("src:")
+        for path in NOTEBOOKS
+        for cell in _read(path).cells
+        for tag in cell.get("metadata", {}).get("tags", [])
+        if tag.startswith("src:")
+    }
+    missing = [cid for cid in ids if cid not in tagged]
+    assert not missing, (
+        f"curriculum ids with no cell tagged 'src:<id>' in notebooks/: {', '.join(missing)}"
+    )
+
+
+def _lock_pins() -> dict[str, str]:
+    pins: dict[str, str] = {}
+    for line in LOCK.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            pins[_normalise(name)] = version
+    return pins
+
+
+def _normalise(name: str) -> str:
+    """PEP 503 name normalisation: case and runs of -_. do not matter."""
+    return re.sub(r"[-_.]+", "-", name).lower().strip()
+
+
+def test_lock_lines_are_exact_pins() -> None:
+    bad = [
+        line for line in LOCK.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+        and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*==[A-Za-z0-9.+!_-]+", line.strip())
+    ]
+    assert not bad, f"binder/requirements.txt lines that are not 'name==version': {bad}"
+
+
+def test_every_declared_dependency_is_pinned_in_the_lock() -> None:
+    if tomllib is None:
+        pytest.skip("reading pyproject.toml needs tomllib (Python 3.11+)")
+    project = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]
+    declared = list(project.get("dependencies", []))
+    for extra in project.get("optional-dependencies", {}).values():
+        declared.extend(extra)
+    assert declared, "pyproject.toml declares no dependencies"
+    pins = _lock_pins()
+    names = [_normalise(re.split(r"[\s<>=!~;\[]", req, maxsplit=1)[0]) for req in declared]
+    missing = [name for name in names if name not in pins]
+    assert not missing, f"declared in pyproject.toml but not pinned in binder/requirements.txt: {missing}"
