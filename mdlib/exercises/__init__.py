@@ -1,0 +1,10 @@
+"""Chapter exercises, checked numerically: ``mdlib.exercises.check("2.1", my_answer)``.
+
+>>> from mdlib.exercises import check, get
+>>> isinstance(get, object)
+True
+"""
+
+from .core import DRAWS, Exercise, ExerciseResult, all_exercises, check, get, register
+
+__all__ = ["DRAWS", "Exercise", "ExerciseResult", "all_exercises", "check", "get", "register"]

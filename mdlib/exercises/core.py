@@ -1,0 +1,143 @@
+"""Exercises a reader answers with a formula in code, checked numerically with a hint.
+
+An answer is a Python function of the exercise's inputs (keyword arguments, e.g. ``X``, ``a``)
+returning the reader's derivative, gradient or Jacobian. It is evaluated on seeded random
+inputs and compared with central finite differences of the exercise's function, so *any*
+numerically equivalent formula passes. A wrong one gets a hint (shape, transpose, sign, factor).
+
+>>> import numpy as np
+>>> ex = Exercise(
+...     id="demo", prompt="Gradient of tr(A X).", kind="gradient", wrt="X",
+...     f=lambda X, A: np.trace(A @ X),
+...     make_inputs=lambda rng: {"X": rng.standard_normal((2, 3)), "A": rng.standard_normal((3, 2))},
+...     solution=lambda X, A: A.T)
+>>> bool(check(ex, lambda X, A: A.T)), bool(check(ex, lambda X, A: A))
+(True, False)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import MdlibError
+from ..gradcheck import diagnose, numerical_gradient, numerical_jacobian, relative_error
+
+KINDS = ("derivative", "gradient", "jacobian")
+
+#: Random draws per check: several, so a formula that is right at one point only fails.
+DRAWS = 3
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise: the function, which input to differentiate by, and how to draw inputs.
+
+    ``kind`` is ``"derivative"`` (scalar of a scalar), ``"gradient"`` (scalar of an array,
+    answer has the shape of ``wrt``) or ``"jacobian"`` (vector of a vector, answer m × n).
+    ``solution`` is the reference answer (tests check it passes); ``mistakes`` maps the name
+    of a typical wrong answer to a function (tests check each is rejected).
+    """
+
+    id: str
+    prompt: str
+    kind: str
+    wrt: str
+    f: Callable
+    make_inputs: Callable[[np.random.Generator], dict[str, np.ndarray]]
+    solution: Callable
+    mistakes: dict[str, Callable] = field(default_factory=dict)
+    rtol: float = 1e-5
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise MdlibError(f"kind must be one of {KINDS}, got {self.kind!r}")
+
+    def reference(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
+        """Finite-difference answer at ``inputs`` (independent of ``solution``)."""
+        others = {k: v for k, v in inputs.items() if k != self.wrt}
+
+        def along(value: np.ndarray) -> object:
+            return self.f(**others, **{self.wrt: value})
+
+        if self.kind == "jacobian":
+            return numerical_jacobian(along, inputs[self.wrt])
+        return numerical_gradient(along, inputs[self.wrt])
+
+
+@dataclass(frozen=True)
+class ExerciseResult:
+    """Verdict on one answer: truthy when right, with a message for the reader."""
+
+    exercise_id: str
+    passed: bool
+    message: str
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __repr__(self) -> str:
+        return f"{'✅' if self.passed else '❌'} exercise {self.exercise_id}: {self.message}"
+
+    def _repr_markdown_(self) -> str:
+        return f"{'✅' if self.passed else '❌'} **exercise {self.exercise_id}**: {self.message}"
+
+
+_REGISTRY: dict[str, Exercise] = {}
+
+
+def register(*exercises: Exercise) -> None:
+    """Add exercises to the registry so :func:`check` finds them by id."""
+    for exercise in exercises:
+        _REGISTRY[exercise.id] = exercise
+
+
+def get(exercise_id: str) -> Exercise:
+    """Look an exercise up by id, with a clear message for a typo."""
+    from . import bank  # noqa: F401  (registers the chapters' exercises on first use)
+
+    try:
+        return _REGISTRY[exercise_id]
+    except KeyError:
+        known = ", ".join(sorted(_REGISTRY)) or "none"
+        raise MdlibError(f"no exercise {exercise_id!r}; known exercises: {known}") from None
+
+
+def all_exercises() -> list[Exercise]:
+    """Every registered exercise, sorted by id."""
+    from . import bank  # noqa: F401
+
+    return [_REGISTRY[key] for key in sorted(_REGISTRY)]
+
+
+def check(exercise: Exercise | str, answer: Callable, seed: int = 0) -> ExerciseResult:
+    """Check ``answer`` on :data:`DRAWS` seeded random inputs; never raises for a wrong answer."""
+    ex = get(exercise) if isinstance(exercise, str) else exercise
+    if not callable(answer):
+        return ExerciseResult(
+            ex.id, False,
+            "give your answer as a function of the inputs, e.g. `lambda X, A: A.T`, "
+            "so it can be tried at several points",
+        )
+    rng = np.random.default_rng(seed)
+    for draw in range(DRAWS):
+        inputs = ex.make_inputs(rng)
+        try:
+            claimed = np.asarray(answer(**inputs), dtype=float)
+        except TypeError as err:
+            names = ", ".join(inputs)
+            return ExerciseResult(ex.id, False, f"your function should take the inputs ({names}): {err}")
+        except (ValueError, ArithmeticError, np.linalg.LinAlgError) as err:
+            return ExerciseResult(
+                ex.id, False, f"evaluating your answer failed ({type(err).__name__}: {err}); check the shapes"
+            )
+        reference = ex.reference(inputs)
+        if ex.kind == "derivative" and claimed.size == 1:
+            claimed = claimed.reshape(reference.shape)  # accept 2.0, np.float64(2.0) or [2.0]
+        if claimed.shape != reference.shape or relative_error(claimed, reference) > ex.rtol:
+            hint = diagnose(claimed, reference, tol=1e-4)
+            where = "" if draw == 0 else f" (it was right at {draw} point(s) but not at all)"
+            return ExerciseResult(ex.id, False, f"not yet{where}: {hint}")
+    return ExerciseResult(ex.id, True, f"correct: matches finite differences at {DRAWS} random points")

@@ -1,0 +1,13 @@
+"""Interactive widgets of the course; each redraws by blitting, never by rebuilding a figure.
+
+Every widget class has ``.widget`` (what to display), ``.slider`` (its primary slider),
+``.readout`` (an HTML line with the numbers), ``.live`` (its :class:`LiveFigure`) and a
+``demo()`` classmethod; :data:`ALL_WIDGETS` lists the classes (used by the benchmarks).
+"""
+
+from .live_figure import LiveFigure
+from .remainder_explorer import RemainderExplorer
+
+ALL_WIDGETS = [RemainderExplorer]
+
+__all__ = ["ALL_WIDGETS", "LiveFigure", "RemainderExplorer"]
