@@ -10,14 +10,14 @@ STAMP  := $(VENV)/.installed-stamp
 
 $(STAMP): binder/requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r binder/requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 ## lab: open the course in JupyterLab at the start page
+LAB_ARGS ?=
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/00_start.ipynb
+	$(BIN)/jupyter lab $(LAB_ARGS) notebooks/00_start.ipynb
 
 ## test: lint, unit tests, doctests, nbval over every notebook, browser tests
 test: $(STAMP)
