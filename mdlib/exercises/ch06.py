@@ -1,0 +1,109 @@
+"""Chapter 6 exercises: regression and network gradients in the style of E4–E7.
+
+>>> from mdlib.exercises import check
+>>> import numpy as np
+>>> bool(check("6.3", lambda w, X, y, d: 2 * X.T @ (d * (X @ w - y))))
+True
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..stable import log_softmax, sigmoid, sigmoid_prime, softmax
+from .core import Exercise, register
+
+
+def _regression_inputs(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    return {"w": rng.standard_normal(3), "X": rng.standard_normal((6, 3)),
+            "y": rng.standard_normal(6), "lam": np.array(0.7 + rng.random())}
+
+
+def _logistic_inputs(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    return {"w": rng.standard_normal(3), "X": rng.standard_normal((6, 3)),
+            "y": rng.integers(0, 2, size=6).astype(float)}
+
+
+def _weighted_inputs(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    return {"w": rng.standard_normal(3), "X": rng.standard_normal((6, 3)),
+            "y": rng.standard_normal(6), "d": 0.5 + rng.random(6)}
+
+
+def _network_inputs(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    d, hidden, classes, n = 3, 4, 3, 5
+    Y = np.zeros((classes, n))
+    Y[rng.integers(0, classes, size=n), np.arange(n)] = 1.0
+    return {"W1": rng.standard_normal((hidden, d)), "W2": rng.standard_normal((classes, hidden)),
+            "X": rng.standard_normal((d, n)), "Y": Y}
+
+
+def _logistic_loss(w, X, y):
+    z = X @ w
+    # log σ(z) = −log(1 + e^{−z}); logaddexp keeps it finite for large |z|.
+    return float(np.sum(y * np.logaddexp(0, -z) + (1 - y) * np.logaddexp(0, z)))
+
+
+def _network_loss(W1, W2, X, Y):
+    return float(-np.sum(Y * log_softmax(W2 @ sigmoid(W1 @ X), axis=0)))
+
+
+def _network_grad_W1(W1, W2, X, Y):
+    A1 = W1 @ X
+    G2 = softmax(W2 @ sigmoid(A1), axis=0) - Y
+    return ((W2.T @ G2) * sigmoid_prime(A1)) @ X.T
+
+
+register(
+    Exercise(
+        id="6.1",
+        prompt="Ridge regression: l(w) = ‖X w − y‖² + λ‖w‖². Find ∂l/∂w (λ is `lam`).",
+        kind="gradient", wrt="w",
+        f=lambda w, X, y, lam: float((X @ w - y) @ (X @ w - y) + lam * w @ w),
+        make_inputs=_regression_inputs,
+        solution=lambda w, X, y, lam: 2 * X.T @ (X @ w - y) + 2 * lam * w,
+        mistakes={
+            "lost the 2 of the penalty": lambda w, X, y, lam: 2 * X.T @ (X @ w - y) + lam * w,
+            "sign of the residual flipped": lambda w, X, y, lam: 2 * X.T @ (y - X @ w) + 2 * lam * w,
+        },
+    ),
+    Exercise(
+        id="6.2",
+        prompt="Logistic regression: l(w) = −Σ_i [y_i log σ(x_i^T w) + (1 − y_i) log(1 − σ(x_i^T w))], "
+               "the rows of X are the x_i^T. Find ∂l/∂w.",
+        kind="gradient", wrt="w",
+        f=_logistic_loss,
+        make_inputs=_logistic_inputs,
+        solution=lambda w, X, y: X.T @ (sigmoid(X @ w) - y),
+        mistakes={
+            "sign flipped: X^T (y − σ)": lambda w, X, y: X.T @ (y - sigmoid(X @ w)),
+            "extra σ' factor": lambda w, X, y: X.T @ ((sigmoid(X @ w) - y) * sigmoid_prime(X @ w)),
+        },
+    ),
+    Exercise(
+        id="6.3",
+        prompt="Weighted least squares: l(w) = (X w − y)^T D (X w − y) with D = diag(d), d > 0. "
+               "Find ∂l/∂w.",
+        kind="gradient", wrt="w",
+        f=lambda w, X, y, d: float((X @ w - y) @ (d * (X @ w - y))),
+        make_inputs=_weighted_inputs,
+        solution=lambda w, X, y, d: 2 * X.T @ (d * (X @ w - y)),
+        mistakes={
+            "forgot the weights": lambda w, X, y, d: 2 * X.T @ (X @ w - y),
+            "lost the factor 2": lambda w, X, y, d: X.T @ (d * (X @ w - y)),
+        },
+    ),
+    Exercise(
+        id="6.4",
+        prompt="Batch network: l = −Σ_n y_n^T log softmax(W2 σ(W1 x_n)), examples as the columns "
+               "of X and one-hot Y. Find ∂l/∂W1 (σ is the sigmoid).",
+        kind="gradient", wrt="W1",
+        f=_network_loss,
+        make_inputs=_network_inputs,
+        solution=_network_grad_W1,
+        mistakes={
+            "forgot σ'(W1 X) (M8)": lambda W1, W2, X, Y: (
+                W2.T @ (softmax(W2 @ sigmoid(W1 @ X), axis=0) - Y)) @ X.T,
+            "y − softmax instead of softmax − y": lambda W1, W2, X, Y: -_network_grad_W1(W1, W2, X, Y),
+        },
+    ),
+)
