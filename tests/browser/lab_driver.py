@@ -247,8 +247,9 @@ JS_CURRENT_STATE = """
 
 JS_RESTART_RUN_ALL = """
 async () => {
-  // Skip-dialog is set in the user settings; 'notebook:restart-run-all' resolves when the
-  // kernel restarted and every cell was queued and run.
+  // Clear first, so the stored execution counts cannot pass for a finished run. The restart
+  // dialog is switched off in the user settings; the command resolves after the run.
+  await window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs');
   await window.jupyterapp.commands.execute('notebook:restart-run-all');
 }
 """
