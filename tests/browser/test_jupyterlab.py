@@ -132,5 +132,7 @@ def test_notebook_runs_and_renders_in_jupyterlab(path: Path, lab: JupyterLab, pa
         if page.page_errors:
             print(f"JavaScript errors in {path.name}: {page.page_errors}")
         lab.shutdown_kernels()
-    assert path.read_bytes() == stored, f"{path.name} was modified by the browser test"
+    assert path.read_bytes() == stored, (
+        f"{path.name} changed on disk during its browser test (a save from JupyterLab, "
+        "or someone editing it meanwhile)")
 
