@@ -32,6 +32,9 @@ PYPROJECT = REPO / "pyproject.toml"
 # (A Windows drive must be followed by a path-like part, so LaTeX such as "f:\\mathbb" passes.)
 ABSOLUTE_PATH = re.compile(r"(/root/|/tmp/|/home/|\b[A-Za-z]:\\(?:\\|Users|Windows|Program|Temp))")
 MEMORY_ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
+# Inline base64 (e.g. <img src="data:image/png;base64,...">) is dropped before scanning: its
+# alphabet holds "/" and hex digits, so it could fake a path or an address.
+DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+")
 # Output mime types that hold text a reader sees (images are skipped: base64 is noise).
 TEXT_MIME = ("text/plain", "text/html", "text/markdown", "text/latex", "application/json")
 
@@ -99,7 +102,7 @@ def machine_text_problems(nb: nbformat.NotebookNode) -> list[str]:
     problems = []
     for index, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []):
-            for text in _output_texts(output):
+            for text in (DATA_URI.sub("data:…", raw) for raw in _output_texts(output)):
                 for pattern, what in ((ABSOLUTE_PATH, "absolute path"),
                                       (MEMORY_ADDRESS, "memory address")):
                     match = pattern.search(text)
@@ -159,7 +162,10 @@ def test_the_checks_catch_a_broken_notebook() -> None:
     clean = v4.new_notebook(cells=[
         v4.new_markdown_cell("# Title\n\nWe write $f:\\mathbb{R}^n \\to \\mathbb{R}$."),
         v4.new_code_cell("1 + 1", execution_count=1, outputs=[
-            v4.new_output("execute_result", data={"text/plain": "2"}, execution_count=1),
+            v4.new_output("execute_result", data={
+                "text/plain": "2",
+                "text/html": '<img src="data:image/png;base64,AA/tmp/0x12ab34cdZZ==">',
+            }, execution_count=1),
         ]),
         v4.new_markdown_cell("## Sources\n\n[seed 000]"),
     ])
