@@ -7,7 +7,8 @@ Every widget class has ``.widget`` (what to display), ``.slider`` (its primary s
 
 from .live_figure import LiveFigure
 from .remainder_explorer import RemainderExplorer
+from .slope_explorer import SlopeExplorer
 
-ALL_WIDGETS = [RemainderExplorer]
+ALL_WIDGETS = [RemainderExplorer, SlopeExplorer]
 
-__all__ = ["ALL_WIDGETS", "LiveFigure", "RemainderExplorer"]
+__all__ = ["ALL_WIDGETS", "LiveFigure", "RemainderExplorer", "SlopeExplorer"]
