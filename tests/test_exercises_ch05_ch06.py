@@ -11,7 +11,7 @@ IDS = ["5.1", "5.2", "5.3", "5.4", "6.1", "6.2", "6.3", "6.4"]
 # The hint a reader must see for each recorded mistake (a substring of the message).
 EXPECTED_HINTS = {
     ("5.1", "forgot the 2 from ∂f/∂Y"): "0.5 times",
-    ("5.1", "scalar chain rule: (∂f/∂Y) times A and B"): "wrong shape",
+    ("5.1", "gave ∂f/∂Y = 2Y instead of ∂f/∂X"): "wrong shape",
     ("5.2", "sign flipped"): "sign is flipped",
     ("5.2", "P without the 1/Σ normalisation"): "constant factor",
     ("5.3", "assumed C symmetric: 2 X C"): "values differ",

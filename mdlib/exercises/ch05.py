@@ -41,7 +41,7 @@ register(
         solution=lambda X, A, B: 2 * A.T @ A @ X @ B @ B.T,
         mistakes={
             "forgot the 2 from ∂f/∂Y": lambda X, A, B: A.T @ A @ X @ B @ B.T,
-            "scalar chain rule: (∂f/∂Y) times A and B": lambda X, A, B: 2 * (A @ X @ B) * 1.0,
+            "gave ∂f/∂Y = 2Y instead of ∂f/∂X": lambda X, A, B: 2 * (A @ X @ B),
         },
     ),
     Exercise(
