@@ -138,6 +138,37 @@ def check(exercise: Exercise | str, answer: Callable, seed: int = 0) -> Exercise
             claimed = claimed.reshape(reference.shape)  # accept 2.0, np.float64(2.0) or [2.0]
         if claimed.shape != reference.shape or relative_error(claimed, reference) > ex.rtol:
             hint = diagnose(claimed, reference, tol=1e-4)
+            if reference.size == 1 and claimed.shape == reference.shape:
+                # One number is always a multiple of another: judge sign/factor over all draws.
+                hint = _scalar_hint(ex, answer, seed)
             where = "" if draw == 0 else f" (it was right at {draw} point(s) but not at all)"
             return ExerciseResult(ex.id, False, f"not yet{where}: {hint}")
     return ExerciseResult(ex.id, True, f"correct: matches finite differences at {DRAWS} random points")
+
+
+def _scalar_hint(ex: Exercise, answer: Callable, seed: int) -> str:
+    """Hint for a wrong scalar answer: a sign or factor slip only if it holds at every draw.
+
+    >>> ex = Exercise(id="demo", prompt="d/dx x²", kind="derivative", wrt="x",
+    ...               f=lambda x: x**2, make_inputs=lambda rng: {"x": rng.uniform(1, 2)},
+    ...               solution=lambda x: 2 * x)
+    >>> _scalar_hint(ex, lambda x: x, 0)
+    'off by a constant factor: yours is 0.5 times the right answer'
+    >>> _scalar_hint(ex, lambda x: 2 * x + 1, 0)
+    'the values differ from the finite-difference derivative (not a sign or constant-factor slip)'
+    """
+    rng = np.random.default_rng(seed)
+    ratios = []
+    for _ in range(DRAWS):
+        inputs = ex.make_inputs(rng)
+        reference = float(np.ravel(ex.reference(inputs))[0])
+        claimed = float(np.ravel(np.asarray(answer(**inputs), dtype=float))[0])
+        ratios.append(claimed / reference if reference != 0 else np.nan)
+    ratios = np.array(ratios)
+    if np.all(np.isfinite(ratios)) and np.allclose(ratios, ratios[0], rtol=1e-4):
+        if np.isclose(ratios[0], -1.0, rtol=1e-4):
+            return "the sign is flipped"
+        if ratios[0] == 0:
+            return "your answer is zero, but the derivative is not"
+        return f"off by a constant factor: yours is {ratios[0]:.4g} times the right answer"
+    return "the values differ from the finite-difference derivative (not a sign or constant-factor slip)"

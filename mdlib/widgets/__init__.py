@@ -5,10 +5,11 @@ Every widget class has ``.widget`` (what to display), ``.slider`` (its primary s
 ``demo()`` classmethod; :data:`ALL_WIDGETS` lists the classes (used by the benchmarks).
 """
 
+from .jacobian_ellipse import JacobianEllipse
 from .live_figure import LiveFigure
 from .remainder_explorer import RemainderExplorer
 from .slope_explorer import SlopeExplorer
 
-ALL_WIDGETS = [RemainderExplorer, SlopeExplorer]
+ALL_WIDGETS = [RemainderExplorer, JacobianEllipse, SlopeExplorer]
 
-__all__ = ["ALL_WIDGETS", "LiveFigure", "RemainderExplorer", "SlopeExplorer"]
+__all__ = ["ALL_WIDGETS", "JacobianEllipse", "LiveFigure", "RemainderExplorer", "SlopeExplorer"]

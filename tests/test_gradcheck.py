@@ -1,0 +1,131 @@
+"""Finite-difference gradients and Jacobians, and checks that name the mistake."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mdlib import (
+    MdlibError,
+    assert_gradient,
+    check_gradient,
+    check_jacobian,
+    diagnose,
+    numerical_gradient,
+    numerical_jacobian,
+)
+from mdlib.validation import check_invertible
+
+RNG = np.random.default_rng(7)
+A = RNG.standard_normal((3, 4))
+X = RNG.standard_normal((3, 4))
+S = RNG.standard_normal((3, 3)) + 3 * np.eye(3)  # well-conditioned, not symmetric
+a, b = RNG.standard_normal(3), RNG.standard_normal(4)
+
+
+def test_gradient_of_tr_AtX_is_A():
+    G = numerical_gradient(lambda X: np.trace(A.T @ X), X)
+    assert G.shape == X.shape
+    np.testing.assert_allclose(G, A, atol=1e-8)
+
+
+KNOWN_GRADIENTS = {
+    "a^T X b -> a b^T (E1)": (lambda X: a @ X @ b, X, np.outer(a, b)),
+    "tr(X^T X) -> 2X": (lambda X: np.trace(X.T @ X), X, 2 * X),
+    "log|S| -> S^{-T} (M6)": (lambda S: np.log(abs(np.linalg.det(S))), S, np.linalg.inv(S).T),
+    "tr(S^{-1}) -> -S^{-T 2} (M5)": (lambda S: np.trace(np.linalg.inv(S)), S,
+                                     -np.linalg.matrix_power(np.linalg.inv(S), 2).T),
+}
+
+
+@pytest.mark.parametrize("name", KNOWN_GRADIENTS)
+def test_known_gradients_pass(name):
+    f, X0, G = KNOWN_GRADIENTS[name]
+    result = check_gradient(f, X0, G)
+    assert result, result.message
+    assert result.relative_error < 1e-6
+    assert "matches finite differences" in result.message
+    assert assert_gradient(f, X0, G)
+
+
+@pytest.mark.parametrize("mistake, hint", [
+    ("transpose", "transpose of the right answer"),
+    ("sign", "sign is flipped"),
+    ("factor", "0.5 times"),
+    ("zero", "your answer is zero"),
+    ("other", "values differ"),
+])
+def test_square_gradient_mistakes_are_named(mistake, hint):
+    f = lambda S: np.log(abs(np.linalg.det(S)))  # noqa: E731  gradient S^{-T}
+    right = np.linalg.inv(S).T
+    claimed = {"transpose": right.T, "sign": -right, "factor": 0.5 * right,
+               "zero": np.zeros_like(right), "other": right + np.eye(3)}[mistake]
+    result = check_gradient(f, S, claimed)
+    assert not result
+    assert hint in result.message, result.message
+    with pytest.raises(MdlibError, match=hint):
+        assert_gradient(f, S, claimed)
+
+
+def test_rectangular_transpose_is_a_shape_hint():
+    result = check_gradient(lambda X: np.trace(A.T @ X), X, A.T)
+    assert not result
+    assert "wrong shape (4, 3), expected (3, 4)" in result.message
+    assert "transpose" in result.message
+
+
+def test_jacobian_is_m_by_n_and_built_from_partials():
+    f = lambda c: np.array([c[0] ** 2 * c[1], 5 * c[0] + np.sin(c[1]), c[0] * c[1]])  # noqa: E731
+    c = np.array([0.8, -0.3])
+    J = numerical_jacobian(f, c)
+    exact = np.array([[2 * c[0] * c[1], c[0] ** 2], [5.0, np.cos(c[1])], [c[1], c[0]]])
+    assert J.shape == (3, 2)
+    np.testing.assert_allclose(J, exact, atol=1e-8)
+    assert check_jacobian(f, c, exact)
+    bad = check_jacobian(f, c, exact.T)
+    assert not bad and "wrong shape (2, 3)" in bad.message
+
+
+def test_scalar_diagnosis_does_not_invent_a_factor():
+    # two numbers are always multiples of each other: only a sign flip is a meaningful hint
+    assert diagnose(-2.0, 2.0) == "the sign is flipped"
+    assert "times the right answer" not in diagnose(1.7, 2.0)
+    assert "values differ" in diagnose(1.7, 2.0)
+
+
+def test_diagnose_matches_and_factor_on_arrays():
+    R = np.array([[1.0, 2.0], [3.0, 5.0]])
+    assert diagnose(R, R) == "matches"
+    assert "3 times" in diagnose(3 * R, R)
+
+
+def test_gradient_needs_a_scalar_function():
+    with pytest.raises(MdlibError, match="f must return a scalar"):
+        numerical_gradient(lambda X: 2 * X, X)
+
+
+def test_jacobian_needs_a_vector_point_and_vector_values():
+    with pytest.raises(MdlibError, match="x must be a vector"):
+        numerical_jacobian(lambda x: x, np.ones((2, 2)))
+    with pytest.raises(MdlibError, match="f must return a vector"):
+        numerical_jacobian(lambda x: np.outer(x, x), np.ones(2))
+
+
+@pytest.mark.parametrize("step", [0.0, np.nan])
+def test_bad_finite_difference_step(step):
+    with pytest.raises(MdlibError, match="finite-difference step must be a non-zero finite number"):
+        numerical_gradient(lambda X: np.sum(X), X, step=step)
+
+
+def test_nan_in_claimed_gradient_or_point():
+    with pytest.raises(MdlibError, match="claimed gradient contains NaN"):
+        check_gradient(lambda X: np.sum(X), X, np.full(X.shape, np.nan))
+    with pytest.raises(MdlibError, match="X contains NaN"):
+        numerical_gradient(lambda X: np.sum(X), [1.0, np.nan])
+
+
+def test_singular_matrix_is_refused_with_a_clear_message():
+    singular = np.array([[1.0, 2.0], [2.0, 4.0]])
+    with pytest.raises(MdlibError, match="singular.*Pick an invertible"):
+        check_invertible(singular)
+    check_invertible(S)  # no error for an invertible matrix
