@@ -11,6 +11,7 @@ df = a^T dX b    [M2: product]
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import sympy
@@ -23,7 +24,42 @@ def _latex(value: object) -> str:
 
 
 def _text(value: object) -> str:
-    return value if isinstance(value, str) else sympy.sstr(value)
+    return latex_to_text(value) if isinstance(value, str) else sympy.sstr(value)
+
+
+_GREEK = {
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "lambda": "λ",
+    "mu": "μ", "phi": "φ", "varphi": "φ", "sigma": "σ", "Sigma": "Σ", "theta": "θ", "partial": "∂",
+    "odot": "⊙", "otimes": "⊗", "cdot": "·", "times": "×", "pm": "±", "sum": "Σ", "top": "T",
+    "to": "→", "Rightarrow": "⇒", "approx": "≈", "ne": "≠", "neq": "≠", "le": "≤", "ge": "≥",
+    "infty": "∞", "in": "∈", "quad": " ", "qquad": " ",
+}
+_LATEX_RULES = [
+    (re.compile(r"\\(?:mathrm|operatorname|mathbf|boldsymbol|text|textrm|mathit)\{([^{}]*)\}"), r"\1"),
+    (re.compile(r"\\frac\{([^{}]*)\}\{([^{}]*)\}"), r"\1/\2"),
+    (re.compile(r"\\(?:big|Big|bigg|Bigg)[lr]?|\\left|\\right"), ""),
+    (re.compile(r"\\[,;:! ]"), " "),
+    (re.compile(r"\^\{([^{}]*)\}"), r"^\1"),
+    (re.compile(r"_\{([^{}]*)\}"), r"_\1"),
+    (re.compile(r"\\([A-Za-z]+)"), lambda m: _GREEK.get(m.group(1), m.group(1))),
+    (re.compile(r"[{}]"), ""),
+    (re.compile(r"∂ "), "∂"),
+    (re.compile(r" {2,}"), " "),
+]
+
+
+def latex_to_text(latex: str) -> str:
+    r"""A readable plain-text form of simple LaTeX, for terminals and test logs.
+
+    >>> latex_to_text(r"\mathrm{tr}\big(B\,G^T A\,dX\big)")
+    'tr(B G^T A dX)'
+    >>> latex_to_text(r"\frac{\partial f}{\partial X} = X^{-T} \odot A")
+    '∂f/∂X = X^-T ⊙ A'
+    """
+    text = latex
+    for pattern, replacement in _LATEX_RULES:
+        text = pattern.sub(replacement, text)
+    return text.strip()
 
 
 @dataclass(frozen=True)
