@@ -8,6 +8,7 @@ Every widget class has ``.widget`` (what to display), ``.slider`` (its primary s
 from .jacobian_ellipse import JacobianEllipse
 from .live_figure import LiveFigure
 from .remainder_explorer import RemainderExplorer
+from .rule_explorer import RuleExplorer
 from .slope_explorer import SlopeExplorer
 
 ALL_WIDGETS = [RemainderExplorer, JacobianEllipse, SlopeExplorer]
