@@ -11,6 +11,7 @@ from .remainder_explorer import RemainderExplorer
 from .rule_explorer import RuleExplorer
 from .slope_explorer import SlopeExplorer
 
-ALL_WIDGETS = [RemainderExplorer, JacobianEllipse, SlopeExplorer]
+ALL_WIDGETS = [RemainderExplorer, JacobianEllipse, SlopeExplorer, RuleExplorer]
 
-__all__ = ["ALL_WIDGETS", "JacobianEllipse", "LiveFigure", "RemainderExplorer", "SlopeExplorer"]
+__all__ = ["ALL_WIDGETS", "JacobianEllipse", "LiveFigure", "RemainderExplorer", "RuleExplorer",
+           "SlopeExplorer"]
