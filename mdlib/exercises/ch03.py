@@ -1,0 +1,87 @@
+"""Chapter 3 exercises: differentials from the rules M1–M8, as directional derivatives.
+
+Each exercise asks for ``df(X; E)``, the differential of ``f`` at ``X`` with ``dX = E``. It is
+checked as the derivative of ``t ↦ f(X + tE)`` at ``t = 0`` (so the answer is a function of
+``t, X, E``; ``t`` is 0 and may be ignored).
+
+>>> import numpy as np
+>>> from mdlib.exercises import check
+>>> bool(check("3.1", lambda t, X, E: -np.trace(np.linalg.inv(X) @ E @ np.linalg.inv(X))))
+True
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..rules import well_conditioned
+from .core import Exercise, register
+
+
+def _along(f):
+    """``f(X)`` as a function of ``t`` on the line ``X + tE``."""
+    return lambda t, X, E, **rest: f(X + t * E, **rest)
+
+
+def _square_inputs(rng: np.random.Generator) -> dict[str, object]:
+    return {"t": 0.0, "X": well_conditioned(rng, 3), "E": rng.standard_normal((3, 3))}
+
+
+def _with_a(rng: np.random.Generator) -> dict[str, object]:
+    return {**_square_inputs(rng), "A": rng.standard_normal((3, 3))}
+
+
+def _inv(X: np.ndarray) -> np.ndarray:
+    return np.linalg.inv(X)
+
+
+register(
+    Exercise(
+        id="3.1",
+        prompt="f(X) = tr(X^{-1}). Use M4 and M5 to write df(X; E).",
+        kind="derivative", wrt="t",
+        f=_along(lambda X: np.trace(_inv(X))),
+        make_inputs=_square_inputs,
+        solution=lambda t, X, E: -np.trace(_inv(X) @ E @ _inv(X)),
+        mistakes={
+            "sign of M5 lost": lambda t, X, E: np.trace(_inv(X) @ E @ _inv(X)),
+            "scalar analogy −tr(E)/tr(X)²": lambda t, X, E: -np.trace(E) / np.trace(X) ** 2,
+        },
+    ),
+    Exercise(
+        id="3.2",
+        prompt="f(X) = |X| (the determinant). Use M6 to write df(X; E).",
+        kind="derivative", wrt="t",
+        f=_along(lambda X: np.linalg.det(X)),
+        make_inputs=_square_inputs,
+        solution=lambda t, X, E: np.linalg.det(X) * np.trace(_inv(X) @ E),
+        mistakes={
+            "forgot the factor |X|": lambda t, X, E: np.trace(_inv(X) @ E),
+            "tr(E) instead of tr(X^{-1} E)": lambda t, X, E: np.linalg.det(X) * np.trace(E),
+        },
+    ),
+    Exercise(
+        id="3.3",
+        prompt="f(X) = Σ_ij (X ⊙ sin X)_ij. Use M7 and M8 to write df(X; E).",
+        kind="derivative", wrt="t",
+        f=_along(lambda X: np.sum(X * np.sin(X))),
+        make_inputs=_square_inputs,
+        solution=lambda t, X, E: np.sum(E * np.sin(X) + X * np.cos(X) * E),
+        mistakes={
+            "only one term of M7": lambda t, X, E: np.sum(X * np.cos(X) * E),
+            "matrix product for σ'(X) dX": lambda t, X, E: np.sum(E * np.sin(X) + X * (np.cos(X) @ E)),
+        },
+    ),
+    Exercise(
+        id="3.4",
+        prompt="f(X) = tr(X A X) with a constant A. Use M2 and M4 to write df(X; E).",
+        kind="derivative", wrt="t",
+        f=_along(lambda X, A: np.trace(X @ A @ X)),
+        make_inputs=_with_a,
+        solution=lambda t, X, E, A: np.trace(E @ A @ X + X @ A @ E),
+        mistakes={
+            "2 tr(X A E): as if X and A commuted": lambda t, X, E, A: 2 * np.trace(X @ A @ E),
+            "only the (dX) A X term": lambda t, X, E, A: np.trace(E @ A @ X),
+        },
+    ),
+)

@@ -1,0 +1,105 @@
+"""Chapter 4 exercises: gradients by the method P (differentiate, trace, move dX last, read off).
+
+>>> import numpy as np
+>>> from mdlib.exercises import check
+>>> bool(check("4.1", lambda X, A, B: A.T @ B.T))
+True
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..rules import well_conditioned
+from .core import Exercise, register
+
+
+def _sandwich(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    # All sizes different, so an answer in the wrong order usually has the wrong shape.
+    return {"X": rng.standard_normal((3, 4)), "A": rng.standard_normal((2, 3)),
+            "B": rng.standard_normal((4, 2))}
+
+
+def _tall(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    return {"X": rng.standard_normal((5, 3)), "a": rng.standard_normal(3)}
+
+
+def _tall_only(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    return {"X": rng.standard_normal((5, 3))}
+
+
+def _hadamard(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    return {"X": rng.standard_normal((3, 3)), "A": rng.standard_normal((3, 3))}
+
+
+def _inverse(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    return {"X": well_conditioned(rng, 3), "A": rng.standard_normal((3, 3)),
+            "B": rng.standard_normal((3, 3))}
+
+
+def _inv(X: np.ndarray) -> np.ndarray:
+    return np.linalg.inv(X)
+
+
+register(
+    Exercise(
+        id="4.1",
+        prompt="f(X) = tr(A X B), X is 3×4, A is 2×3, B is 4×2. Find ∂f/∂X.",
+        kind="gradient", wrt="X",
+        f=lambda X, A, B: np.trace(A @ X @ B),
+        make_inputs=_sandwich,
+        solution=lambda X, A, B: A.T @ B.T,
+        mistakes={
+            "read off B A without the transpose": lambda X, A, B: B @ A,
+            "a factor 2 as for a quadratic form": lambda X, A, B: 2 * A.T @ B.T,
+        },
+    ),
+    Exercise(
+        id="4.2",
+        prompt="f(X) = a^T X^T X a (a vector). Find ∂f/∂X.",
+        kind="gradient", wrt="X",
+        f=lambda X, a: float(a @ X.T @ X @ a),
+        make_inputs=_tall,
+        solution=lambda X, a: 2 * X @ np.outer(a, a),
+        mistakes={
+            "kept one of the two M2 terms": lambda X, a: X @ np.outer(a, a),
+            "a a^T X^T (not read off through L)": lambda X, a: np.outer(a, a) @ X.T,
+        },
+    ),
+    Exercise(
+        id="4.3",
+        prompt="f(X) = log|X^T X| for a tall X (5×3, full column rank). Find ∂f/∂X.",
+        kind="gradient", wrt="X",
+        f=lambda X: float(np.linalg.slogdet(X.T @ X)[1]),
+        make_inputs=_tall_only,
+        solution=lambda X: 2 * X @ _inv(X.T @ X),
+        mistakes={
+            "lost the 2 (one M2 term)": lambda X: X @ _inv(X.T @ X),
+            "2 (X^T X)^{-1} X^T: read off without the transpose": lambda X: 2 * _inv(X.T @ X) @ X.T,
+        },
+    ),
+    Exercise(
+        id="4.4",
+        prompt="f(X) = tr((X ⊙ X) A), X and A square. Use M7 and T5. Find ∂f/∂X.",
+        kind="gradient", wrt="X",
+        f=lambda X, A: np.trace((X * X) @ A),
+        make_inputs=_hadamard,
+        solution=lambda X, A: 2 * X * A.T,
+        mistakes={
+            "2 X ⊙ A: missing transpose on A": lambda X, A: 2 * X * A,
+            "matrix product instead of ⊙": lambda X, A: 2 * X @ A.T,
+        },
+    ),
+    Exercise(
+        id="4.5",
+        prompt="f(X) = tr(A X^{-1} B), X invertible. Use M5 and T4. Find ∂f/∂X.",
+        kind="gradient", wrt="X",
+        f=lambda X, A, B: np.trace(A @ _inv(X) @ B),
+        make_inputs=_inverse,
+        solution=lambda X, A, B: -_inv(X).T @ A.T @ B.T @ _inv(X).T,
+        mistakes={
+            "−X^{-1} B A X^{-1}: the transpose is missing": lambda X, A, B: -_inv(X) @ B @ A @ _inv(X),
+            "sign of M5 lost": lambda X, A, B: _inv(X).T @ A.T @ B.T @ _inv(X).T,
+        },
+    ),
+)
