@@ -40,7 +40,7 @@ def measure(session: lab_driver.NotebookSession, index: int) -> tuple[list[float
 
 def main() -> bool:
     title = "Browser round trip (key press on a slider → updated plot image)"
-    headers = ["notebook", "widget", "presses", "median", "p95", "target", "result"]
+    headers = ["notebook", "widget #", "presses", "median", "p95", "target", "result"]
     chromium = lab_driver.find_chromium()
     if chromium is None:
         report(title, headers, [], note="Skipped: Debian's chromium is not installed "
