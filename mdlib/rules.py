@@ -368,5 +368,7 @@ def order_table(labels: list[str], seed: int = 0) -> str:
         study = rule.study(seed=seed)
         order = "exact (r = 0)" if study.exact else f"{study.order:.2f}"
         verdict = "✅ a differential" if study.is_second_order() else "❌ not the differential"
-        rows.append(f"| {label} | $d({rule.function}) = {rule.claim}$ | {order} | {verdict} |")
+        # A bare "|" (as in |X|) would split a markdown table cell.
+        claim = f"$d({rule.function}) = {rule.claim}$".replace("|", r"\vert ")
+        rows.append(f"| {label.replace('|', '&#124;')} | {claim} | {order} | {verdict} |")
     return "\n".join(rows)
