@@ -163,11 +163,17 @@ class JupyterLab:
         return json.loads(body) if body else None
 
     def shutdown_kernels(self) -> None:
-        """End every session and kernel, so notebooks tested one after another never pile up."""
-        for session in self.api("GET", "/api/sessions"):
-            self.api("DELETE", f"/api/sessions/{session['id']}")
-        for kernel in self.api("GET", "/api/kernels"):
-            self.api("DELETE", f"/api/kernels/{kernel['id']}")
+        """End every session and kernel, so notebooks tested one after another never pile up.
+
+        Best effort: called from ``finally`` blocks, it must not hide the error being raised.
+        """
+        try:
+            for session in self.api("GET", "/api/sessions"):
+                self.api("DELETE", f"/api/sessions/{session['id']}")
+            for kernel in self.api("GET", "/api/kernels"):
+                self.api("DELETE", f"/api/kernels/{kernel['id']}")
+        except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
+            print(f"could not shut the kernels down: {exc}; server log:\n{self.log_tail()}")
 
     def notebook_url(self, name: str, workspace: str) -> str:
         """Open ``name`` in a fresh workspace, so no earlier tab is restored beside it."""
