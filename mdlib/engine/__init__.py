@@ -1,0 +1,17 @@
+"""The step-by-step derivation engine: the differential-and-trace method, narrated and verified.
+
+``derive(f, X)`` applies the rules M1–M8 one level per line, wraps df in a trace (T1), moves
+``dX`` last with T2–T5, reads off ∂f/∂X (rule L, denominator layout) and checks the result
+numerically before returning it. ``chain`` does the composition step C1/C2.
+
+>>> import sympy
+>>> X = sympy.MatrixSymbol("X", 3, 3)
+>>> derive(sympy.log(sympy.Determinant(X)), X).gradient
+X.T**(-1)
+"""
+
+from .chain import chain
+from .derivation import MatrixDerivation, derive
+from .nodes import Sigmoid, sigmoid
+
+__all__ = ["MatrixDerivation", "Sigmoid", "chain", "derive", "sigmoid"]

@@ -1,0 +1,1 @@
+def chain(*a, **k): raise NotImplementedError

@@ -1,0 +1,100 @@
+"""The sympy building blocks the engine adds: σ, scalar-of-1×1, and unevaluated differentials.
+
+* :class:`Sigmoid` is the logistic function as a sympy function; :func:`sigmoid` applies it
+  elementwise to a matrix (or to a scalar).
+* :class:`AsScalar` marks a 1×1 matrix used as a number (curriculum T1: a scalar is its own
+  trace); it prints as the matrix itself.
+* :class:`DiffMatrix` / :class:`DiffScalar` are ``d(F)`` not yet expanded, so a derivation can
+  show one rule application per line.
+
+>>> import sympy
+>>> W = sympy.MatrixSymbol("W", 2, 3)
+>>> sigmoid(W).shape
+(2, 3)
+>>> sympy.diff(Sigmoid(sympy.Symbol("t")), sympy.Symbol("t"))
+(1 - Sigmoid(t))*Sigmoid(t)
+"""
+
+from __future__ import annotations
+
+import sympy
+from sympy.matrices.expressions import MatrixExpr
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+
+
+class Sigmoid(sympy.Function):
+    """The logistic function σ(t) = 1 / (1 + e^{-t}); σ' = σ (1 − σ)."""
+
+    nargs = 1
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        s = Sigmoid(self.args[0])
+        return s * (1 - s)
+
+    def _eval_rewrite_as_exp(self, arg: sympy.Expr, **kwargs) -> sympy.Expr:
+        return 1 / (1 + sympy.exp(-arg))
+
+
+def sigmoid(arg: object) -> object:
+    """σ applied elementwise to a matrix expression (a scalar for a scalar or 1×1 argument).
+
+    >>> X = sympy.MatrixSymbol("X", 3, 1)
+    >>> type(sigmoid(X)).__name__
+    'ElementwiseApplyFunction'
+    """
+    if isinstance(arg, MatrixExpr):
+        if arg.shape == (1, 1):
+            return Sigmoid(AsScalar(arg))
+        return ElementwiseApplyFunction(Sigmoid, arg)
+    return Sigmoid(arg)
+
+
+class AsScalar(sympy.Function):
+    """A 1×1 matrix expression used as a scalar (T1); printed as the matrix itself."""
+
+    nargs = 1
+    is_commutative = True
+    is_real = True
+
+
+class DiffScalar(sympy.Function):
+    """``d(s)`` for a scalar expression ``s`` that is not expanded yet."""
+
+    nargs = 1
+    is_commutative = True
+
+
+class DiffMatrix(MatrixExpr):
+    """``d(F)`` for a matrix expression ``F`` that is not expanded yet."""
+
+    def __new__(cls, arg: MatrixExpr) -> DiffMatrix:
+        return sympy.Basic.__new__(cls, arg)
+
+    @property
+    def shape(self) -> tuple:
+        return self.args[0].shape
+
+    def doit(self, **hints) -> DiffMatrix:  # sympy's canonicalisation must not look inside
+        return self
+
+
+def is_matrix(expr: object) -> bool:
+    """True for sympy matrix expressions."""
+    return isinstance(expr, MatrixExpr)
+
+
+def differential_of(expr: sympy.Basic) -> sympy.Basic:
+    """The unexpanded ``d(expr)`` node of the right kind (matrix or scalar)."""
+    return DiffMatrix(expr) if is_matrix(expr) else DiffScalar(expr)
+
+
+def depends_on(expr: sympy.Basic, X: sympy.MatrixSymbol) -> bool:
+    """True when ``X`` occurs in ``expr`` (a dimension symbol named like ``X`` does not count).
+
+    >>> X, A = sympy.MatrixSymbol("X", 2, 2), sympy.MatrixSymbol("A", 2, 2)
+    >>> depends_on(sympy.Trace(A * X), X), depends_on(A.T, X)
+    (True, False)
+    """
+    return expr == X or any(
+        depends_on(arg, X) for arg in expr.args if isinstance(arg, sympy.Basic)
+    )

@@ -1,0 +1,275 @@
+"""Readable LaTeX and plain text for the engine's expressions, in the course's notation.
+
+Transposes as ``X^T``, inverse-transposes as ``X^{-T}``, ``⊙`` for the Hadamard product,
+``tr``, ``|X|``, ``exp(X b)`` for elementwise functions, and no ``Lambda`` or ``MatMul`` noise.
+
+>>> import sympy
+>>> X, a, b = sympy.MatrixSymbol("X", 3, 3), sympy.MatrixSymbol("a", 3, 1), sympy.MatrixSymbol("b", 3, 1)
+>>> to_text(sympy.HadamardProduct(a, (X * b).applyfunc(sympy.exp)) * b.T)
+'(a ⊙ exp(X b)) b^T'
+>>> to_latex(sympy.Transpose(sympy.Inverse(X)))
+'X^{-T}'
+"""
+
+from __future__ import annotations
+
+import sympy
+from sympy.matrices.expressions import (
+    Determinant,
+    HadamardPower,
+    HadamardProduct,
+    Identity,
+    Inverse,
+    MatAdd,
+    MatMul,
+    MatPow,
+    MatrixSymbol,
+    OneMatrix,
+    Trace,
+    Transpose,
+    ZeroMatrix,
+)
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+
+from .nodes import AsScalar, DiffMatrix, DiffScalar, Sigmoid
+
+# Precedence levels: a child binds looser than its parent needs → parentheses.
+_SUM, _PRODUCT, _HADAMARD, _POWER, _ATOM = 1, 2, 2, 4, 5
+
+_FUNCTION_NAMES = {
+    "exp": ("\\exp", "exp"), "log": ("\\log", "log"), "sin": ("\\sin", "sin"),
+    "cos": ("\\cos", "cos"), "tan": ("\\tan", "tan"), "tanh": ("\\tanh", "tanh"),
+    "sinh": ("\\sinh", "sinh"), "cosh": ("\\cosh", "cosh"), "atan": ("\\arctan", "arctan"),
+    "Sigmoid": ("\\sigma", "σ"),
+}
+
+#: Display names of derivative functions created by rule M8 (e.g. σ'), keyed by their Lambda.
+DERIVATIVE_NAMES: dict[sympy.Lambda, tuple[str, str]] = {}
+
+
+class _Printer:
+    def __init__(self, latex: bool, elementwise: bool = False) -> None:
+        self.latex = latex
+        self.elementwise_mode = elementwise  # scalar body of an elementwise function
+
+    # -- helpers -------------------------------------------------------------------------
+    def paren(self, body: str) -> str:
+        return rf"\left({body}\right)" if self.latex else f"({body})"
+
+    def wrap(self, expr: sympy.Basic, level: int) -> str:
+        text, own = self.visit(expr)
+        return self.paren(text) if own < level else text
+
+    def sup(self, base: str, power: str) -> str:
+        if self.latex:
+            return f"{base}^{{{power}}}"
+        return f"{base}^{power}" if len(power) == 1 or power.lstrip("-").isalnum() else f"{base}^({power})"
+
+    def func(self, name: str, arg: str) -> str:
+        return f"{name}{self.paren(arg)}"
+
+    def name(self, pair: tuple[str, str]) -> str:
+        return pair[0] if self.latex else pair[1]
+
+    # -- dispatch ------------------------------------------------------------------------
+    def visit(self, e: sympy.Basic) -> tuple[str, int]:
+        L = self.latex
+        if isinstance(e, MatrixSymbol):
+            name = str(e.name)
+            if L and name.startswith("d") and len(name) > 1:
+                return r"\mathrm{d}" + sympy.latex(sympy.Symbol(name[1:])), _ATOM
+            return (sympy.latex(sympy.Symbol(name)) if L else name), _ATOM
+        if isinstance(e, Identity):
+            return "I", _ATOM
+        if isinstance(e, ZeroMatrix):
+            return "0", _ATOM
+        if isinstance(e, OneMatrix):
+            return (r"\mathbf{1}" if L else "1"), _ATOM
+        if isinstance(e, Transpose):
+            return self.transpose(e.arg), _POWER
+        if isinstance(e, Inverse):
+            if isinstance(e.arg, Transpose):
+                return self.transpose(Inverse(e.arg.arg)), _POWER
+            return self.sup(self.wrap(e.arg, _ATOM), "-1"), _POWER
+        if isinstance(e, MatPow) and e.exp == -1:
+            return self.visit(Inverse(e.base))
+        if isinstance(e, MatPow):
+            return self.sup(self.wrap(e.base, _ATOM), self.visit(e.exp)[0]), _POWER
+        if isinstance(e, (MatAdd, sympy.Add)):
+            return self.sum(e), _SUM
+        if isinstance(e, (MatMul, sympy.Mul)):
+            return self.product(e)
+        if isinstance(e, HadamardProduct):
+            sep = r" \odot " if L else " ⊙ "
+            # Plain symbols first, e.g. a ⊙ exp(Xb), as people write it.
+            args = sorted(e.args, key=lambda a: 0 if isinstance(a, MatrixSymbol) else 1)
+            return sep.join(self.wrap(a, _ATOM if isinstance(a, (MatMul, MatAdd)) else _HADAMARD)
+                            for a in args), _HADAMARD
+        if isinstance(e, HadamardPower):
+            power = (r"\circ " if L else "∘") + self.visit(e.exp)[0]
+            return self.sup(self.wrap(e.base, _ATOM), power), _POWER
+        if isinstance(e, Trace):
+            return self.func(r"\mathrm{tr}" if L else "tr", self.visit(e.arg)[0]), _ATOM
+        if isinstance(e, Determinant):
+            inner = self.visit(e.arg)[0]
+            return (rf"\left|{inner}\right|" if L else f"|{inner}|"), _ATOM
+        if isinstance(e, AsScalar):
+            return self.visit(e.args[0])
+        if isinstance(e, (DiffMatrix, DiffScalar)):
+            d = r"\mathrm{d}" if L else "d"
+            return d + self.paren(self.visit(e.args[0])[0]), _ATOM
+        if isinstance(e, ElementwiseApplyFunction):
+            return self.elementwise(e.function, e.expr), _ATOM
+        if isinstance(e, sympy.Pow):
+            return self.power(e)
+        if isinstance(e, sympy.Rational):
+            return self.number(e)
+        if isinstance(e, sympy.Function) and len(e.args) == 1:
+            key = type(e).__name__
+            fname = self.name(_FUNCTION_NAMES[key]) if key in _FUNCTION_NAMES else (
+                rf"\operatorname{{{key}}}" if L else key)
+            return self.func(fname, self.visit(e.args[0])[0]), _ATOM
+        if isinstance(e, sympy.Symbol):
+            return (sympy.latex(e) if L else e.name), _ATOM
+        return (sympy.latex(e) if L else sympy.sstr(e)), _ATOM
+
+    def number(self, e: sympy.Rational) -> tuple[str, int]:
+        if e.q == 1:
+            return str(e.p), (_ATOM if e >= 0 else _SUM)
+        if self.latex:
+            sign = "-" if e < 0 else ""
+            return rf"{sign}\frac{{{abs(e.p)}}}{{{e.q}}}", (_PRODUCT if e > 0 else _SUM)
+        return f"{e.p}/{e.q}", _SUM
+
+    def transpose(self, arg: sympy.Basic) -> str:
+        if isinstance(arg, MatrixSymbol) and str(arg.name).startswith("d") and len(str(arg.name)) > 1:
+            return self.sup(self.paren(self.visit(arg)[0]), "T")
+        if isinstance(arg, Inverse):
+            return self.sup(self.wrap(arg.arg, _ATOM), "-T")
+        return self.sup(self.wrap(arg, _ATOM), "T")
+
+    def sum(self, e: sympy.Basic) -> str:
+        parts: list[str] = []
+        for term in _ordered_terms(e):
+            coeff, rest = _split_sign(term)
+            text = self.wrap(rest, _SUM + 1) if rest is not None else ""
+            if coeff < 0:
+                parts.append(("- " if parts else "-") + (text or "1"))
+            else:
+                parts.append(("+ " if parts else "") + (text or "1"))
+        return " ".join(parts)
+
+    def product(self, e: sympy.Basic) -> tuple[str, int]:
+        coeff, factors = _coeff_factors(e)
+        flat = []
+        for f in factors:  # a scalar Mul inside a MatMul reads as plain factors
+            flat.extend(_coeff_factors(f)[1] if isinstance(f, sympy.Mul) else [f])
+            coeff *= _coeff_factors(f)[0] if isinstance(f, sympy.Mul) else 1
+        factors = flat
+        num, den = [], []
+        for f in factors:
+            if isinstance(f, sympy.Pow) and f.exp.is_number and f.exp < 0 and not _is_matrix(f):
+                den.append(sympy.Pow(f.base, -f.exp) if f.exp != -1 else f.base)
+            else:
+                num.append(f)
+        sep = (r" \odot " if self.latex else " ⊙ ") if self.elementwise_mode else " "
+        body = sep.join(self.wrap(f, _PRODUCT + 1 if not isinstance(f, HadamardProduct) else _ATOM)
+                        for f in num) or "1"
+        if den:
+            dtext = " ".join(self.wrap(f, _PRODUCT + 1) for f in den)
+            if self.latex:
+                body = rf"\frac{{{body}}}{{{dtext}}}"
+            else:
+                body = f"{body} / {dtext if len(den) == 1 and self.visit(den[0])[1] >= _POWER else self.paren(dtext)}"
+        if coeff == 1:
+            return body, _PRODUCT
+        if coeff == -1:
+            return "-" + body, _SUM
+        ctext, _ = self.number(abs(coeff)) if isinstance(coeff, sympy.Rational) else (self.visit(abs(coeff))[0], 0)
+        sign = "-" if coeff < 0 else ""
+        return f"{sign}{ctext} {body}", (_SUM if coeff < 0 else _PRODUCT)
+
+    def power(self, e: sympy.Pow) -> tuple[str, int]:
+        if e.exp == sympy.Rational(1, 2):
+            inner = self.visit(e.base)[0]
+            return (rf"\sqrt{{{inner}}}" if self.latex else f"sqrt({inner})"), _ATOM
+        if e.exp.is_number and e.exp < 0:
+            return self.product(sympy.Mul(1, e, evaluate=False))
+        base = self.wrap(e.base, _ATOM)
+        power = self.visit(e.exp)[0]
+        if self.elementwise_mode:
+            power = (r"\circ " if self.latex else "∘") + power
+        return self.sup(base, power), _POWER
+
+    def elementwise(self, function: sympy.Lambda, arg: sympy.Basic) -> str:
+        inner = self.visit(arg)[0]
+        if function in DERIVATIVE_NAMES:
+            return self.func(self.name(DERIVATIVE_NAMES[function]), inner)
+        (var,), body = function.variables, function.expr
+        if isinstance(body, sympy.Function) and body.args == (var,):
+            key = type(body).__name__
+            fname = self.name(_FUNCTION_NAMES[key]) if key in _FUNCTION_NAMES else key
+            return self.func(fname, inner)
+        # Any other body: print it with the matrix in place of the variable (elementwise).
+        placeholder = sympy.Symbol("ZZPLACEHOLDERZZ")
+        text = _Printer(self.latex, elementwise=True).visit(body.subs(var, placeholder))[0]
+        ph = "ZZPLACEHOLDERZZ"
+        filled = self.paren(inner) if self.visit(arg)[1] < _ATOM else inner
+        text = text.replace(self.paren(ph), self.paren(inner)).replace(ph, filled)
+        return self.paren(text)
+
+
+def _is_matrix(e: sympy.Basic) -> bool:
+    return getattr(e, "is_Matrix", False) or isinstance(e, sympy.MatrixExpr)
+
+
+def _ordered_terms(e: sympy.Basic) -> list:
+    terms = list(e.args)
+    # Positive terms first reads better ("A X + A^T X - B").
+    return sorted(terms, key=lambda t: 1 if _split_sign(t)[0] < 0 else 0)
+
+
+def _split_sign(term: sympy.Basic) -> tuple[int, sympy.Basic | None]:
+    coeff, factors = _coeff_factors(term)
+    if coeff.is_number and coeff < 0:
+        rest = _rebuild(-coeff, factors)
+        return -1, rest
+    return 1, term
+
+
+def _coeff_factors(e: sympy.Basic) -> tuple[sympy.Expr, list]:
+    if isinstance(e, (MatMul, sympy.Mul)):
+        coeff, factors = sympy.S.One, []
+        for arg in e.args:
+            if arg.is_number:
+                coeff *= arg
+            else:
+                factors.append(arg)
+        return coeff, factors
+    if e.is_number:
+        return e, []
+    return sympy.S.One, [e]
+
+
+def _rebuild(coeff: sympy.Expr, factors: list) -> sympy.Basic | None:
+    if not factors:
+        return None if coeff == 1 else coeff
+    args = ([coeff] if coeff != 1 else []) + factors
+    if len(args) == 1:
+        return args[0]
+    if any(_is_matrix(f) for f in factors):
+        return MatMul(*args)
+    return sympy.Mul(*args, evaluate=False)
+
+
+def to_latex(expr: object) -> str:
+    """LaTeX in the course's notation (strings pass through unchanged)."""
+    return expr if isinstance(expr, str) else _Printer(True).visit(sympy.sympify(expr))[0]
+
+
+def to_text(expr: object) -> str:
+    """Plain text in the course's notation (strings pass through unchanged)."""
+    return expr if isinstance(expr, str) else _Printer(False).visit(sympy.sympify(expr))[0]
+
+
+__all__ = ["DERIVATIVE_NAMES", "Sigmoid", "to_latex", "to_text"]

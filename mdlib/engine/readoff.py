@@ -1,0 +1,83 @@
+"""Read the gradient off ``df = tr(A dX)`` (rule L: ∂f/∂X = A^T) and tidy it for reading.
+
+:func:`tidy` pushes transposes inward only as far as needed ((A B)^T = B^T A^T, (A^T)^T = A,
+(X^{-1})^T = X^{-T}), treats elementwise functions as units (so ``exp(Xb)`` stays as written),
+drops the transpose of matrices declared symmetric, and collects equal terms (A X + A X = 2 A X).
+
+>>> import sympy
+>>> a, b = sympy.MatrixSymbol("a", 3, 1), sympy.MatrixSymbol("b", 3, 1)
+>>> tidy(sympy.Transpose(b * a.T))
+a*b.T
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sympy
+from sympy.matrices.expressions import (
+    HadamardPower,
+    HadamardProduct,
+    Identity,
+    Inverse,
+    MatAdd,
+    MatMul,
+    MatPow,
+    MatrixExpr,
+    MatrixSymbol,
+    OneMatrix,
+    Transpose,
+    ZeroMatrix,
+)
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+
+from .trace_form import mat_mul
+
+
+def tidy(e: sympy.Basic, symmetric: Iterable[str] = (), transposed: bool = False) -> sympy.Basic:
+    """``e`` (or ``e^T`` when ``transposed``) with transposes pushed in and like terms collected."""
+    sym = frozenset(symmetric)
+
+    def is_sym(m: sympy.Basic) -> bool:
+        return isinstance(m, MatrixSymbol) and (str(m.name) in sym)
+
+    def go(m: sympy.Basic, t: bool) -> sympy.Basic:
+        if not isinstance(m, MatrixExpr):
+            return m
+        if isinstance(m, MatrixSymbol):
+            return Transpose(m) if t and not is_sym(m) else m
+        if isinstance(m, Identity):
+            return m
+        if isinstance(m, (ZeroMatrix, OneMatrix)):
+            return m.func(*reversed(m.shape)) if t else m
+        if isinstance(m, Transpose):
+            return go(m.arg, not t)
+        if isinstance(m, MatMul):
+            coeff = [a for a in m.args if not isinstance(a, MatrixExpr)]
+            mats = [go(a, t) for a in m.args if isinstance(a, MatrixExpr)]
+            return mat_mul(*coeff, *(reversed(mats) if t else mats))
+        if isinstance(m, MatAdd):
+            return MatAdd(*[go(a, t) for a in m.args], evaluate=True)
+        if isinstance(m, HadamardProduct):
+            return HadamardProduct(*[go(a, t) for a in m.args])
+        if isinstance(m, HadamardPower):
+            return HadamardPower(go(m.base, t), m.exp)
+        if isinstance(m, MatPow):
+            return MatPow(go(m.base, t), m.exp)
+        if isinstance(m, Inverse):
+            inner = go(m.arg, False)
+            if t and not is_sym(inner):
+                return Transpose(Inverse(inner))
+            return Inverse(inner)
+        if isinstance(m, ElementwiseApplyFunction):
+            inner = ElementwiseApplyFunction(m.function, go(m.expr, False))
+            return Transpose(inner) if t else inner
+        return Transpose(m) if t else m
+
+    return go(e, transposed)
+
+
+def gradient_from(lefts: list[sympy.Basic], symmetric: Iterable[str] = ()) -> sympy.Basic:
+    """∂f/∂X = (Σ A_k)^T, tidied (rule L)."""
+    terms = [tidy(A, symmetric, transposed=True) for A in lefts]
+    return terms[0] if len(terms) == 1 else tidy(MatAdd(*terms, evaluate=True), symmetric)
