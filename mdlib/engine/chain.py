@@ -1,1 +1,104 @@
-def chain(*a, **k): raise NotImplementedError
+"""Composition (curriculum C1, C2): from ∂f/∂Y and Y = Y(X) to ∂f/∂X, with the steps.
+
+The scalar chain rule cannot be reused (∂Y/∂X is not defined yet), so the engine writes
+``df = tr(G^T dY)`` with ``G = ∂f/∂Y``, expresses ``dY`` through ``dX`` with the rules M1–M8,
+substitutes, moves ``dX`` last (T1–T5) and reads off ∂f/∂X.
+
+Verification: with ``f`` (a scalar expression in ``Y``) the composite ``f(Y(X))`` is checked
+against finite differences; without it, the map ``G ↦ ∂f/∂X`` is checked for a random ``G``
+(it is linear in ``G``, so this checks the composition step itself).
+
+>>> import sympy
+>>> A, X, B = (sympy.MatrixSymbol(n, 3, 3) for n in "AXB")
+>>> Y, GY = sympy.MatrixSymbol("Y", 3, 3), sympy.MatrixSymbol("G", 3, 3)
+>>> chain(GY, Y, A * X * B, X).gradient
+A.T*G*B.T
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sympy
+from sympy.matrices.expressions import MatMul, MatrixExpr, MatrixSymbol, Trace, Transpose
+
+from ..errors import MdlibError
+from .derivation import MatrixDerivation, _lhs, _Line, _trace_lines, rules_text
+from .differential import differential_lines
+from .grammar import canonical
+from .nodes import depends_on
+from .printing import to_latex, to_text
+from .readoff import gradient_from, tidy
+from .trace_form import trace_terms
+from .verify import verify as run_verify
+
+
+def _is_linear_sandwich(expr: sympy.Basic, X: MatrixSymbol) -> bool:
+    """Y = A X B with constant A, B (C2)."""
+    if expr == X:
+        return True
+    if isinstance(expr, MatMul):
+        hits = [a for a in expr.args if depends_on(a, X)]
+        return hits == [X]
+    return False
+
+
+def chain(grad_Y: object, Y: MatrixSymbol, Y_of_X: object, X: MatrixSymbol,
+          f: object | None = None, shapes: dict | None = None, verify: bool = True,
+          seed: int = 0, symmetric: Iterable[str] = ()) -> MatrixDerivation:
+    """∂f/∂X from ``grad_Y`` = ∂f/∂Y and ``Y = Y_of_X`` (denominator layout)."""
+    if not isinstance(Y, MatrixSymbol) or not isinstance(X, MatrixSymbol):
+        raise MdlibError("Y and X must be MatrixSymbols; write Y = g(X) as the expression Y_of_X")
+    Y_of_X, grad_Y = sympy.sympify(Y_of_X), sympy.sympify(grad_Y)
+    if not isinstance(Y_of_X, MatrixExpr) or tuple(Y_of_X.shape) != tuple(Y.shape):
+        raise MdlibError(f"Y = {to_text(Y_of_X)} must have the shape of {Y.name}, {tuple(Y.shape)}")
+    if not isinstance(grad_Y, MatrixExpr) or tuple(grad_Y.shape) != tuple(Y.shape):
+        raise MdlibError(f"∂f/∂{Y.name} must have the shape of {Y.name} (denominator layout)")
+    if not depends_on(Y_of_X, X):
+        raise MdlibError(f"{X.name} does not occur in {Y.name} = {to_text(Y_of_X)}")
+    symmetric = tuple(symmetric)
+    Yc = canonical(Y_of_X, X)
+    dX = MatrixSymbol(f"d{X.name}", *X.shape)
+    dY = MatrixSymbol(f"d{Y.name}", *Y.shape)
+    G = MatrixSymbol(f"G_{Y.name}", *Y.shape)
+
+    d_lhs = _lhs(r"\mathrm{d}f", "df")
+    lines = [
+        _Line(_lhs(rf"\frac{{\partial f}}{{\partial {to_latex(Y)}}} = {to_latex(G)}",
+                   f"∂f/∂{Y.name} = {G.name}"), grad_Y, "given"),
+        _Line(Y, Y_of_X, "given"),
+        _Line(d_lhs, Trace(MatMul(Transpose(G), dY)), rules_text({"C1"})),
+    ]
+    expanded = differential_lines(Yc, X, dX)
+    for k, (expr, rules) in enumerate(expanded):
+        lines.append(_Line(dY if k == 0 else "", expr, rules_text(rules)))
+    D = expanded[-1][0] if expanded else dX
+    df = Trace(MatMul(Transpose(G), D))
+    lines.append(_Line(d_lhs, df, rules_text({"C1"})))
+    terms = trace_terms(df, dX)
+    lefts = _trace_lines(terms, dX, X, lines, symmetric)
+    grad_G = gradient_from(lefts, symmetric)
+    g_lhs = _lhs(rf"\frac{{\partial f}}{{\partial {to_latex(X)}}}", f"∂f/∂{X.name}")
+    lines.append(_Line(g_lhs, grad_G, "L"))
+    final = tidy(grad_G.xreplace({G: grad_Y}).xreplace({Y: Y_of_X}), symmetric)
+    if final != grad_G:
+        lines.append(_Line("", final, "C2" if _is_linear_sandwich(Y_of_X, X) else "C1"))
+
+    if f is not None:
+        f_expr = sympy.sympify(f).xreplace({Y: Y_of_X})
+        from .grammar import prepare
+
+        f_check = prepare(f_expr, X)
+        differential = Trace(MatMul(Transpose(grad_Y.xreplace({Y: Y_of_X})), D))
+        gradient = final
+    else:  # any G: f_G(X) = tr(G^T Y(X)) has gradient grad_G
+        f_check = Trace(MatMul(Transpose(G), Yc))
+        differential, gradient = df, grad_G
+    result = MatrixDerivation(f, X, dX, f_check, differential, terms, final, lines, shapes,
+                              symmetric)
+    if verify:
+        check = run_verify(f_check, X, dX, differential, gradient, shapes, seed, symmetric)
+        result.verification = check
+        if not check:
+            raise MdlibError(f"the engine could not verify the chain rule result: {check.message}")
+    return result
