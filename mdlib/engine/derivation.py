@@ -5,11 +5,12 @@
 >>> d = derive(a.T * X * b, X)
 >>> d.gradient
 a*b.T
->>> print(d)  # doctest: +NORMALIZE_WHITESPACE
-f     = a^T X b          [given]
-df    = a^T dX b         [M2: product]
-      = tr(b a^T dX)     [T1: scalar is its trace; T4: cyclic trace]
-∂f/∂X = a b^T            [L: gradient link]
+>>> print(d)  # doctest: +ELLIPSIS
+f     = a^T X b         [given]
+df    = a^T dX b        [M2: product]
+      = tr(a^T dX b)    [T1: scalar is its trace]
+      = tr(b a^T dX)    [T4: cyclic trace]
+∂f/∂X = a b^T           [L: gradient link]
 verified: gradient vs central differences relative error ...
 """
 
@@ -52,6 +53,13 @@ def rules_text(rules: Iterable[str]) -> str:
                                                     and "(" not in lab))
 
 
+class _Raw:
+    """A line body given as ready LaTeX and text."""
+
+    def __init__(self, latex: str, text: str) -> None:
+        self.latex, self.text = latex, text
+
+
 class _Line:
     """One line in the engine's own form: sympy objects, rendered only when shown."""
 
@@ -61,6 +69,8 @@ class _Line:
     def step(self) -> Step:
         lhs_latex = self.lhs if isinstance(self.lhs, str) else to_latex(self.lhs)
         lhs_text = _LHS_TEXT.get(self.lhs, None) if isinstance(self.lhs, str) else to_text(self.lhs)
+        if isinstance(self.expr, _Raw):
+            return Step(lhs_latex, self.expr.latex, self.rule, text=self.expr.text, lhs_text=lhs_text)
         return Step(lhs_latex, to_latex(self.expr), self.rule, text=to_text(self.expr),
                     lhs_text=lhs_text)
 
@@ -176,17 +186,23 @@ def _trace_lines(terms: list[TraceTerm], dX, X, lines: list[_Line], symmetric) -
 
 
 def derive(f: object, X: MatrixSymbol, shapes: dict | None = None, verify: bool = True,
-           seed: int = 0, symmetric: Iterable[str] = ()) -> MatrixDerivation:
+           seed: int = 0, symmetric: Iterable[str] = (),
+           given: tuple[str, str, str] | None = None) -> MatrixDerivation:
     """Differentiate the scalar ``f`` by the MatrixSymbol ``X`` with the method P.
 
     ``shapes`` gives sizes for symbolic shapes (``{"X": (3, 4)}`` or ``{"n": 4}``; default 3);
     ``symmetric`` names matrices known to be symmetric (used to simplify, and for the data).
+    ``given = (latex, text, reason)`` shows the loss as first written and why ``f`` equals it
+    (e.g. softmax rewritten with a log-sum-exp).
     """
     canonical_f = prepare(f, X)
     dX = MatrixSymbol(f"d{X.name}", *X.shape)
     symmetric = tuple(symmetric)
     d_lhs = _lhs(r"\mathrm{d}f", "df")
     lines = [_Line("f", f, "given")]
+    if given is not None:
+        _LHS_TEXT[given[0]] = given[1]
+        lines = [_Line("f", _Raw(given[0], given[1]), "given"), _Line("", f, given[2])]
     expanded = differential_lines(canonical_f, X, dX)
     for k, (expr, rules) in enumerate(expanded):
         lines.append(_Line(d_lhs if k == 0 else "", expr, rules_text(rules)))

@@ -9,7 +9,7 @@ are constant drop out, ``d(X)`` becomes ``dX``); :func:`differential_lines` repe
 >>> dX = sympy.MatrixSymbol("dX", 3, 3)
 >>> lines = differential_lines(sympy.Trace(X.T * X), X, dX)
 >>> [(sorted(rules), str(e)) for e, rules in lines]
-[(['M4'], 'Trace(DiffMatrix(X.T*X))'), (['M2', 'M3'], 'Trace(X.T*dX + dX.T*X)')]
+[(['M4'], 'Trace(DiffMatrix(X.T*X))'), (['M2'], 'Trace(DiffMatrix(X.T)*X + X.T*dX)'), (['M3'], 'Trace(X.T*dX + dX.T*X)')]
 """
 
 from __future__ import annotations

@@ -84,7 +84,8 @@ class _Printer:
         if isinstance(e, ZeroMatrix):
             return "0", _ATOM
         if isinstance(e, OneMatrix):
-            return (r"\mathbf{1}" if L else "1"), _ATOM
+            one = r"\mathbf{1}" if L else "1"
+            return (self.sup(one, "T") if e.shape[0] == 1 and e.shape[1] != 1 else one), _ATOM
         if isinstance(e, Transpose):
             return self.transpose(e.arg), _POWER
         if isinstance(e, Inverse):
@@ -180,7 +181,7 @@ class _Printer:
             if self.latex:
                 body = rf"\frac{{{body}}}{{{dtext}}}"
             else:
-                body = f"{body} / {dtext if len(den) == 1 and self.visit(den[0])[1] >= _POWER else self.paren(dtext)}"
+                body = f"{body} / {self.wrap(den[0], _POWER) if len(den) == 1 else self.paren(dtext)}"
         if coeff == 1:
             return body, _PRODUCT
         if coeff == -1:

@@ -23,6 +23,7 @@ from sympy.matrices.expressions import (
     MatAdd,
     MatMul,
     MatrixExpr,
+    OneMatrix,
     Trace,
     Transpose,
 )
@@ -51,6 +52,14 @@ def mat_mul(*factors: sympy.Basic) -> sympy.Basic:
                 mats.append(p)
             else:
                 coeff *= p
+    merged: list = []
+    for m in mats:  # 1_{r×k} 1_{k×c} = k 1_{r×c}
+        if merged and isinstance(m, OneMatrix) and isinstance(merged[-1], OneMatrix):
+            prev = merged.pop()
+            coeff *= prev.shape[1]
+            m = OneMatrix(prev.shape[0], m.shape[1])
+        merged.append(m)
+    mats = merged
     non_identity = [m for m in mats if not isinstance(m, Identity)]
     mats = non_identity or mats[:1]
     if coeff == 1 and len(mats) == 1:
@@ -68,11 +77,29 @@ def transpose(e: sympy.Basic) -> sympy.Basic:
         return e.arg
     if isinstance(e, Identity):
         return e
+    if isinstance(e, OneMatrix):
+        return OneMatrix(e.shape[1], e.shape[0])
     if isinstance(e, MatMul):
         coeff = [a for a in e.args if not isinstance(a, MatrixExpr)]
         mats = [a for a in e.args if isinstance(a, MatrixExpr)]
         return mat_mul(*coeff, *[transpose(m) for m in reversed(mats)])
     return Transpose(e)
+
+
+def hadamard(*factors: sympy.Basic) -> sympy.Basic:
+    """A Hadamard product with scalar coefficients pulled out and all-ones factors dropped."""
+    coeff, mats = sympy.S.One, []
+    for f in factors:
+        if isinstance(f, MatMul):
+            scal = [a for a in f.args if not isinstance(a, MatrixExpr)]
+            coeff *= sympy.Mul(*scal)
+            f = mat_mul(*[a for a in f.args if isinstance(a, MatrixExpr)])
+        if not isinstance(f, OneMatrix):
+            mats.append(f)
+    if not mats:
+        return mat_mul(coeff, OneMatrix(*factors[0].shape))
+    body = mats[0] if len(mats) == 1 else HadamardProduct(*mats)
+    return mat_mul(coeff, body)
 
 
 def linear_terms(e: sympy.Basic, dX: sympy.MatrixSymbol) -> list[sympy.Basic]:
@@ -143,7 +170,7 @@ class _Reducer:
             args = list(M.args)
             k = next(i for i, a in enumerate(args) if a.has(dX))
             others = args[:k] + args[k + 1:]
-            return self.matrix(args[k], transpose(HadamardProduct(transpose(C), *others)))
+            return self.matrix(args[k], transpose(hadamard(transpose(C), *others)))
         raise MdlibError(f"internal: cannot move {dX.name} out of {M}")
 
 

@@ -80,11 +80,17 @@ def _special_names(expr: sympy.Basic) -> tuple[set, set]:
 
 
 def random_data(expr: sympy.Basic, shapes: dict | None = None, seed: int = 0,
-                symmetric: Iterable[str] = (), positive: bool = False) -> Data:
-    """Seeded random values for every matrix and scalar symbol of ``expr``."""
+                symmetric: Iterable[str] = (), positive: bool = False,
+                variable: str | None = None) -> Data:
+    """Seeded random values for every matrix and scalar symbol of ``expr``.
+
+    The ``variable`` is never made symmetric unless declared so: a symmetric point would hide
+    a missing transpose in the gradient.
+    """
     rng = np.random.default_rng(seed)
     resolved, dims = _resolve_shapes(expr, shapes)
     spd, _regular = _special_names(expr)
+    spd.discard(variable)
     sym = set(symmetric)
     values: dict = {}
     for name, (r, c) in resolved.items():
@@ -140,7 +146,7 @@ def verify(f: sympy.Basic, X: MatrixSymbol, dX: MatrixSymbol, differential: symp
     name, dname = str(X.name), str(dX.name)
     last = None
     for attempt, positive in enumerate([False, True, False, True]):
-        data = random_data(f, shapes, seed + 7919 * (attempt // 2), symmetric, positive)
+        data = random_data(f, shapes, seed + 7919 * (attempt // 2), symmetric, positive, name)
         X0 = np.asarray(data.values[name], dtype=float)
 
         def f_num(Xv, data=data):
