@@ -5,6 +5,7 @@
 True
 """
 
+from .engine import chain, derive
 from .errors import MdlibError
 from .gradcheck import (
     GradientCheck,
@@ -27,7 +28,9 @@ __all__ = [
     "assert_gradient",
     "check_differential",
     "check_gradient",
+    "chain",
     "check_jacobian",
+    "derive",
     "diagnose",
     "numerical_gradient",
     "numerical_jacobian",
