@@ -11,7 +11,8 @@ X.T**(-1)
 """
 
 from .chain import chain
+from .compare import check_symbolic_gradient
 from .derivation import MatrixDerivation, derive
 from .nodes import Sigmoid, sigmoid
 
-__all__ = ["MatrixDerivation", "Sigmoid", "chain", "derive", "sigmoid"]
+__all__ = ["MatrixDerivation", "Sigmoid", "chain", "check_symbolic_gradient", "derive", "sigmoid"]
