@@ -1,4 +1,4 @@
-# Set-up and everyday commands for the course. Only Python 3.10+ is needed to start:
+# Set-up and everyday commands for the course. Only Python 3.11+ is needed to start:
 # every target creates .venv and installs the pinned set from binder/requirements.txt.
 
 PYTHON ?= python3
