@@ -92,8 +92,29 @@ class Step:
         return lhs, expr, self.justification
 
 
+_RAISABLE = "T-+0123456789ni()"
+_SUPERSCRIPT = str.maketrans(_RAISABLE, "ᵀ⁻⁺⁰¹²³⁴⁵⁶⁷⁸⁹ⁿⁱ⁽⁾")
+_POWER = re.compile(r"\^\{([^{}]*)\}|\^(-?\w)")
+
+
+def _superscript(match: re.Match) -> str:
+    power = match.group(1) if match.group(1) is not None else match.group(2)
+    if power and all(ch in _RAISABLE for ch in power):
+        return power.translate(_SUPERSCRIPT)
+    return "ˆ" + power  # no Unicode superscript for it: a visible caret is the honest fallback
+
+
 def _escape(text: str) -> str:
-    return text.replace("\\", r"\textbackslash ").replace("_", r"\_").replace("^", r"\^{}")
+    """Make a justification safe inside ``\\text{}`` as JupyterLab's MathJax reads it.
+
+    MathJax rejects a bare ``_``, ``^`` or ``\\textbackslash`` in text mode, so powers become
+    Unicode superscripts (``F^-1`` → ``F⁻¹``, ``M^T`` → ``Mᵀ``) and ``_`` is escaped.
+
+    >>> print(_escape("M = M^T, tr(F^-1 dF), x_1, d^{-1}, a^b"))
+    M = Mᵀ, tr(F⁻¹ dF), x\\_1, d⁻¹, aˆb
+    """
+    text = _POWER.sub(_superscript, text.replace("\\", "∖")).replace("^", "ˆ")
+    return text.replace("_", r"\_").replace("{", r"\{").replace("}", r"\}")
 
 
 @dataclass
