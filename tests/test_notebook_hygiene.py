@@ -112,6 +112,12 @@ def machine_text_problems(nb: nbformat.NotebookNode) -> list[str]:
     return problems
 
 
+def timing_problems(nb: nbformat.NotebookNode) -> list[str]:
+    """Execution timestamps in cell metadata: they change on every run and teach nothing."""
+    return [f"cell {index}: execution timestamps in its metadata (strip metadata.execution)"
+            for index, cell in enumerate(nb.cells) if "execution" in cell.get("metadata", {})]
+
+
 def layout_problems(nb: nbformat.NotebookNode) -> list[str]:
     """A titled markdown first cell and a 'Sources' heading somewhere."""
     problems = []
@@ -132,7 +138,8 @@ def test_notebook_is_valid_nbformat(path: Path) -> None:
 
 
 @pytest.mark.parametrize("check", [execution_problems, error_problems, machine_text_problems,
-                                   layout_problems], ids=lambda check: check.__name__)
+                                   timing_problems, layout_problems],
+                         ids=lambda check: check.__name__)
 @pytest.mark.parametrize("path", _params(NOTEBOOKS))
 def test_notebook_is_clean(path: Path, check) -> None:
     problems = check(_read(path))
@@ -155,10 +162,12 @@ def test_the_checks_catch_a_broken_notebook() -> None:
         ]),
         v4.new_markdown_cell("no title, no sources"),
     ])
+    broken.cells[0].metadata["execution"] = {"iopub.status.busy": "2026-11-23T10:28:37.698451Z"}
     assert execution_problems(broken)
     assert len(error_problems(broken)) == 2
     assert len(machine_text_problems(broken)) == 2
     assert len(layout_problems(broken)) == 2
+    assert len(timing_problems(broken)) == 1
     clean = v4.new_notebook(cells=[
         v4.new_markdown_cell("# Title\n\nWe write $f:\\mathbb{R}^n \\to \\mathbb{R}$."),
         v4.new_code_cell("1 + 1", execution_count=1, outputs=[
@@ -169,7 +178,7 @@ def test_the_checks_catch_a_broken_notebook() -> None:
         ]),
         v4.new_markdown_cell("## Sources\n\n[seed 000]"),
     ])
-    assert not (execution_problems(clean) + error_problems(clean)
+    assert not (execution_problems(clean) + error_problems(clean) + timing_problems(clean)
                 + machine_text_problems(clean) + layout_problems(clean))
 
 
