@@ -173,7 +173,8 @@ def _trace_lines(terms: list[TraceTerm], dX, X, lines: list[_Line], symmetric) -
         lefts.append(left)
         moved = Trace(mat_mul(left, dX))
         tricks = t.tricks - {"T1"}
-        if tricks and moved != t.wrapped:
+        # Compare as printed: a move that changes nothing visible is not a step for the reader.
+        if tricks and to_text(moved) != to_text(t.wrapped):
             if len(terms) == 1:
                 lines.append(_Line("", moved, rules_text(tricks)))
             else:
