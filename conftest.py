@@ -23,3 +23,10 @@ for _var, _sub in {
 }.items():
     os.environ[_var] = os.path.join(_SCRATCH, _sub)
     os.makedirs(os.environ[_var], exist_ok=True)
+
+# Property-based tests draw the same examples on every run (CI must not flake on a lucky
+# draw), and keep no example database in the working tree.
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("course", derandomize=True, database=None, deadline=None)
+settings.load_profile("course")

@@ -52,7 +52,9 @@ def test_rule_is_second_order(label: str, seed: int, m: int, n: int) -> None:
 def test_wrong_variant_is_first_order(label: str, seed: int, m: int, n: int) -> None:
     rule = RULES[label]
     study = rule.study(point=rule.point(seed, m, n), seed=seed)
-    assert abs(study.order - 1) < 0.2, (label, study.summary())
+    # A wrong differential leaves an O(h) remainder: the fit lands near 1 (the h² part can
+    # lift it a little at the largest steps), and never near 2.
+    assert 0.8 < study.order < 1.5, (label, study.summary())
     assert not study.is_second_order()
 
 
