@@ -1,22 +1,18 @@
-"""Chapter 7 exercises: solutions pass, listed mistakes fail, and the engine agrees."""
+"""Chapter 7 exercises: the hints name the slips, inputs are valid, and the engine agrees.
+
+(That solutions pass and mistakes fail is checked for every exercise in test_exercise_bank.)
+"""
 
 import numpy as np
-import pytest
 import sympy
 
 from mdlib.engine import derive
 from mdlib.exercises import check, get
 
-IDS = ["7.1", "7.2", "7.3"]
 
-
-@pytest.mark.parametrize("exercise_id", IDS)
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_solution_passes_and_mistakes_fail(exercise_id, seed):
-    ex = get(exercise_id)
-    assert check(ex, ex.solution, seed=seed)
-    for name, mistake in ex.mistakes.items():
-        assert not check(ex, mistake, seed=seed), name
+def test_hints_name_the_slips():
+    assert "sign is flipped" in check("7.1", get("7.1").mistakes["the sign of M5 dropped"]).message
+    assert "wrong shape" in check("7.3", get("7.3").mistakes["cos(XA) alone, A forgotten"]).message
 
 
 def test_positive_determinant_inputs_really_are():
