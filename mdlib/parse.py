@@ -42,7 +42,7 @@ def parse_shapes(text: str) -> dict[str, sympy.MatrixSymbol]:
                 "for a matrix or 'a: 3' for a column vector"
             )
         name, rows, cols = match.group(1), int(match.group(2)), int(match.group(3) or 1)
-        if keyword.iskeyword(name) or name in _functions():
+        if keyword.iskeyword(name) or name in FUNCTIONS:
             raise MdlibError(f"{name!r} is a reserved name; pick another name for the matrix")
         if rows < 1 or cols < 1:
             raise MdlibError(f"{name} must have at least one row and one column")
@@ -69,29 +69,29 @@ def _sum_of_entries(M: MatrixExpr) -> MatrixExpr:
     return AsScalar(sympy.OneMatrix(rows, 1).T * M * sympy.OneMatrix(cols, 1))
 
 
-def _functions() -> dict[str, object]:
-    return {
-        "tr": sympy.Trace,
-        "trace": sympy.Trace,
-        "det": sympy.Determinant,
-        "logdet": lambda M: sympy.log(sympy.Determinant(M)),
-        "inv": sympy.Inverse,
-        "had": lambda *ms: sympy.HadamardProduct(*ms),
-        "exp": _elementwise(sympy.exp),
-        "log": _elementwise(sympy.log),
-        "sin": _elementwise(sympy.sin),
-        "cos": _elementwise(sympy.cos),
-        "tanh": _elementwise(sympy.tanh),
-        "sigmoid": sigmoid,
-        "sum": _sum_of_entries,
-        "sqrt": _elementwise(sympy.sqrt),
-    }
+#: The functions a reader may type, by name.
+FUNCTIONS: dict[str, object] = {
+    "tr": sympy.Trace,
+    "trace": sympy.Trace,
+    "det": sympy.Determinant,
+    "logdet": lambda M: sympy.log(sympy.Determinant(M)),
+    "inv": sympy.Inverse,
+    "had": lambda *ms: sympy.HadamardProduct(*ms),
+    "exp": _elementwise(sympy.exp),
+    "log": _elementwise(sympy.log),
+    "sin": _elementwise(sympy.sin),
+    "cos": _elementwise(sympy.cos),
+    "tanh": _elementwise(sympy.tanh),
+    "sigmoid": sigmoid,
+    "sum": _sum_of_entries,
+    "sqrt": _elementwise(sympy.sqrt),
+}
 
 
 def parse_expression(text: str, shapes: str) -> tuple[sympy.Basic, dict[str, sympy.MatrixSymbol]]:
     """Parse ``text`` with the matrices declared in ``shapes``; clear errors for typos."""
     symbols = parse_shapes(shapes)
-    names = {**_functions(), **symbols}
+    names = {**FUNCTIONS, **symbols}
     if not text.strip():
         raise MdlibError("type an expression, e.g. tr(X.T*A*X)")
     # Names after a dot are attributes (X.T, X.I); every other name must be known.
@@ -101,7 +101,7 @@ def parse_expression(text: str, shapes: str) -> tuple[sympy.Basic, dict[str, sym
         name = unknown[0]
         if name in called:
             raise MdlibError(
-                f"unknown function {name}(); the engine knows {', '.join(sorted(_functions()))}"
+                f"unknown function {name}(); the engine knows {', '.join(sorted(FUNCTIONS))}"
             )
         raise MdlibError(f"unknown name(s) {', '.join(unknown)}: declare them in the shapes, e.g. '{name}: 3x3'")
     try:
