@@ -32,15 +32,7 @@ EXPECTED_HINTS = {
 def test_the_chapters_register_their_exercises() -> None:
     registered = {ex.id for ex in all_exercises()}
     assert set(IDS) <= registered
-
-
-@pytest.mark.parametrize("exercise_id", IDS)
-def test_solution_passes_at_several_seeds(exercise_id: str) -> None:
-    ex = get(exercise_id)
-    assert ex.kind == "gradient"
-    for seed in (0, 1, 2):
-        result = check(ex, ex.solution, seed=seed)
-        assert result, result.message
+    assert all(get(i).kind == "gradient" for i in IDS)
 
 
 @pytest.mark.parametrize("key", sorted(EXPECTED_HINTS), ids=lambda key: f"{key[0]}:{key[1]}")
