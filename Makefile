@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: lab test lint bench lock clean
+.PHONY: lab test lint bench lock clean execute
 
 $(STAMP): binder/requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,13 @@ lab: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+## execute: re-run notebooks in a fresh kernel and store their outputs (NB=... for a subset)
+NB ?= notebooks/*.ipynb
+execute: $(STAMP)
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	    --ExecutePreprocessor.record_timing=False --ExecutePreprocessor.store_widget_state=True \
+	    --ExecutePreprocessor.timeout=600 $(NB)
 
 ## bench: speed of widgets, notebooks, imports and the derivation engine
 bench: $(STAMP)
