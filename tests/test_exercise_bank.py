@@ -1,15 +1,18 @@
-"""Every registered exercise, present and future: its solution passes at four seeds,
-its mistakes fail.
+"""Every registered exercise, present and future: its solution passes at four seeds, and every
+listed mistake fails *with the feedback that names it*.
 
-Chapter files add the hint each mistake must get; this file makes sure no exercise is left
-untested when a chapter adds one.
+Chapter files add the numeric hint each mistake must also get; this file makes sure no exercise
+is left untested when a chapter adds one.
 """
 
+import numpy as np
 import pytest
 
-from mdlib.exercises import all_exercises, check
+from mdlib.exercises import Mistake, all_exercises, check, get, recognise
+from mdlib.exercises.core import feedback_of
 
 BANK = all_exercises()
+MISTAKES = [(ex, name) for ex in BANK for name in ex.mistakes]
 
 
 def test_every_chapter_has_exercises():
@@ -18,11 +21,47 @@ def test_every_chapter_has_exercises():
 
 
 @pytest.mark.parametrize("exercise", BANK, ids=[ex.id for ex in BANK])
-def test_solution_passes_and_every_listed_mistake_fails(exercise):
+def test_solution_passes_without_a_mistake_message(exercise):
     for seed in (0, 1, 2, 3):
         result = check(exercise, exercise.solution, seed=seed)
         assert result and "✅" in repr(result), (exercise.id, seed, result.message)
+        # The solution must not coincide with a listed mistake, or that mistake names nothing.
+        assert recognise(exercise, exercise.solution, seed) is None, exercise.id
     assert exercise.mistakes, f"exercise {exercise.id} lists no typical mistake to reject"
-    for name, mistake in exercise.mistakes.items():
-        result = check(exercise, mistake)
-        assert not result and result.message, (exercise.id, name)
+
+
+@pytest.mark.parametrize(("exercise", "name"), MISTAKES, ids=[f"{ex.id}:{name}" for ex, name in MISTAKES])
+def test_every_listed_mistake_fails_with_its_named_feedback(exercise, name):
+    mistake = exercise.mistakes[name]
+    feedback = feedback_of(name, mistake)
+    for seed in (0, 1):
+        result = check(exercise, mistake, seed=seed)
+        assert not result and "❌" in repr(result), (exercise.id, name)
+        assert result.message.startswith(f"not yet: {feedback}"), result.message
+    # The same wrong formula typed by a reader (a fresh function, not the stored object) is
+    # recognised too: recognition compares values, not identity.
+    def typed(**inputs):
+        return mistake(**inputs)
+
+    assert feedback in check(exercise, typed).message
+
+
+def test_feedback_is_a_sentence_for_the_reader():
+    for ex, name in MISTAKES:
+        mistake = ex.mistakes[name]
+        if isinstance(mistake, Mistake):
+            assert len(mistake.feedback.split()) >= 5, (ex.id, name)
+
+
+def test_right_but_differently_written_answers_get_no_mistake_message():
+    # (M + M^T) c written as two products; e^{√x} factored differently.
+    assert check("2.3", lambda c, M: M @ c + M.T @ c)
+    assert check("1.1", lambda x: np.exp(np.sqrt(x)) * np.cos(x) / (2 + np.sin(x))
+                 + np.exp(np.sqrt(x)) * np.log(2 + np.sin(x)) / (2 * np.sqrt(x)))
+
+
+def test_an_unlisted_wrong_answer_gets_only_the_numeric_hint():
+    result = check("2.3", lambda c, M: 3 * M.T @ c)
+    assert not result
+    assert not any(feedback_of(n, m) in result.message for n, m in get("2.3").mistakes.items())
+    assert "values differ" in result.message

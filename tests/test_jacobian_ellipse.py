@@ -104,3 +104,17 @@ def test_bad_input_gives_clear_errors():
     w = JacobianEllipse(square, C, square_jacobian)
     with pytest.raises(MdlibError, match="non-zero finite number"):
         w.set_radius(0.0)
+
+
+def test_legend_lies_inside_the_figure_and_outside_the_panels():
+    """The legend must not be cut off at the figure's edge, nor cover the curves."""
+    w = JacobianEllipse.demo()
+    figure = w.live.figure
+    renderer = w.live.canvas.get_renderer()
+    (legend,) = figure.legends
+    box, edge = legend.get_window_extent(renderer), figure.bbox
+    assert edge.x0 <= box.x0 and box.x1 <= edge.x1 and edge.y0 <= box.y0 and box.y1 <= edge.y1
+    for ax in w.live.axes:
+        assert not box.overlaps(ax.get_window_extent(renderer))
+    labels = [text.get_text() for text in legend.get_texts()]
+    assert {"predicted A(c)u", "true image", "largest gap", "gap/ρ"} <= set(labels)

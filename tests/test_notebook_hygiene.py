@@ -38,6 +38,12 @@ DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+")
 # Output mime types that hold text a reader sees (images are skipped: base64 is noise).
 TEXT_MIME = ("text/plain", "text/html", "text/markdown", "text/latex", "application/json")
 
+# Internal labels a reader cannot look up: cite the sources by author and title instead.
+# (Only markdown is scanned; the `src:<id>` tags in cell metadata stay.)
+INTERNAL_LABEL = re.compile(
+    r"\bseed\s+0\d*\b|\bthe\s+curriculum\b|\bcurriculum\s+(?:ids?|map)\b", re.IGNORECASE
+)
+
 # Curriculum parts whose ids every notebook set must cover (part H is optional extra material).
 COVERED_PARTS = ("S", "V", "M", "T", "C", "E")
 CURRICULUM_ID = re.compile(r"^-\s+([A-Z]\d*)\s")
@@ -128,8 +134,20 @@ def layout_problems(nb: nbformat.NotebookNode) -> list[str]:
         problems.append("the first cell should open with a '# Title' heading")
     markdown = [cell.source for cell in nb.cells if cell.cell_type == "markdown"]
     if not any(re.search(r"^#{1,6}\s+Sources\b", text, flags=re.MULTILINE) for text in markdown):
-        problems.append("add a markdown heading 'Sources' citing the seeds")
+        problems.append("add a markdown heading 'Sources' citing the sources by author and title")
     return problems
+
+
+def internal_label_problems(nb: nbformat.NotebookNode) -> list[str]:
+    """Internal labels ("seed 000", "the curriculum", "curriculum id") in reader-facing text.
+
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("as [seed 001] says")])
+    >>> internal_label_problems(nb)
+    ["cell 0: internal label 'seed 001': cite the source by author and title"]
+    """
+    return [f"cell {index}: internal label {match.group(0)!r}: cite the source by author and title"
+            for index, cell in enumerate(nb.cells) if cell.cell_type == "markdown"
+            for match in INTERNAL_LABEL.finditer(cell.source)]
 
 
 @pytest.mark.parametrize("path", _params(NOTEBOOKS))
@@ -138,7 +156,7 @@ def test_notebook_is_valid_nbformat(path: Path) -> None:
 
 
 @pytest.mark.parametrize("check", [execution_problems, error_problems, machine_text_problems,
-                                   timing_problems, layout_problems],
+                                   timing_problems, layout_problems, internal_label_problems],
                          ids=lambda check: check.__name__)
 @pytest.mark.parametrize("path", _params(NOTEBOOKS))
 def test_notebook_is_clean(path: Path, check) -> None:
@@ -160,7 +178,7 @@ def test_the_checks_catch_a_broken_notebook() -> None:
             v4.new_output("execute_result", data={"text/plain": "'/root/course/data.npy'"},
                           execution_count=1),
         ]),
-        v4.new_markdown_cell("no title, no sources"),
+        v4.new_markdown_cell("no title, no sources, as [seed 000] and the curriculum say"),
     ])
     broken.cells[0].metadata["execution"] = {"iopub.status.busy": "2026-11-23T10:28:37.698451Z"}
     assert execution_problems(broken)
@@ -168,6 +186,7 @@ def test_the_checks_catch_a_broken_notebook() -> None:
     assert len(machine_text_problems(broken)) == 2
     assert len(layout_problems(broken)) == 2
     assert len(timing_problems(broken)) == 1
+    assert len(internal_label_problems(broken)) == 2
     clean = v4.new_notebook(cells=[
         v4.new_markdown_cell("# Title\n\nWe write $f:\\mathbb{R}^n \\to \\mathbb{R}$."),
         v4.new_code_cell("1 + 1", execution_count=1, outputs=[
@@ -176,10 +195,12 @@ def test_the_checks_catch_a_broken_notebook() -> None:
                 "text/html": '<img src="data:image/png;base64,AA/tmp/0x12ab34cdZZ==">',
             }, execution_count=1),
         ]),
-        v4.new_markdown_cell("## Sources\n\n[seed 000]"),
+        v4.new_markdown_cell("## Sources\n\n长躯鬼侠, \"矩阵求导术\" (Zhihu)"),
     ])
+    clean.cells[0].metadata["tags"] = ["src:L"]   # tags in metadata are not reader-facing text
     assert not (execution_problems(clean) + error_problems(clean) + timing_problems(clean)
-                + machine_text_problems(clean) + layout_problems(clean))
+                + machine_text_problems(clean) + layout_problems(clean)
+                + internal_label_problems(clean))
 
 
 def curriculum_ids(text: str) -> list[str]:

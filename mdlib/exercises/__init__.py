@@ -5,6 +5,17 @@
 True
 """
 
-from .core import DRAWS, Exercise, ExerciseResult, all_exercises, check, get, register
+from .core import (
+    DRAWS,
+    Exercise,
+    ExerciseResult,
+    Mistake,
+    all_exercises,
+    check,
+    get,
+    recognise,
+    register,
+)
 
-__all__ = ["DRAWS", "Exercise", "ExerciseResult", "all_exercises", "check", "get", "register"]
+__all__ = ["DRAWS", "Exercise", "ExerciseResult", "Mistake", "all_exercises", "check", "get", "recognise",
+           "register"]

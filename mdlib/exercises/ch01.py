@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import Exercise, register
+from .core import Exercise, Mistake, register
 
 
 def _positive_x(rng: np.random.Generator) -> dict[str, float]:
@@ -42,10 +42,13 @@ register(
         make_inputs=_positive_x,
         solution=_m0_prime,
         mistakes={
-            "dropped the inner derivative 1/(2√x) of √x": lambda x: float(
-                np.exp(np.sqrt(x)) * (np.cos(x) / (2 + np.sin(x)) + np.log(2 + np.sin(x)))),
-            "product rule with one term only": lambda x: float(
-                np.exp(np.sqrt(x)) * np.cos(x) / (2 + np.sin(x))),
+            "dropped the inner derivative 1/(2√x) of √x": Mistake(
+                lambda x: float(
+                    np.exp(np.sqrt(x)) * (np.cos(x) / (2 + np.sin(x)) + np.log(2 + np.sin(x)))),
+                "the inner derivative is missing: by the chain rule e^{√x} has the derivative e^{√x} · 1/(2√x), and the factor 1/(2√x) of √x was dropped"),
+            "product rule with one term only": Mistake(
+                lambda x: float(np.exp(np.sqrt(x)) * np.cos(x) / (2 + np.sin(x))),
+                "only one term of the product rule: (uv)′ = u′v + uv′, and the term log(2 + sin x) · (e^{√x})′ is missing"),
         },
     ),
     Exercise(
@@ -56,8 +59,12 @@ register(
         make_inputs=_any_x,
         solution=lambda x: -2 * x / (1 + x**2) ** 2,
         mistakes={
-            "sign slip: +2x/(1+x²)²": lambda x: 2 * x / (1 + x**2) ** 2,
-            "forgot the 2 from x²": lambda x: -x / (1 + x**2) ** 2,
+            "sign slip: +2x/(1+x²)²": Mistake(
+                lambda x: 2 * x / (1 + x**2) ** 2,
+                "the minus sign is lost: the derivative of 1/u is −u′/u²"),
+            "forgot the 2 from x²": Mistake(
+                lambda x: -x / (1 + x**2) ** 2,
+                "the inner derivative of 1 + x² is 2x, not x: the factor 2 is missing"),
         },
     ),
     Exercise(
@@ -68,8 +75,12 @@ register(
         make_inputs=_any_x,
         solution=lambda x: 2 * x * np.cos(x**2),
         mistakes={
-            "forgot the inner derivative 2x": lambda x: np.cos(x**2),
-            "differentiated sin(x)² instead": lambda x: 2 * np.sin(x) * np.cos(x),
+            "forgot the inner derivative 2x": Mistake(
+                lambda x: np.cos(x**2),
+                "the inner derivative is missing: by the chain rule sin(x²) needs the factor 2x, the derivative of x²"),
+            "differentiated sin(x)² instead": Mistake(
+                lambda x: 2 * np.sin(x) * np.cos(x),
+                "you differentiated (sin x)², but here the square sits inside the sine: sin(x²)"),
         },
     ),
 )

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..rules import well_conditioned
-from .core import Exercise, register
+from .core import Exercise, Mistake, register
 
 
 def _along(f):
@@ -44,8 +44,12 @@ register(
         make_inputs=_square_inputs,
         solution=lambda t, X, E: -np.trace(_inv(X) @ E @ _inv(X)),
         mistakes={
-            "sign of M5 lost": lambda t, X, E: np.trace(_inv(X) @ E @ _inv(X)),
-            "scalar analogy −tr(E)/tr(X)²": lambda t, X, E: -np.trace(E) / np.trace(X) ** 2,
+            "sign of M5 lost": Mistake(
+                lambda t, X, E: np.trace(_inv(X) @ E @ _inv(X)),
+                "the minus sign of the inverse rule d(X^{-1}) = −X^{-1} dX X^{-1} (M5) was dropped"),
+            "scalar analogy −tr(E)/tr(X)²": Mistake(
+                lambda t, X, E: -np.trace(E) / np.trace(X) ** 2,
+                "the scalar rule (1/x)′ = −1/x² was applied to the trace, but tr(X^{-1}) is not 1/tr(X): differentiate X^{-1} with M5 inside the trace"),
         },
     ),
     Exercise(
@@ -56,8 +60,12 @@ register(
         make_inputs=_square_inputs,
         solution=lambda t, X, E: np.linalg.det(X) * np.trace(_inv(X) @ E),
         mistakes={
-            "forgot the factor |X|": lambda t, X, E: np.trace(_inv(X) @ E),
-            "tr(E) instead of tr(X^{-1} E)": lambda t, X, E: np.linalg.det(X) * np.trace(E),
+            "forgot the factor |X|": Mistake(
+                lambda t, X, E: np.trace(_inv(X) @ E),
+                "the factor |X| is missing: d|X| = |X| tr(X^{-1} dX) (M6)"),
+            "tr(E) instead of tr(X^{-1} E)": Mistake(
+                lambda t, X, E: np.linalg.det(X) * np.trace(E),
+                "the X^{-1} inside the trace is missing: d|X| = |X| tr(X^{-1} dX), not |X| tr(dX)"),
         },
     ),
     Exercise(
@@ -68,8 +76,12 @@ register(
         make_inputs=_square_inputs,
         solution=lambda t, X, E: np.sum(E * np.sin(X) + X * np.cos(X) * E),
         mistakes={
-            "only one term of M7": lambda t, X, E: np.sum(X * np.cos(X) * E),
-            "matrix product for σ'(X) dX": lambda t, X, E: np.sum(E * np.sin(X) + X * (np.cos(X) @ E)),
+            "only one term of M7": Mistake(
+                lambda t, X, E: np.sum(X * np.cos(X) * E),
+                "only one term of the Hadamard product rule: d(X ⊙ sin X) = dX ⊙ sin X + X ⊙ d(sin X) (M7)"),
+            "matrix product for σ'(X) dX": Mistake(
+                lambda t, X, E: np.sum(E * np.sin(X) + X * (np.cos(X) @ E)),
+                "cos X was multiplied with dX as a matrix product: the elementwise rule M8 gives cos X ⊙ dX, entry by entry"),
         },
     ),
     Exercise(
@@ -80,8 +92,12 @@ register(
         make_inputs=_with_a,
         solution=lambda t, X, E, A: np.trace(E @ A @ X + X @ A @ E),
         mistakes={
-            "2 tr(X A E): as if X and A commuted": lambda t, X, E, A: 2 * np.trace(X @ A @ E),
-            "only the (dX) A X term": lambda t, X, E, A: np.trace(E @ A @ X),
+            "2 tr(X A E): as if X and A commuted": Mistake(
+                lambda t, X, E, A: 2 * np.trace(X @ A @ E),
+                "XA = AX was assumed: the two terms tr(dX A X) = tr(A X dX) and tr(X A dX) differ unless A and X commute"),
+            "only the (dX) A X term": Mistake(
+                lambda t, X, E, A: np.trace(E @ A @ X),
+                "only one term of the product rule: d(X A X) = dX A X + X A dX (M2)"),
         },
     ),
 )

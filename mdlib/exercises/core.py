@@ -3,7 +3,9 @@
 An answer is a Python function of the exercise's inputs (keyword arguments, e.g. ``X``, ``a``)
 returning the reader's derivative, gradient or Jacobian. It is evaluated on seeded random
 inputs and compared with central finite differences of the exercise's function, so *any*
-numerically equivalent formula passes. A wrong one gets a hint (shape, transpose, sign, factor).
+numerically equivalent formula passes. A wrong one gets a hint (shape, transpose, sign, factor),
+and when it equals one of the exercise's listed :class:`Mistake` s at every draw, the message says
+which mistake it is.
 
 >>> import numpy as np
 >>> ex = Exercise(
@@ -13,6 +15,14 @@ numerically equivalent formula passes. A wrong one gets a hint (shape, transpose
 ...     solution=lambda X, A: A.T)
 >>> bool(check(ex, lambda X, A: A.T)), bool(check(ex, lambda X, A: A))
 (True, False)
+>>> ex = Exercise(
+...     id="demo", prompt="Gradient of c^T M c.", kind="gradient", wrt="c",
+...     f=lambda c, M: c @ M @ c,
+...     make_inputs=lambda rng: {"c": rng.standard_normal(3), "M": rng.standard_normal((3, 3))},
+...     solution=lambda c, M: (M + M.T) @ c,
+...     mistakes={"2Mc": Mistake(lambda c, M: 2 * M @ c, "you assumed M is symmetric")})
+>>> check(ex, lambda c, M: M @ c * 2).message
+'not yet: you assumed M is symmetric'
 """
 
 from __future__ import annotations
@@ -27,6 +37,38 @@ from ..gradcheck import diagnose, numerical_gradient, numerical_jacobian, relati
 
 KINDS = ("derivative", "gradient", "jacobian")
 
+#: Start of :func:`mdlib.gradcheck.diagnose`'s catch-all hint, which adds nothing to a named mistake.
+_UNSPECIFIC_HINT = "the values differ"
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A typical wrong answer and the feedback that names it, addressed to the reader.
+
+    Calling it evaluates the wrong answer, so it can be passed to :func:`check` like any answer.
+
+    >>> m = Mistake(lambda x: x, "the factor 2 of x² is missing")
+    >>> m(3.0), m.feedback
+    (3.0, 'the factor 2 of x² is missing')
+    """
+
+    answer: Callable
+    feedback: str
+
+    def __call__(self, *args: object, **inputs: object) -> object:
+        return self.answer(*args, **inputs)
+
+
+def feedback_of(name: str, mistake: Callable) -> str:
+    """The sentence shown for a recognised mistake: its own feedback, else its name.
+
+    >>> feedback_of("sign slip", lambda x: -x), feedback_of("x", Mistake(abs, "no sign"))
+    ('a known slip: sign slip', 'no sign')
+    """
+    if isinstance(mistake, Mistake):
+        return mistake.feedback
+    return f"a known slip: {name}"
+
 #: Random draws per check: several, so a formula that is right at one point only fails.
 DRAWS = 3
 
@@ -38,7 +80,9 @@ class Exercise:
     ``kind`` is ``"derivative"`` (scalar of a scalar), ``"gradient"`` (scalar of an array,
     answer has the shape of ``wrt``) or ``"jacobian"`` (vector of a vector, answer m × n).
     ``solution`` is the reference answer (tests check it passes); ``mistakes`` maps the name
-    of a typical wrong answer to a function (tests check each is rejected).
+    of a typical wrong answer to a :class:`Mistake` (the wrong answer and the feedback that names
+    it) or, without feedback, to the bare function (the name is then shown). Tests check that
+    each mistake is rejected and recognised.
     """
 
     id: str
@@ -48,7 +92,7 @@ class Exercise:
     f: Callable
     make_inputs: Callable[[np.random.Generator], dict[str, np.ndarray]]
     solution: Callable
-    mistakes: dict[str, Callable] = field(default_factory=dict)
+    mistakes: dict[str, Mistake | Callable] = field(default_factory=dict)
     rtol: float = 1e-5
 
     def __post_init__(self) -> None:
@@ -137,13 +181,60 @@ def check(exercise: Exercise | str, answer: Callable, seed: int = 0) -> Exercise
         if ex.kind == "derivative" and claimed.size == 1:
             claimed = claimed.reshape(reference.shape)  # accept 2.0, np.float64(2.0) or [2.0]
         if claimed.shape != reference.shape or relative_error(claimed, reference) > ex.rtol:
-            hint = diagnose(claimed, reference, tol=1e-4)
+            hint = _layout_hint(ex, claimed, reference) or diagnose(claimed, reference, tol=1e-4)
             if reference.size == 1 and claimed.shape == reference.shape:
                 # One number is always a multiple of another: judge sign/factor over all draws.
                 hint = _scalar_hint(ex, answer, seed)
             where = "" if draw == 0 else f" (it was right at {draw} point(s) but not at all)"
+            named = recognise(ex, answer, seed)
+            if named is not None:
+                hint = named if hint.startswith(_UNSPECIFIC_HINT) else f"{named}. Numerically: {hint}"
             return ExerciseResult(ex.id, False, f"not yet{where}: {hint}")
     return ExerciseResult(ex.id, True, f"correct: matches finite differences at {DRAWS} random points")
+
+
+def recognise(ex: Exercise, answer: Callable, seed: int = 0) -> str | None:
+    """The feedback of the listed mistake that ``answer`` equals at every draw, else ``None``.
+
+    Only called for an answer that already failed, so a right answer never gets a mistake's
+    message (and a listed mistake that coincides with the solution is caught by the tests).
+    """
+    for name, mistake in ex.mistakes.items():
+        rng = np.random.default_rng(seed)
+        for _ in range(DRAWS):
+            inputs = ex.make_inputs(rng)
+            try:
+                claimed = np.asarray(answer(**inputs), dtype=float)
+                expected = np.asarray(mistake(**inputs), dtype=float)
+            except (TypeError, ValueError, ArithmeticError, np.linalg.LinAlgError):
+                break
+            if claimed.size == 1 and expected.size == 1:
+                claimed, expected = claimed.reshape(1), expected.reshape(1)
+            if claimed.shape != expected.shape or relative_error(claimed, expected) > ex.rtol:
+                break
+        else:
+            return feedback_of(name, mistake)
+    return None
+
+
+def _layout_hint(ex: Exercise, claimed: np.ndarray, reference: np.ndarray) -> str | None:
+    """For a Jacobian, a transposed answer gets the Jacobian's layout, not the gradient's.
+
+    (The gradient hint "∂f/∂X has the shape of X" would be wrong here: ∂f/∂c^T is m × n.)
+
+    >>> ex = Exercise(id="d", prompt="", kind="jacobian", wrt="c", f=lambda c: c,
+    ...               make_inputs=lambda rng: {"c": np.zeros(2)}, solution=lambda c: np.eye(2))
+    >>> _layout_hint(ex, np.ones((3, 2)), np.ones((2, 3)))[:30]
+    'wrong shape (3, 2), expected ('
+    """
+    if ex.kind != "jacobian" or claimed.ndim != 2 or claimed.T.shape != reference.shape:
+        return None
+    layout = "a Jacobian ∂f/∂c^T is m × n, one row per output f_i"
+    if claimed.shape != reference.shape:
+        return f"wrong shape {claimed.shape}, expected {reference.shape}: you may have the transpose; {layout}"
+    if relative_error(claimed.T, reference) <= 1e-4:
+        return f"it is the transpose of the right answer: {layout}"
+    return None
 
 
 def _scalar_hint(ex: Exercise, answer: Callable, seed: int) -> str:

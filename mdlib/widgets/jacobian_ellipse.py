@@ -136,7 +136,6 @@ class JacobianEllipse:
         left.plot(*self.ellipse, "--", color="0.3", lw=1.5, label="predicted A(c)u")
         self._curve = self.live.animate(left.plot([], [], "-", color="C0", lw=2, label="true image")[0])
         self._gap_segment = self.live.animate(left.plot([], [], "-", color="C3", lw=2, label="largest gap")[0])
-        left.legend(loc="upper right", fontsize=7)
         # Fixed limits that hold the ellipse and the true curve for every ρ on the slider.
         every = np.hstack([self.ellipse] + [self._gap(rho)[0] for rho in _RHOS[:: 8]])
         low, high = every.min(axis=1), every.max(axis=1)
@@ -157,9 +156,13 @@ class JacobianEllipse:
             mid = int(np.argmin(np.abs(np.log10(self.rhos) + 2)))
             right.plot(self.rhos, self.ratios[mid] / 4 * self.rhos / self.rhos[mid], ":",
                        color="0.5", label="slope 1 (guide)")
-            right.legend(loc="lower right", fontsize=7)
         right.set_xlim(10.0**_RHO_MIN_EXP / 2, 2.0)
         self._marker = self.live.animate(right.plot([], [], "o", color="C3", ms=7)[0])
+        # One legend for both panels, *outside* them below: constrained layout reserves its
+        # space, so it can neither be cut off at the figure's edge nor cover the curves.
+        handles = [h for ax in (left, right) for h in ax.get_legend_handles_labels()[0]]
+        self.live.figure.legend(handles=handles, loc="outside lower center", ncols=len(handles),
+                                fontsize=8, frameon=False)
 
     def _update(self) -> None:
         rho = float(self.slider.value)
