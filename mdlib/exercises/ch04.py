@@ -68,7 +68,7 @@ register(
     ),
     Exercise(
         id="4.3",
-        prompt="f(X) = log|X^T X| for a tall X (5×3, full column rank). Find ∂f/∂X.",
+        prompt="f(X) = log det(X^T X) for a tall X (5×3, full column rank, so det(X^T X) > 0). Find ∂f/∂X.",
         kind="gradient", wrt="X",
         f=lambda X: float(np.linalg.slogdet(X.T @ X)[1]),
         make_inputs=_tall_only,
