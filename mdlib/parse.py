@@ -9,15 +9,35 @@ Shapes are declared in a short text, ``"X: 3x3, a: 3, b: 3"`` (a single number i
 vector). The help text below is generated from the tables in this module (and shown by the
 playground widget):
 
->>> print(help_text())  # doctest: +NORMALIZE_WHITESPACE
+>>> print(help_text())
 Write f with
-  numbers            2, 0.5, 1e-3
-  declared matrices  declared in the shapes, e.g. X: 3x3, a: 3 (a column vector)
-  constants          pi; e (Euler's number); I (the identity; its size is taken from the matrix it is added to or multiplied with)
-  operators          + - * (matrix product) / (by a number) ** (power) -x, X.T (transpose), ( )
-  functions          tr(M) trace of a square matrix; trace(M) trace of a square matrix; det(M) determinant of a square matrix; logdet(M) log det M, for det M > 0; inv(M) inverse of a square matrix; had(A, B, ...) Hadamard (entrywise) product of same-shape matrices; exp(M) exponential, entry by entry; log(M) natural logarithm, entry by entry; sin(M) sine, entry by entry; cos(M) cosine, entry by entry; tanh(M) hyperbolic tangent, entry by entry; sigmoid(M) logistic function 1/(1 + e^-t), entry by entry; sqrt(M) square root, entry by entry; sum(M) sum of all entries, 1^T M 1
-A 1×1 product such as a.T*X*b is used as the number it is (a scalar is its own trace) wherever it meets a number.
-Limits: at most 2000 characters; brackets nested at most 30 deep; integers of at most 15 digits; exponents between -64 and 64; at most 20 declarations; each dimension at most 500.
+  numbers: 2, 0.5, 1e-3
+  the matrices declared in the shapes, e.g. X: 3x3, a: 3 (a column vector)
+  constants:
+    pi              the number π = 3.14159...
+    e               Euler's number 2.71828...
+    I               the identity matrix, as large as the matrix it is added to or multiplied with
+  operators: + - * (matrix product) / (by a number) ** (power) -x, X.T (transpose), ( )
+  functions:
+    tr(M)           trace of a square matrix
+    trace(M)        trace of a square matrix
+    det(M)          determinant of a square matrix
+    logdet(M)       log det M, for det M > 0
+    inv(M)          inverse of a square matrix
+    had(A, B, ...)  Hadamard (entrywise) product of same-shape matrices
+    exp(M)          exponential, entry by entry
+    log(M)          natural logarithm, entry by entry
+    sin(M)          sine, entry by entry
+    cos(M)          cosine, entry by entry
+    tanh(M)         hyperbolic tangent, entry by entry
+    sigmoid(M)      logistic function 1/(1 + e^-t), entry by entry
+    sqrt(M)         square root, entry by entry
+    sum(M)          sum of all entries, 1^T M 1
+A 1×1 product such as a.T*X*b is used as the number it is (a scalar is its own trace)
+wherever it meets a number.
+Limits: at most 2000 characters; brackets nested at most 30 deep;
+integers of at most 15 digits; exponents between -64 and 64;
+at most 20 declarations; each dimension at most 500.
 
 >>> expr, symbols = parse_expression("a.T*exp(X*b)", "X: 3x3, a: 3, b: 3")
 >>> sorted(symbols), symbols["X"].shape
@@ -146,10 +166,10 @@ class _Identity:
 
 #: Named constants: numbers, and the identity I (sized by its context).
 CONSTANTS: dict[str, tuple[object, str]] = {
-    "pi": (sympy.pi, "pi"),
-    "e": (sympy.E, "e (Euler's number)"),
-    "I": (_Identity(), "I (the identity; its size is taken from the matrix it is added to or "
-                       "multiplied with)"),
+    "pi": (sympy.pi, "the number π = 3.14159..."),
+    "e": (sympy.E, "Euler's number 2.71828..."),
+    "I": (_Identity(), "the identity matrix, as large as the matrix it is added to or "
+                       "multiplied with"),
 }
 
 _OPERATORS = "+ - * (matrix product) / (by a number) ** (power) -x, X.T (transpose), ( )"
@@ -159,20 +179,20 @@ _LANGUAGE = (f"numbers, the declared matrices, the constants {', '.join(CONSTANT
 
 def help_text() -> str:
     """What a reader may type, generated from :data:`FUNCTIONS`, :data:`CONSTANTS` and the limits."""
-    functions = "; ".join(f"{f.signature(name)} {f.description}" for name, f in FUNCTIONS.items())
+    functions = [f"    {f.signature(name):16}{f.description}" for name, f in FUNCTIONS.items()]
     return "\n".join([
         "Write f with",
-        "  numbers            2, 0.5, 1e-3",
-        "  declared matrices  declared in the shapes, e.g. X: 3x3, a: 3 (a column vector)",
-        f"  constants          {'; '.join(text for _value, text in CONSTANTS.values())}",
-        f"  operators          {_OPERATORS}",
-        f"  functions          {functions}",
-        "A 1×1 product such as a.T*X*b is used as the number it is (a scalar is its own trace) "
+        "  numbers: 2, 0.5, 1e-3",
+        "  the matrices declared in the shapes, e.g. X: 3x3, a: 3 (a column vector)",
+        "  constants:", *(f"    {name:16}{text}" for name, (_value, text) in CONSTANTS.items()),
+        f"  operators: {_OPERATORS}",
+        "  functions:", *functions,
+        "A 1×1 product such as a.T*X*b is used as the number it is (a scalar is its own trace)",
         "wherever it meets a number.",
-        f"Limits: at most {MAX_LENGTH} characters; brackets nested at most {MAX_BRACKETS} deep; "
+        f"Limits: at most {MAX_LENGTH} characters; brackets nested at most {MAX_BRACKETS} deep;",
         f"integers of at most {MAX_DIGITS} digits; exponents between -{MAX_EXPONENT} and "
-        f"{MAX_EXPONENT}; at most {MAX_DECLARATIONS} declarations; each dimension at most "
-        f"{MAX_SIZE}.",
+        f"{MAX_EXPONENT};",
+        f"at most {MAX_DECLARATIONS} declarations; each dimension at most {MAX_SIZE}.",
     ])
 
 
