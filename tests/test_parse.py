@@ -12,6 +12,7 @@ import sympy
 
 from mdlib import MdlibError
 from mdlib.engine import derive
+from mdlib.engine.nodes import AsScalar, Sigmoid
 from mdlib.engine.numeric import evaluate
 from mdlib.parse import (
     FUNCTIONS,
@@ -264,3 +265,22 @@ def test_help_text_lists_every_function_constant_and_limit():
         assert f"{function.signature(name)} {function.description}" in lines
     for words in ("pi", "Euler's number", "the identity matrix", str(MAX_LENGTH), str(MAX_SIZE), "**"):
         assert words in text
+
+
+def test_the_engine_sees_the_same_objects_as_before():
+    """The node types the engine dispatches on (one per typed function), built directly."""
+    X, A = sympy.MatrixSymbol("X", 3, 3), sympy.MatrixSymbol("A", 3, 3)
+    a, b = sympy.MatrixSymbol("a", 3, 1), sympy.MatrixSymbol("b", 3, 1)
+    one = sympy.OneMatrix(3, 1)
+    expected = {
+        "tr(X.T*A*X)": sympy.Trace(X.T * A * X), "det(X)": sympy.Determinant(X),
+        "logdet(X)": sympy.log(sympy.Determinant(X)), "inv(X)": sympy.Inverse(X), "X**-1": X**-1,
+        "X**2": X**2, "had(X, A)": sympy.HadamardProduct(X, A), "sum(X)": AsScalar(one.T * X * one),
+        "log(a.T*X*b)": sympy.log(AsScalar(a.T * X * b)), "sigmoid(a.T*X*b)": Sigmoid(AsScalar(a.T * X * b)),
+        "tr(X) + a.T*X*b": sympy.Trace(X) + AsScalar(a.T * X * b), "X - 2*A": X - 2 * A,
+        "inv(X + I)": sympy.Inverse(X + sympy.Identity(3)), "tr(X)/pi": sympy.Trace(X) / sympy.pi,
+    }
+    for text, want in expected.items():
+        assert parse_expression(text, SHAPES)[0] == want, text
+    (fn,) = [parse_expression(t, SHAPES)[0] for t in ["exp(X)"]]
+    assert fn.expr == X and fn.function(sympy.Symbol("t")) == sympy.exp(sympy.Symbol("t"))
