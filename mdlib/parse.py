@@ -387,6 +387,8 @@ class _Reader:
             # The operator's own column: the first character after the left operand and ')'.
             gap = self.text[node.left.end_col_offset:node.right.col_offset]
             at = node.left.end_col_offset + len(gap) - len(gap.lstrip(" )"))
+            if isinstance(node.op, ast.BitXor) and re.match(r"\^\s*T\b", self.text[at:]):  # X^T
+                raise MdlibError(f"^T ({self.column(at)}): write X.T for the transpose")
             raise self.operator_error(at, _OPERATOR_SIGNS[type(node.op)])
         left, right = self.read(node.left), self.read(node.right)
         return _checked_number(ops[type(node.op)](node, left, right), node, self)
@@ -531,6 +533,10 @@ class _Reader:
                               f"product write {name}*(...)")
         if name in CONSTANTS:
             return MdlibError(f"{name} ({self.column(node)}) is a constant, not a function")
+        if name is None:  # (X)(A): brackets side by side
+            factor = called if isinstance(node.func, ast.Attribute) else f"({called})"
+            return MdlibError(f"{self.source(node)} ({self.column(node)}): a product needs *, "
+                              f"e.g. {factor}*(...)")
         return MdlibError(f"unknown function {called}() ({self.column(node)}); the functions are "
                           f"{', '.join(FUNCTIONS)}")
 
@@ -646,8 +652,13 @@ def _syntax_tree(text: str, lead: int) -> ast.Expression:
         if words:
             raise MdlibError(f"{words[0]!r} is a Python keyword and not part of the expression "
                              f"language; it knows {_LANGUAGE}") from None
-        raise MdlibError(f"cannot read the expression: {err.msg} (column {(err.offset or 1) + lead}); check "
-                         "the brackets and operators") from None
+        hint = "check the brackets and operators"
+        if err.msg.startswith("invalid decimal literal"):  # 2X
+            hint = "a number before a name needs *, e.g. 2*X"
+        elif "'" in text or '"' in text:  # X' for a transpose
+            hint = "quotes are not part of the expression language; write X.T for a transpose"
+        raise MdlibError(f"cannot read the expression: {err.msg} (column "
+                         f"{(err.offset or 1) + lead}); {hint}") from None
     except (MemoryError, RecursionError, ValueError):
         raise MdlibError("the expression is too complex to read; write it in a simpler "
                          "form") from None

@@ -153,6 +153,9 @@ def test_a_one_by_one_product_is_a_number_and_the_gradient_is_right(text, f):
 REFUSALS = [
     # syntax and operators
     ("tr(X*A", SHAPES, "check the brackets"), ("tr(X)^2", SHAPES, "write ** for powers"),
+    ("tr(X^T*A)", SHAPES, "^T (column 5): write X.T for the transpose"), ("2X", SHAPES, "e.g. 2*X"),
+    ("tr(X'*A)", SHAPES, "write X.T for a transpose"), ("(X)(A)", SHAPES, "for a product write X*(...)"),
+    ("(X + A)(A)", SHAPES, "(X + A)(A) (column 1): a product needs *, e.g. (X + A)*(...)"),
     ("X @ A", SHAPES, "write * for the matrix product"), ("X // 2", SHAPES, "// (column 3) is not part"),
     ("X % 2", SHAPES, "%"), ("~X", SHAPES, "~"), ("not X", SHAPES, "not"), ("X < A", SHAPES, "a comparison"),
     ("X and A", SHAPES, "and/or"), ("X if A else X", SHAPES, "if ... else"), ("lambda: 1", SHAPES, "lambda"),
@@ -168,7 +171,7 @@ REFUSALS = [
     # attributes
     ("tr(X.foo)", SHAPES, "X.foo (column 4): only .T (the transpose) may follow a dot"),
     ("X.I", SHAPES, "for an inverse write inv(M)"), ("X.__class__", SHAPES, "only .T"),
-    ("X.T()", SHAPES, "unknown function X.T()"),
+    ("X.T(A)", SHAPES, "a product needs *, e.g. X.T*(...)"),
     # names
     ("tr(X*B)", SHAPES, "unknown name B (column 6): declare it in the shapes, e.g. 'B: 3x3'. Declared: X, A, R"),
     ("tr(X*B)", SHAPES, "functions: tr, trace, det"), ("E*tr(X)", SHAPES, "for Euler's number write e"),
