@@ -70,7 +70,7 @@ from .errors import MdlibError
 
 # Limits. Each says what it protects, so the refusal can say why.
 MAX_LENGTH = 2000  # characters; far beyond any formula in the course, and it bounds parsing time
-MAX_BRACKETS = 30  # nested brackets; deeper nesting exhausts Python's parser and recursion stack
+MAX_BRACKETS = 30  # nested brackets; no formula needs more, and it keeps within the stack
 MAX_DEPTH = 200  # operations nested inside one another (a chain of 200 signs or sums)
 MAX_DIGITS = 15  # digits of an integer; the numeric checks compute with about 16 digits
 MAX_EXPONENT = 64  # |p| of any power with a numeric exponent; bigger ones overflow or hang
@@ -479,8 +479,9 @@ class _Reader:
             if p.has(sympy.I) or abs(p) > MAX_EXPONENT:
                 raise MdlibError(
                     f"the exponent {self.source(node.right)} ({self.column(node.right)}) is outside "
-                    f"-{MAX_EXPONENT}…{MAX_EXPONENT}; larger powers overflow double precision "
-                    "(or take too long to compute), so powers are limited to that range")
+                    f"-{MAX_EXPONENT}…{MAX_EXPONENT}; larger exponents overflow double precision "
+                    "easily and exact powers such as 9**9**9 never finish computing, so "
+                    "exponents are limited to that range")
         if isinstance(base, _Identity):
             return _Identity(base.coefficient ** exponent)
         if isinstance(base, MatrixExpr) and base.shape == (1, 1):
@@ -638,8 +639,8 @@ def _check_text(text: str) -> None:
         depth += (char in "([{") - (char in ")]}")
         if depth > MAX_BRACKETS:
             raise MdlibError(f"brackets are nested more than {MAX_BRACKETS} deep (column "
-                             f"{column}); deeper nesting is not needed for any formula and would "
-                             "exhaust Python's parser")
+                             f"{column}); no formula needs more, and the limit keeps reading "
+                             "within Python's recursion limit")
 
 
 def _syntax_tree(text: str, lead: int) -> ast.Expression:
