@@ -1,118 +1,696 @@
-"""Turn a reader's typed expression into the sympy objects the derivation engine expects.
+"""Read a reader's typed expression into the sympy objects the derivation engine expects.
+
+The text is *read*, never run: Python's :mod:`ast` turns it into a syntax tree, and a walk
+over a short whitelist builds the sympy objects directly. Anything outside the whitelist
+(strings, indexing, attributes other than ``.T``, keywords, comprehensions …) is refused with
+an :class:`~mdlib.errors.MdlibError` that names it and its column.
 
 Shapes are declared in a short text, ``"X: 3x3, a: 3, b: 3"`` (a single number is a column
-vector). In the expression, ``tr``, ``det``, ``logdet``, ``inv``, ``had`` (Hadamard product)
-the elementwise functions ``exp``, ``log``, ``sin``, ``cos``, ``tanh``, ``sigmoid``, ``sqrt``
-and ``sum`` (of all entries, written ``1^T M 1``) are available; ``X.T`` is the transpose, ``*`` the matrix product, ``X**-1`` also the inverse.
+vector). The help text below is generated from the tables in this module (and shown by the
+playground widget):
+
+>>> print(help_text())
+Write f with
+  numbers: 2, 0.5, 1e-3
+  the matrices declared in the shapes, e.g. X: 3x3, a: 3 (a column vector)
+  constants:
+    pi              the number π = 3.14159...
+    e               Euler's number 2.71828...
+    I               the identity matrix, as large as the matrix it is added to or multiplied with
+  operators: + - * (matrix product) / (by a number) ** (power) -x, X.T (transpose), ( )
+  functions:
+    tr(M)           trace of a square matrix
+    trace(M)        trace of a square matrix
+    det(M)          determinant of a square matrix
+    logdet(M)       log det M, for det M > 0
+    inv(M)          inverse of a square matrix
+    had(A, B, ...)  Hadamard (entrywise) product of same-shape matrices
+    exp(M)          exponential, entry by entry
+    log(M)          natural logarithm, entry by entry
+    sin(M)          sine, entry by entry
+    cos(M)          cosine, entry by entry
+    tanh(M)         hyperbolic tangent, entry by entry
+    sigmoid(M)      logistic function 1/(1 + e^-t), entry by entry
+    sqrt(M)         square root, entry by entry
+    sum(M)          sum of all entries, 1^T M 1
+A 1×1 product such as a.T*X*b is used as the number it is (a scalar is its own trace)
+wherever it meets a number.
+Limits: at most 2000 characters; brackets nested at most 30 deep;
+integers of at most 15 digits; exponents between -64 and 64;
+at most 20 declarations; each dimension at most 500.
 
 >>> expr, symbols = parse_expression("a.T*exp(X*b)", "X: 3x3, a: 3, b: 3")
 >>> sorted(symbols), symbols["X"].shape
 (['X', 'a', 'b'], (3, 3))
+>>> parse_expression("tr(X) + a.T*X*b", "X: 3x3, a: 3, b: 3")[0]
+AsScalar(a.T*X*b) + Trace(X)
+>>> parse_expression("inv(2*I + X)", "X: 3x3")[0]
+(2*I + X)**(-1)
+>>> try:
+...     parse_expression("tr(X)^2", "X: 3x3")
+... except MdlibError as err:
+...     print(err)
+^ (column 6) is not a power here: write ** for powers, e.g. tr(X)**2
 """
 
 from __future__ import annotations
 
+import ast
 import keyword
 import re
-from tokenize import TokenError
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import sympy
 from sympy.matrices.expressions import MatrixExpr
-from sympy.parsing.sympy_parser import parse_expr, standard_transformations
 
 from .engine.nodes import AsScalar, sigmoid
 from .errors import MdlibError
 
-_NAME = re.compile(r"(?<![\w.])([A-Za-z_]\w*)")
-_DECLARATION = re.compile(r"^\s*([A-Za-z_]\w*)\s*:\s*(\d+)\s*(?:[x×,]\s*(\d+))?\s*$")
+# Limits. Each says what it protects, so the refusal can say why.
+MAX_LENGTH = 2000  # characters; far beyond any formula in the course, and it bounds parsing time
+MAX_BRACKETS = 30  # nested brackets; no formula needs more, and it keeps within the stack
+MAX_DEPTH = 200  # operations nested inside one another (a chain of 200 signs or sums)
+MAX_DIGITS = 15  # digits of an integer; the numeric checks compute with about 16 digits
+MAX_EXPONENT = 64  # |p| of any power with a numeric exponent; bigger ones overflow or hang
+MAX_NUMBER = sympy.Integer(10) ** 300  # a double precision number overflows near 1.8e308
+MAX_DECLARATIONS = 20
+MAX_SIZE = 500  # each dimension; every result is checked numerically on random data of this size
+MAX_NAME = 30  # characters in a declared name
+
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*", re.ASCII)
+_DECLARATION = re.compile(r"^\s*([^\s:]+)\s*:\s*(\d+)\s*(?:[x×,]\s*(\d+))?\s*$", re.ASCII)
 
 
-def parse_shapes(text: str) -> dict[str, sympy.MatrixSymbol]:
-    """``"X: 3x3, a: 3"`` → ``{"X": MatrixSymbol("X", 3, 3), "a": MatrixSymbol("a", 3, 1)}``.
+# ---------------------------------------------------------------- the functions a reader may type
 
-    >>> parse_shapes("W: 2x4; x: 4")["x"].shape
-    (4, 1)
-    """
-    symbols: dict[str, sympy.MatrixSymbol] = {}
-    for part in filter(str.strip, re.split(r"[;\n]|,(?=\s*[A-Za-z_])", text)):
-        match = _DECLARATION.match(part)
-        if not match:
-            raise MdlibError(
-                f"cannot read the shape declaration {part.strip()!r}; write it like 'X: 3x3' "
-                "for a matrix or 'a: 3' for a column vector"
-            )
-        name, rows, cols = match.group(1), int(match.group(2)), int(match.group(3) or 1)
-        if keyword.iskeyword(name) or name in FUNCTIONS:
-            raise MdlibError(f"{name!r} is a reserved name; pick another name for the matrix")
-        if rows < 1 or cols < 1:
-            raise MdlibError(f"{name} must have at least one row and one column")
-        symbols[name] = sympy.MatrixSymbol(name, rows, cols)
-    if not symbols:
-        raise MdlibError("declare at least one matrix or vector, e.g. 'X: 3x3'")
-    return symbols
-
-
-def _elementwise(func: sympy.Function):
+def _elementwise(func: sympy.Function) -> Callable:
+    """``func`` entry by entry on a matrix; on a number or a 1×1 matrix, the scalar function."""
     def apply(arg: object) -> object:
         if isinstance(arg, MatrixExpr) and arg.shape != (1, 1):
             return arg.applyfunc(func)
-        if isinstance(arg, MatrixExpr):  # 1×1: a scalar function of a scalar
+        if isinstance(arg, MatrixExpr):  # 1×1: a scalar function of a scalar (T1)
             return func(AsScalar(arg))
         return func(arg)
 
     return apply
 
 
+def _sigmoid(arg: object) -> object:
+    """σ entry by entry; of a plain number, written out as 1/(1 + e^-t), a number like any other."""
+    if isinstance(arg, sympy.Expr) and not isinstance(arg, MatrixExpr) and arg.is_number:
+        return 1 / (1 + sympy.exp(-arg))
+    return sigmoid(arg)
+
+
 def _sum_of_entries(M: MatrixExpr) -> MatrixExpr:
     """``1^T M 1``: the sum of all entries, in a form the engine differentiates."""
+    if not isinstance(M, MatrixExpr):  # f(x) for a 1×1 x is already its one entry
+        return M
     rows, cols = M.shape
     return AsScalar(sympy.OneMatrix(rows, 1).T * M * sympy.OneMatrix(cols, 1))
 
 
-#: The functions a reader may type, by name.
-FUNCTIONS: dict[str, object] = {
-    "tr": sympy.Trace,
-    "trace": sympy.Trace,
-    "det": sympy.Determinant,
-    "logdet": lambda M: sympy.log(sympy.Determinant(M)),
-    "inv": sympy.Inverse,
-    "had": lambda *ms: sympy.HadamardProduct(*ms),
-    "exp": _elementwise(sympy.exp),
-    "log": _elementwise(sympy.log),
-    "sin": _elementwise(sympy.sin),
-    "cos": _elementwise(sympy.cos),
-    "tanh": _elementwise(sympy.tanh),
-    "sigmoid": sigmoid,
-    "sum": _sum_of_entries,
-    "sqrt": _elementwise(sympy.sqrt),
+@dataclass(frozen=True)
+class Function:
+    """One typed function: how it is built, how many arguments, what it needs, what it means."""
+
+    build: Callable
+    arity: int | None  # None: two or more
+    needs: str  # "square": a square matrix; "matrix": a matrix; "same shape": matrices alike;
+    #             "any": a matrix (entry by entry) or a number
+    description: str
+    on_a_number: str = ""  # what to write instead when the argument is a number
+
+    def signature(self, name: str) -> str:
+        return f"{name}(A, B, ...)" if self.arity is None else f"{name}(M)"
+
+
+#: The functions a reader may type, by name; help text and messages are generated from it.
+FUNCTIONS: dict[str, Function] = {
+    "tr": Function(sympy.Trace, 1, "square", "trace of a square matrix",
+                   "a number is its own trace (T1), so drop the tr(...)"),
+    "trace": Function(sympy.Trace, 1, "square", "trace of a square matrix",
+                      "a number is its own trace (T1), so drop the trace(...)"),
+    "det": Function(sympy.Determinant, 1, "square", "determinant of a square matrix",
+                    "drop the det(...)"),
+    "logdet": Function(lambda M: sympy.log(sympy.Determinant(M)), 1, "square",
+                       "log det M, for det M > 0", "write log(...) for a number"),
+    "inv": Function(sympy.Inverse, 1, "square", "inverse of a square matrix",
+                    "write 1/(...) for a number"),
+    "had": Function(lambda *ms: sympy.HadamardProduct(*ms), None, "same shape",
+                    "Hadamard (entrywise) product of same-shape matrices"),
+    "exp": Function(_elementwise(sympy.exp), 1, "any", "exponential, entry by entry"),
+    "log": Function(_elementwise(sympy.log), 1, "any", "natural logarithm, entry by entry"),
+    "sin": Function(_elementwise(sympy.sin), 1, "any", "sine, entry by entry"),
+    "cos": Function(_elementwise(sympy.cos), 1, "any", "cosine, entry by entry"),
+    "tanh": Function(_elementwise(sympy.tanh), 1, "any", "hyperbolic tangent, entry by entry"),
+    "sigmoid": Function(_sigmoid, 1, "any", "logistic function 1/(1 + e^-t), entry by entry"),
+    "sqrt": Function(_elementwise(sympy.sqrt), 1, "any", "square root, entry by entry"),
+    "sum": Function(_sum_of_entries, 1, "matrix", "sum of all entries, 1^T M 1",
+                    "sum(M) adds up the entries of a matrix, and a number needs no sum"),
 }
 
 
-def parse_expression(text: str, shapes: str) -> tuple[sympy.Basic, dict[str, sympy.MatrixSymbol]]:
-    """Parse ``text`` with the matrices declared in ``shapes``; clear errors for typos."""
-    symbols = parse_shapes(shapes)
-    names = {**FUNCTIONS, **symbols}
-    if not text.strip():
-        raise MdlibError("type an expression, e.g. tr(X.T*A*X)")
-    # Names after a dot are attributes (X.T, X.I); every other name must be known.
-    called = set(re.findall(r"(?<![\w.])([A-Za-z_]\w*)\s*\(", text))
-    unknown = sorted(set(_NAME.findall(text)) - set(names))
-    if unknown:
-        name = unknown[0]
-        if name in called:
+class _Identity:
+    """``c·I`` whose size is not known yet: it takes the size of the matrix it meets."""
+
+    def __init__(self, coefficient: sympy.Expr = sympy.S.One) -> None:
+        self.coefficient = coefficient
+
+    def sized(self, n: int) -> MatrixExpr:
+        eye = sympy.Identity(n)
+        return eye if self.coefficient == 1 else self.coefficient * eye
+
+
+#: Named constants: numbers, and the identity I (sized by its context).
+CONSTANTS: dict[str, tuple[object, str]] = {
+    "pi": (sympy.pi, "the number π = 3.14159..."),
+    "e": (sympy.E, "Euler's number 2.71828..."),
+    "I": (_Identity(), "the identity matrix, as large as the matrix it is added to or "
+                       "multiplied with"),
+}
+
+_OPERATORS = "+ - * (matrix product) / (by a number) ** (power) -x, X.T (transpose), ( )"
+_LANGUAGE = (f"numbers, the declared matrices, the constants {', '.join(CONSTANTS)}, the functions "
+             f"{', '.join(FUNCTIONS)} and + - * / ** .T")
+
+
+def help_text() -> str:
+    """What a reader may type, generated from :data:`FUNCTIONS`, :data:`CONSTANTS` and the limits."""
+    functions = [f"    {f.signature(name):16}{f.description}" for name, f in FUNCTIONS.items()]
+    return "\n".join([
+        "Write f with",
+        "  numbers: 2, 0.5, 1e-3",
+        "  the matrices declared in the shapes, e.g. X: 3x3, a: 3 (a column vector)",
+        "  constants:", *(f"    {name:16}{text}" for name, (_value, text) in CONSTANTS.items()),
+        f"  operators: {_OPERATORS}",
+        "  functions:", *functions,
+        "A 1×1 product such as a.T*X*b is used as the number it is (a scalar is its own trace)",
+        "wherever it meets a number.",
+        f"Limits: at most {MAX_LENGTH} characters; brackets nested at most {MAX_BRACKETS} deep;",
+        f"integers of at most {MAX_DIGITS} digits; exponents between -{MAX_EXPONENT} and "
+        f"{MAX_EXPONENT};",
+        f"at most {MAX_DECLARATIONS} declarations; each dimension at most {MAX_SIZE}.",
+    ])
+
+
+# ------------------------------------------------------------------------------- declarations
+
+def _check_name(name: str, declared: dict) -> None:
+    if not name.isascii() or not _NAME.fullmatch(name):
+        raise MdlibError(f"{name!r} cannot be a name: names start with an ASCII letter and use "
+                         "only letters, digits and _ (e.g. X, W1, dX)")
+    if len(name) > MAX_NAME:
+        raise MdlibError(f"the name {name[:MAX_NAME]}… is longer than {MAX_NAME} characters")
+    if keyword.iskeyword(name):
+        raise MdlibError(f"{name!r} is a reserved word of Python; pick another name for the matrix")
+    if name in FUNCTIONS or name in CONSTANTS:
+        kind = "function" if name in FUNCTIONS else "constant"
+        raise MdlibError(f"{name!r} is a reserved name (the {kind} {name}); pick another name "
+                         "for the matrix")
+    if name in declared:
+        rows, cols = declared[name].shape
+        raise MdlibError(f"{name} is declared twice (the first time as {rows}×{cols}); declare "
+                         "each name once")
+
+
+def _dimension(digits: str | None, name: str) -> int:
+    if digits is None:
+        return 1
+    if len(digits) > len(str(MAX_SIZE)) or int(digits) > MAX_SIZE:
+        raise MdlibError(f"{name} is too large: each dimension is at most {MAX_SIZE}, because "
+                         "every result is checked numerically on random matrices of the declared "
+                         "sizes and larger ones make that check slow without showing anything new")
+    if int(digits) < 1:
+        raise MdlibError(f"{name} must have at least one row and one column")
+    return int(digits)
+
+
+def parse_shapes(text: str) -> dict[str, sympy.MatrixSymbol]:
+    """``"X: 3x3, a: 3"`` → ``{"X": MatrixSymbol("X", 3, 3), "a": MatrixSymbol("a", 3, 1)}``.
+
+    Names are ASCII (a letter, then letters, digits, _), declared once, and not the name of a
+    function or constant; ``dX``-style names are ordinary matrices.
+
+    >>> parse_shapes("W: 2x4; x: 4")["x"].shape
+    (4, 1)
+    """
+    if len(text) > MAX_LENGTH:
+        raise MdlibError(f"the shape declarations are {len(text)} characters long; the limit is "
+                         f"{MAX_LENGTH}")
+    symbols: dict[str, sympy.MatrixSymbol] = {}
+    for part in filter(str.strip, re.split(r"[;\n]|,(?=\s*[^\s\d])", text)):
+        match = _DECLARATION.match(part)
+        if not match:
             raise MdlibError(
-                f"unknown function {name}(); the engine knows {', '.join(sorted(FUNCTIONS))}"
+                f"cannot read the shape declaration {part.strip()[:60]!r}; write it like 'X: 3x3' "
+                "for a matrix or 'a: 3' for a column vector"
             )
-        raise MdlibError(f"unknown name(s) {', '.join(unknown)}: declare them in the shapes, e.g. '{name}: 3x3'")
+        name = match.group(1)
+        _check_name(name, symbols)
+        if len(symbols) == MAX_DECLARATIONS:
+            raise MdlibError(f"at most {MAX_DECLARATIONS} matrices can be declared")
+        rows, cols = _dimension(match.group(2), name), _dimension(match.group(3), name)
+        symbols[name] = sympy.MatrixSymbol(name, rows, cols)
+    if not symbols:
+        raise MdlibError("declare at least one matrix or vector, e.g. 'X: 3x3'")
+    return symbols
+
+
+# -------------------------------------------------------------------------------- expressions
+
+#: Hints for characters readers copy from printed formulas.
+_CHARACTER_HINTS = {"×": "write * for products", "·": "write * for products",
+                    "−": "write - (the ASCII minus)", "ᵀ": "write .T for the transpose",
+                    "²": "write **2 for a square", "⁻": "write inv(M) or M**-1 for an inverse",
+                    "¹": "write inv(M) or M**-1 for an inverse", "√": "write sqrt(...)",
+                    "π": "write pi", "∑": "write sum(M) for the sum of the entries"}
+
+#: Python constructs that parse but are not part of the language, by the name a reader knows.
+_CONSTRUCTS = {
+    ast.Subscript: "indexing with [...]", ast.List: "a list [...]", ast.Tuple: "a tuple (a, b)",
+    ast.Set: "a set {...}", ast.Dict: "a dictionary {...}", ast.ListComp: "a comprehension",
+    ast.SetComp: "a comprehension", ast.DictComp: "a comprehension",
+    ast.GeneratorExp: "a comprehension", ast.Lambda: "lambda", ast.IfExp: "if ... else",
+    ast.Compare: "a comparison", ast.BoolOp: "and/or", ast.NamedExpr: "the := operator",
+    ast.JoinedStr: "an f-string", ast.FormattedValue: "an f-string", ast.Starred: "*",
+    ast.Slice: "a slice", ast.Await: "await", ast.Yield: "yield", ast.YieldFrom: "yield",
+}
+_OPERATOR_SIGNS = {ast.FloorDiv: "//", ast.Mod: "%", ast.LShift: "<<", ast.RShift: ">>",
+                   ast.BitOr: "|", ast.BitAnd: "&", ast.MatMult: "@", ast.BitXor: "^",
+                   ast.Not: "not", ast.Invert: "~"}
+_OPERATOR_HINTS = {"^": "is not a power here: write ** for powers, e.g. tr(X)**2",
+                   "@": "is not used here: write * for the matrix product"}
+
+
+def _shape(value: MatrixExpr) -> str:
+    rows, cols = value.shape
+    return f"{rows}×{cols}"
+
+
+class _Reader:
+    """Builds the sympy object for an ``ast`` tree, refusing everything off the whitelist."""
+
+    def __init__(self, text: str, symbols: dict[str, sympy.MatrixSymbol], lead: int) -> None:
+        self.text, self.symbols, self.lead = text, symbols, lead
+
+    def column(self, node: ast.AST | int) -> str:
+        """The column in the text as typed (``lead`` blanks were stripped before parsing)."""
+        offset = node if isinstance(node, int) else node.col_offset
+        return f"column {offset + self.lead + 1}"
+
+    def source(self, node: ast.AST) -> str:
+        """The text the reader typed for ``node`` (shortened: it may be hostile or huge)."""
+        text = ast.get_source_segment(self.text, node) or "this part"
+        return text if len(text) <= 60 else text[:57] + "..."
+
+    def describe(self, node: ast.AST, value: object) -> str:
+        if isinstance(value, MatrixExpr):
+            return f"{self.source(node)} ({_shape(value)})"
+        if isinstance(value, _Identity):
+            return f"{self.source(node)} (the identity)"
+        return f"{self.source(node)} (a number)"
+
+    def refuse(self, node: ast.AST, what: str) -> MdlibError:
+        return MdlibError(f"{what} ({self.column(node)}) is not part of the expression language; it "
+                          f"knows {_LANGUAGE}")
+
+    def operator_error(self, offset: int, sign: str) -> MdlibError:
+        hint = _OPERATOR_HINTS.get(sign, "is not part of the expression language; the operators "
+                                         f"are {_OPERATORS}")
+        return MdlibError(f"{sign} ({self.column(offset)}) {hint}")
+
+    def unsized(self, node: ast.AST) -> MdlibError:
+        return MdlibError(f"cannot tell the size of the identity I in {self.source(node)}: put "
+                          "I next to a matrix (X + I, 2*I - X) or declare a matrix for it")
+
+    def read(self, node: ast.AST) -> object:
+        readers = {ast.Constant: self.read_constant, ast.Name: self.read_name,
+                   ast.UnaryOp: self.read_unary, ast.BinOp: self.read_binary,
+                   ast.Attribute: self.read_attribute, ast.Call: self.read_call}
+        if type(node) not in readers:
+            raise self.refuse(node, _CONSTRUCTS.get(type(node), type(node).__name__))
+        return readers[type(node)](node)
+
+    # -- leaves
+    def read_constant(self, node: ast.Constant) -> object:
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, (int, float, complex)):
+            what = f"the text {value!r}" if isinstance(value, (str, bytes)) else repr(value)
+            raise self.refuse(node, what)
+        if isinstance(value, complex):
+            raise MdlibError(f"{self.source(node)} ({self.column(node)}) is an imaginary number; the "
+                             "course's expressions are real")
+        if isinstance(value, int):
+            if len(str(value)) > MAX_DIGITS:
+                raise MdlibError(f"the integer {self.source(node)[:20]}… ({self.column(node)}) has "
+                                 f"more than {MAX_DIGITS} digits; the numeric checks compute with "
+                                 "about 16 digits, so use a shorter number")
+            return sympy.Integer(value)
+        if value != value or abs(value) == float("inf"):
+            raise MdlibError(f"{self.source(node)} ({self.column(node)}) is too large for double "
+                             "precision; use a smaller number")
+        return sympy.Float(value)
+
+    def read_name(self, node: ast.Name) -> object:
+        name = node.id
+        if name in self.symbols:
+            return self.symbols[name]
+        if name in CONSTANTS:
+            return CONSTANTS[name][0]
+        if name in FUNCTIONS:
+            raise MdlibError(f"{name} ({self.column(node)}) is a function: call it, e.g. {name}(X)")
+        hint = "; for Euler's number write e" if name == "E" else ""
+        raise MdlibError(
+            f"unknown name {name} ({self.column(node)}): declare it in the shapes, e.g. "
+            f"'{name}: 3x3'{hint}. Declared: {', '.join(self.symbols)}; constants: "
+            f"{', '.join(CONSTANTS)}; functions: {', '.join(FUNCTIONS)}"
+        )
+
+    # -- operators
+    def read_unary(self, node: ast.UnaryOp) -> object:
+        if isinstance(node.op, ast.UAdd):
+            return self.read(node.operand)
+        if not isinstance(node.op, ast.USub):
+            raise self.operator_error(node.col_offset, _OPERATOR_SIGNS[type(node.op)])
+        value = self.read(node.operand)
+        if isinstance(value, _Identity):
+            return _Identity(-value.coefficient)
+        return -value
+
+    def read_binary(self, node: ast.BinOp) -> object:
+        ops = {ast.Add: self.add, ast.Sub: self.add, ast.Mult: self.multiply,
+               ast.Div: self.divide, ast.Pow: self.power}
+        if type(node.op) not in ops:
+            # The operator's own column: the first character after the left operand and ')'.
+            gap = self.text[node.left.end_col_offset:node.right.col_offset]
+            at = node.left.end_col_offset + len(gap) - len(gap.lstrip(" )"))
+            if isinstance(node.op, ast.BitXor) and re.match(r"\^\s*T\b", self.text[at:]):  # X^T
+                raise MdlibError(f"^T ({self.column(at)}): write X.T for the transpose")
+            raise self.operator_error(at, _OPERATOR_SIGNS[type(node.op)])
+        left, right = self.read(node.left), self.read(node.right)
+        return _checked_number(ops[type(node.op)](node, left, right), node, self)
+
+    def add(self, node: ast.BinOp, left: object, right: object) -> object:
+        sign = 1 if isinstance(node.op, ast.Add) else -1
+        if isinstance(left, _Identity) and isinstance(right, _Identity):
+            return _Identity(left.coefficient + sign * right.coefficient)
+        left = self.size_identity(left, right, node.left, node, "added to")
+        right = self.size_identity(right, left, node.right, node, "added to")
+        lm, rm = isinstance(left, MatrixExpr), isinstance(right, MatrixExpr)
+        if lm and rm and left.shape != right.shape:
+            raise MdlibError(f"cannot add {self.describe(node.left, left)} and "
+                             f"{self.describe(node.right, right)}: the shapes differ")
+        if lm != rm:  # a matrix meets a number: only a 1×1 matrix is a number (T1)
+            matrix, side = (left, node.left) if lm else (right, node.right)
+            if matrix.shape != (1, 1):
+                number_node = node.right if lm else node.left
+                number = self.source(number_node)
+                atom = isinstance(number_node, (ast.Name, ast.Constant, ast.Call, ast.Attribute))
+                factor = number if atom else f"({number})"
+                raise MdlibError(
+                    f"cannot add the number {number} and the matrix {self.describe(side, matrix)}"
+                    f"; for a multiple of the identity write {factor}*I")
+            left, right = (AsScalar(left), right) if lm else (left, AsScalar(right))
+        return left + right if sign == 1 else left - right
+
+    def size_identity(self, value: object, other: object, at: ast.AST, node: ast.AST,
+                      how: str) -> object:
+        """Give a pending identity the size of the square matrix ``other`` it is ``how``."""
+        if not isinstance(value, _Identity):
+            return value
+        if not isinstance(other, MatrixExpr):
+            raise self.unsized(node)
+        rows, cols = other.shape
+        if rows != cols:
+            raise MdlibError(f"the identity I in {self.source(node)} is {how} a {rows}×{cols} "
+                             "matrix, but I is square: the shapes do not fit")
+        return value.sized(rows)
+
+    def multiply(self, node: ast.BinOp, left: object, right: object) -> object:
+        le, re_ = isinstance(left, _Identity), isinstance(right, _Identity)
+        if le or re_:
+            eye, other = (left, right) if le else (right, left)
+            if isinstance(other, _Identity):
+                return _Identity(left.coefficient * right.coefficient)
+            if not isinstance(other, MatrixExpr) or other.shape == (1, 1):  # a number times I
+                factor = AsScalar(other) if isinstance(other, MatrixExpr) else other
+                return _Identity(eye.coefficient * factor)
+            size = other.shape[0] if le else other.shape[1]
+            eye = eye.sized(size)
+            left, right = (eye, right) if le else (left, eye)
+        if isinstance(left, MatrixExpr) and isinstance(right, MatrixExpr):
+            if left.shape[1] != right.shape[0]:
+                if left.shape == (1, 1):  # a 1×1 product used as a number (T1)
+                    return AsScalar(left) * right
+                if right.shape == (1, 1):
+                    return left * AsScalar(right)
+                raise MdlibError(
+                    f"cannot multiply {self.describe(node.left, left)} times "
+                    f"{self.describe(node.right, right)}: inner sizes {left.shape[1]} and "
+                    f"{right.shape[0]} differ")
+        return left * right
+
+    def divide(self, node: ast.BinOp, left: object, right: object) -> object:
+        if _is_zero(right):
+            raise MdlibError(f"{self.source(node)} ({self.column(node)}) divides by zero")
+        if isinstance(right, _Identity) or (isinstance(right, MatrixExpr)
+                                            and right.shape != (1, 1)):
+            raise MdlibError(f"cannot divide by the matrix {self.describe(node.right, right)}; "
+                             f"multiply by its inverse, inv({self.source(node.right)}), instead")
+        if isinstance(right, MatrixExpr):
+            right = AsScalar(right)
+        if isinstance(left, _Identity):
+            return _Identity(left.coefficient / right)
+        return left / right
+
+    def power(self, node: ast.BinOp, base: object, exponent: object) -> object:
+        if isinstance(exponent, _Identity) or (isinstance(exponent, MatrixExpr)
+                                               and exponent.shape != (1, 1)):
+            raise MdlibError(f"{self.source(node)} ({self.column(node)}): the exponent "
+                             f"{self.describe(node.right, exponent)} must be a number, not a "
+                             "matrix; for e to the power of each entry write exp(M)")
+        if isinstance(exponent, MatrixExpr):
+            exponent = AsScalar(exponent)
+        p = _approximate(exponent)
+        if p is not None:
+            if p.has(sympy.I) or abs(p) > MAX_EXPONENT:
+                raise MdlibError(
+                    f"the exponent {self.source(node.right)} ({self.column(node.right)}) is outside "
+                    f"-{MAX_EXPONENT}…{MAX_EXPONENT}; larger exponents overflow double precision "
+                    "easily and exact powers such as 9**9**9 never finish computing, so "
+                    "exponents are limited to that range")
+        if isinstance(base, _Identity):
+            return _Identity(base.coefficient ** exponent)
+        if isinstance(base, MatrixExpr) and base.shape == (1, 1):
+            return AsScalar(base) ** exponent  # a 1×1 matrix to a power is a number (T1)
+        if isinstance(base, MatrixExpr):
+            if base.shape[0] != base.shape[1]:
+                raise MdlibError(f"{self.source(node)}: only a square matrix has powers, but "
+                                 f"{self.describe(node.left, base)} is not square")
+            if not exponent.is_Integer:
+                raise MdlibError(f"{self.source(node)}: a power of a matrix needs a whole-number "
+                                 f"exponent, not {self.source(node.right)}")
+        elif _is_zero(base) and p is not None and p < 0:
+            raise MdlibError(f"{self.source(node)} ({self.column(node)}) divides by zero")
+        return base ** exponent
+
+    # -- attributes and calls
+    def read_attribute(self, node: ast.Attribute) -> object:
+        if node.attr != "T":
+            hint = "; for an inverse write inv(M)" if node.attr == "I" else ""
+            raise MdlibError(f"{self.source(node)} ({self.column(node)}): only .T (the transpose) "
+                             f"may follow a dot{hint}")
+        value = self.read(node.value)
+        return value.T if isinstance(value, MatrixExpr) else value  # a number is its transpose
+
+    def read_call(self, node: ast.Call) -> object:
+        if isinstance(node.func, ast.Attribute):  # X.T(...), f.__globals__(...): never looked up
+            self.read_attribute(node.func)
+        name = node.func.id if isinstance(node.func, ast.Name) else None
+        if name not in FUNCTIONS:
+            raise self.not_a_function(node, name)
+        function = FUNCTIONS[name]
+        if node.keywords:
+            raise self.refuse(node.keywords[0].value, "a keyword argument (name=...)")
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                raise self.refuse(arg, "*")
+        count = len(node.args)
+        if (function.arity is None and count < 2) or (function.arity not in (None, count)):
+            wanted = "2 or more arguments" if function.arity is None else "1 argument"
+            raise MdlibError(f"{name} takes {wanted}, but {self.source(node)} "
+                             f"({self.column(node)}) has {count}; write {function.signature(name)}")
+        args = [self.read(arg) for arg in node.args]
+        args = self.check_arguments(node, name, function.needs, args)
+        return _checked_number(function.build(*args), node, self)
+
+    def not_a_function(self, node: ast.Call, name: str | None) -> MdlibError:
+        called = self.source(node.func)
+        if name in self.symbols:
+            return MdlibError(f"{name} ({self.column(node)}) is a matrix, not a function: for a "
+                              f"product write {name}*(...)")
+        if name in CONSTANTS:
+            return MdlibError(f"{name} ({self.column(node)}) is a constant, not a function")
+        if name is None:  # (X)(A): brackets side by side
+            factor = called if isinstance(node.func, ast.Attribute) else f"({called})"
+            return MdlibError(f"{self.source(node)} ({self.column(node)}): a product needs *, "
+                              f"e.g. {factor}*(...)")
+        return MdlibError(f"unknown function {called}() ({self.column(node)}); the functions are "
+                          f"{', '.join(FUNCTIONS)}")
+
+    def check_arguments(self, node: ast.Call, name: str, needs: str, args: list) -> list:
+        """The kind of argument a function needs, or a message naming what it got."""
+        if needs == "same shape":
+            shaped = next((a for a in args if isinstance(a, MatrixExpr)), None)
+            for arg_node, arg in zip(node.args, args, strict=True):
+                if isinstance(arg, _Identity) and shaped is None:
+                    raise self.unsized(node)
+                if not isinstance(arg, (MatrixExpr, _Identity)):
+                    raise MdlibError(f"{name} multiplies matrices entry by entry, but "
+                                     f"{self.source(arg_node)} is a number: write "
+                                     f"{self.source(arg_node)}*M instead")
+            args = [self.size_identity(a, shaped, n, node, "multiplied entrywise with")
+                    for a, n in zip(args, node.args, strict=True)]
+            for arg_node, arg in zip(node.args[1:], args[1:], strict=True):
+                if arg.shape != args[0].shape:
+                    raise MdlibError(f"{name} needs matrices of the same shape, but "
+                                     f"{self.describe(node.args[0], args[0])} and "
+                                     f"{self.describe(arg_node, arg)} differ")
+            return args
+        (arg,), (arg_node,) = args, node.args
+        if isinstance(arg, _Identity):
+            raise self.unsized(node)
+        if needs == "any":
+            return args
+        if not isinstance(arg, MatrixExpr):
+            if name == "sum" and _from_one_by_one(arg):  # sum(exp(x)) for a 1×1 x
+                return [arg]
+            raise MdlibError(f"{name} needs a {'' if needs == 'matrix' else 'square '}matrix, "
+                             f"but {self.source(arg_node)} ({self.column(arg_node)}) is a number: "
+                             f"{FUNCTIONS[name].on_a_number}")
+        if needs == "square" and arg.shape[0] != arg.shape[1]:
+            raise MdlibError(f"{name} needs a square matrix, but {self.describe(arg_node, arg)} "
+                             "is not square")
+        return args
+
+
+def _is_zero(value: object) -> bool:
+    # Structural only: sympy's assumption queries can take seconds on odd numeric expressions.
+    return (isinstance(value, sympy.Expr) and not isinstance(value, MatrixExpr)
+            and value.is_number and value == 0)
+
+
+def _approximate(value: object) -> sympy.Expr | None:
+    """A plain number's value with 15 digits and an unbounded exponent, else None.
+
+    Evaluated numbers only (floats, possibly times I), so comparing them stays cheap.
+    """
+    if isinstance(value, MatrixExpr) or not (isinstance(value, sympy.Expr) and value.is_number):
+        return None
+    n = value.evalf(15)
+    if n.atoms(sympy.Function) or n.free_symbols:
+        return None
+    return n
+
+
+def _from_one_by_one(value: object) -> bool:
+    """True for f(AsScalar(M)), what an entrywise function makes of a 1×1 matrix."""
+    return isinstance(value, sympy.Function) and len(value.args) == 1 and isinstance(
+        value.args[0], AsScalar)
+
+
+_NOT_FINITE = (sympy.zoo, sympy.oo, -sympy.oo, sympy.nan)
+
+
+def _checked_number(value: object, node: ast.AST, reader: _Reader) -> object:
+    """A number built from the reader's numbers must be finite, real and within double range."""
+    n = _approximate(value)  # arbitrary precision: a huge number does not overflow here
+    if n is None:
+        return value
+    where = f"{reader.source(node)} ({reader.column(node)})"
+    if value.has(*_NOT_FINITE) or n.has(*_NOT_FINITE):
+        raise MdlibError(f"{where} is not a finite number")
+    real, imaginary = n.as_real_imag()
+    if imaginary != 0:
+        raise MdlibError(f"{where} is an imaginary number; the course's expressions are real")
+    if abs(real) > MAX_NUMBER:
+        raise MdlibError(f"{where} is larger than 10^300; double precision overflows near "
+                         "1.8e308, so numbers are limited to 10^300")
+    return value
+
+
+_BLANKS = str.maketrans("\t\n\r", "   ")
+
+
+def _check_text(text: str) -> None:
+    """Length, characters and bracket depth, before Python's parser sees the text."""
+    if len(text) > MAX_LENGTH:
+        raise MdlibError(f"the expression is {len(text)} characters long; the limit is "
+                         f"{MAX_LENGTH}, far beyond any formula in the course")
+    depth = 0
+    for column, char in enumerate(text, start=1):
+        if not (" " <= char <= "~" or char in "\t\n\r"):
+            hint = _CHARACTER_HINTS.get(char, "expressions use plain ASCII letters, digits, "
+                                              "+ - * / ( ) . and ,")
+            raise MdlibError(f"the character {char!r} (column {column}) cannot be used: {hint}")
+        depth += (char in "([{") - (char in ")]}")
+        if depth > MAX_BRACKETS:
+            raise MdlibError(f"brackets are nested more than {MAX_BRACKETS} deep (column "
+                             f"{column}); no formula needs more, and the limit keeps reading "
+                             "within Python's recursion limit")
+
+
+def _syntax_tree(text: str, lead: int) -> ast.Expression:
     try:
-        expr = parse_expr(text, local_dict=names, transformations=standard_transformations, evaluate=True)
-    except (SyntaxError, TokenError) as err:
-        raise MdlibError(f"cannot read {text!r}: check the brackets and operators ({err})") from None
-    except (TypeError, ValueError, sympy.ShapeError) as err:
-        if "Mix of Matrix and Scalar" in str(err):
-            raise MdlibError(
-                f"in {text!r} a 1×1 matrix (such as a.T*X*b) is added to a number; sympy keeps "
-                "them apart, so wrap the 1×1 part in tr(...): a scalar is its own trace (T1)"
-            ) from None
-        raise MdlibError(f"the shapes do not fit in {text!r}: {err}") from None
+        with warnings.catch_warnings():  # e.g. "invalid decimal literal": the error says it
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text, mode="eval")
+    except SyntaxError as err:
+        words = [w for w in re.findall(r"[A-Za-z_]\w*", text) if keyword.iskeyword(w)]
+        if words:
+            raise MdlibError(f"{words[0]!r} is a Python keyword and not part of the expression "
+                             f"language; it knows {_LANGUAGE}") from None
+        hint = "check the brackets and operators"
+        if err.msg.startswith("invalid decimal literal"):  # 2X
+            hint = "a number before a name needs *, e.g. 2*X"
+        elif "'" in text or '"' in text:  # X' for a transpose
+            hint = "quotes are not part of the expression language; write X.T for a transpose"
+        raise MdlibError(f"cannot read the expression: {err.msg} (column "
+                         f"{(err.offset or 1) + lead}); {hint}") from None
+    except (MemoryError, RecursionError, ValueError):
+        raise MdlibError("the expression is too complex to read; write it in a simpler "
+                         "form") from None
+    stack = [(tree, 0)]
+    while stack:  # iterative, so a deep tree cannot exhaust the stack while it is measured
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise MdlibError(f"the expression nests more than {MAX_DEPTH} operations inside one "
+                             "another; the limit keeps reading and differentiating within "
+                             "Python's recursion limit, so split it into shorter parts")
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return tree
+
+
+def parse_expression(text: str, shapes: str) -> tuple[sympy.Basic, dict[str, sympy.MatrixSymbol]]:
+    """Read ``text`` with the matrices declared in ``shapes``; a clear error for anything else.
+
+    >>> parse_expression("X.foo", "X: 2x2")
+    Traceback (most recent call last):
+    mdlib.errors.MdlibError: X.foo (column 1): only .T (the transpose) may follow a dot
+    """
+    symbols = parse_shapes(shapes)
+    _check_text(text)
+    text = text.translate(_BLANKS)  # one line, so a column is a position in the text
+    lead = len(text) - len(text.lstrip())  # Python refuses leading blanks; columns keep them
+    text = text.strip()
+    if not text:
+        raise MdlibError("type an expression, e.g. tr(X.T*A*X)")
+    tree = _syntax_tree(text, lead)
+    reader = _Reader(text, symbols, lead)
+    expr = reader.read(tree.body)
+    if isinstance(expr, _Identity):
+        raise reader.unsized(tree.body)
     return expr, symbols
