@@ -24,8 +24,8 @@ EXPECTED_HINTS = {
     ("4.2", "a a^T X^T (not read off through L)"): "transpose",
     ("4.3", "lost the 2 (one M2 term)"): "0.5 times",
     ("4.3", "2 (X^T X)^{-1} X^T: read off without the transpose"): "transpose",
-    ("4.4", "2 X ⊙ A: missing transpose on A"): "missing transpose on A",
-    ("4.4", "matrix product instead of ⊙"): "matrix product instead of ⊙",
+    ("4.4", "2 X ⊙ A: missing transpose on A"): "the transpose on A is missing",
+    ("4.4", "matrix product instead of ⊙"): "is a matrix product, but T5",
     ("4.5", "−X^{-1} B A X^{-1}: the transpose is missing"): "transpose of the right answer",
     ("4.5", "sign of M5 lost"): "sign is flipped",
 }
