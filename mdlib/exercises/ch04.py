@@ -74,9 +74,9 @@ register(
                 " the same trace, hence the factor 2"),
             "a a^T X^T (not read off through L)": Mistake(
                 lambda X, a: np.outer(a, a) @ X.T,
-                "you wrote down the matrix in front of dX, a a^T X^T, instead of reading off "
-                "through L: df = tr(G^T dX) gives ∂f/∂X = G, its transpose (the shape of X), and "
-                "the two M2 terms give a factor 2"),
+                "you wrote down a a^T X^T, the matrix in front of dX in df = tr(2 a a^T X^T dX) "
+                "without its 2, instead of reading off through L: ∂f/∂X is the transpose of the "
+                "whole matrix in front of dX, 2 X a a^T, with the shape of X"),
         },
     ),
     Exercise(

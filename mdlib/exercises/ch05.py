@@ -81,7 +81,7 @@ register(
             "assumed C symmetric: 2 X C": Mistake(
                 lambda X, C: 2 * X @ C,
                 "you assumed C is symmetric: the two terms tr(C dX^T X) and tr(C X^T dX) give X C"
-                " and X C^T, which add up to 2 X C only when C = C^T"),
+                " and X C^T, and for the non-symmetric C of this exercise X C^T is not X C"),
             "kept only one of the two M2 terms": Mistake(
                 lambda X, C: X @ C.T,
                 "only the X^T dX term of dY = dX^T X + X^T dX (M2, M3) was kept: the dX^T X term "
