@@ -46,11 +46,29 @@ def test_every_listed_mistake_fails_with_its_named_feedback(exercise, name):
     assert feedback in check(exercise, typed).message
 
 
-def test_feedback_is_a_sentence_for_the_reader():
-    for ex, name in MISTAKES:
-        mistake = ex.mistakes[name]
-        if isinstance(mistake, Mistake):
-            assert len(mistake.feedback.split()) >= 5, (ex.id, name)
+#: Chapters whose mistakes may still be bare functions (shown as "a known slip: <name>"). Chapter 7
+#: is being rewritten by its own change; remove it here once its mistakes are wrapped.
+UNNAMED_ALLOWED = {"7"}
+
+
+@pytest.mark.parametrize(("exercise", "name"), MISTAKES, ids=[f"{ex.id}:{name}" for ex, name in MISTAKES])
+def test_every_mistake_carries_feedback_for_the_reader(exercise, name):
+    mistake = exercise.mistakes[name]
+    if exercise.id.split(".")[0] in UNNAMED_ALLOWED and not isinstance(mistake, Mistake):
+        return
+    assert isinstance(mistake, Mistake), f"{exercise.id}: wrap {name!r} in Mistake(answer, feedback)"
+    assert len(mistake.feedback.split()) >= 5, (exercise.id, name)
+    assert "known slip" not in check(exercise, mistake).message
+    # The message is addressed to the reader: no Python in it, no trailing full stop (check()
+    # may append "Numerically: …" after it).
+    assert not any(code in mistake.feedback for code in ("np.", "@", "lambda", ".T ")), mistake.feedback
+    assert not mistake.feedback.endswith("."), mistake.feedback
+
+
+@pytest.mark.parametrize("exercise", BANK, ids=[ex.id for ex in BANK])
+def test_each_mistake_of_an_exercise_has_its_own_feedback(exercise):
+    feedbacks = [feedback_of(name, m) for name, m in exercise.mistakes.items()]
+    assert len(set(feedbacks)) == len(feedbacks), exercise.id
 
 
 def test_right_but_differently_written_answers_get_no_mistake_message():

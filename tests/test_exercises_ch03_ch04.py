@@ -1,4 +1,5 @@
-"""Chapters 3 and 4 exercises: each solution passes, each typical mistake fails with its hint."""
+"""Chapters 3 and 4 exercises: each typical mistake fails with its hint (the numeric hint where
+there is one, else a phrase of the named feedback); chapter 3 takes answers of ``X, E`` only."""
 
 from __future__ import annotations
 
@@ -24,8 +25,8 @@ EXPECTED_HINTS = {
     ("4.2", "a a^T X^T (not read off through L)"): "transpose",
     ("4.3", "lost the 2 (one M2 term)"): "0.5 times",
     ("4.3", "2 (X^T X)^{-1} X^T: read off without the transpose"): "transpose",
-    ("4.4", "2 X ⊙ A: missing transpose on A"): "missing transpose on A",
-    ("4.4", "matrix product instead of ⊙"): "matrix product instead of ⊙",
+    ("4.4", "2 X ⊙ A: missing transpose on A"): "the transpose on A is missing",
+    ("4.4", "matrix product instead of ⊙"): "is a matrix product, but T5",
     ("4.5", "−X^{-1} B A X^{-1}: the transpose is missing"): "transpose of the right answer",
     ("4.5", "sign of M5 lost"): "sign is flipped",
 }
@@ -60,3 +61,26 @@ def test_the_directional_form_equals_the_gradient_form() -> None:
     X, E, A = inputs["X"], inputs["E"], inputs["A"]
     G = (A @ X + X @ A).T
     assert np.isclose(get("3.4").solution(**inputs), np.trace(G.T @ E))
+
+
+def test_chapter_3_answers_take_x_and_e_without_a_parameter_t() -> None:
+    import numpy as np
+
+    inv = np.linalg.inv
+    assert check("3.1", lambda X, E: -np.trace(inv(X) @ E @ inv(X)))
+    assert check("3.4", lambda X, E, A: np.trace(E @ A @ X + X @ A @ E))
+    old_style = check("3.2", lambda t, X, E: np.linalg.det(X) * np.trace(inv(X) @ E))
+    assert not old_style and "should take the inputs (X, E)" in old_style.message
+    assert all("t" not in get(i).make_inputs(np.random.default_rng(0)) for i in IDS_3)
+
+
+def test_the_directional_reference_follows_the_direction() -> None:
+    """The reference is df(X; E): linear in E, and equal to the trace form for 3.2's det."""
+    import numpy as np
+
+    ex = get("3.2")
+    inputs = ex.make_inputs(np.random.default_rng(5))
+    X, E = inputs["X"], inputs["E"]
+    expected = np.linalg.det(X) * np.trace(np.linalg.inv(X) @ E)
+    assert np.isclose(ex.reference(inputs), expected, rtol=1e-6)
+    assert np.isclose(ex.reference({"X": X, "E": -3 * E}), -3 * expected, rtol=1e-6)

@@ -1,4 +1,5 @@
-"""Chapters 5 and 6 exercises: each solution passes, each typical mistake fails with its hint."""
+"""Chapters 5 and 6 exercises: each typical mistake fails with its hint (the numeric hint where
+there is one, else a phrase of the named feedback)."""
 
 from __future__ import annotations
 
@@ -8,23 +9,23 @@ from mdlib.exercises import all_exercises, check, get
 
 IDS = ["5.1", "5.2", "5.3", "5.4", "6.1", "6.2", "6.3", "6.4"]
 
-# The hint a reader must see for each recorded mistake (a substring of the message).
+# What a reader must see for each recorded mistake (a substring of the message).
 EXPECTED_HINTS = {
     ("5.1", "forgot the 2 from ∂f/∂Y"): "0.5 times",
     ("5.1", "gave ∂f/∂Y = 2Y instead of ∂f/∂X"): "wrong shape",
     ("5.2", "sign flipped"): "sign is flipped",
     ("5.2", "P without the 1/Σ normalisation"): "constant factor",
-    ("5.3", "assumed C symmetric: 2 X C"): "assumed C symmetric: 2 X C",
-    ("5.3", "kept only one of the two M2 terms"): "kept only one of the two M2 terms",
-    ("5.4", "forgot σ' (M8)"): "forgot σ' (M8)",
-    ("5.4", "W instead of W^T"): "W instead of W^T",
-    ("6.1", "lost the 2 of the penalty"): "lost the 2 of the penalty",
-    ("6.1", "sign of the residual flipped"): "sign of the residual flipped",
+    ("5.3", "assumed C symmetric: 2 X C"): "you assumed C is symmetric",
+    ("5.3", "kept only one of the two M2 terms"): "only the X^T dX term",
+    ("5.4", "forgot σ' (M8)"): "σ′ was dropped (M8)",
+    ("5.4", "W instead of W^T"): "W should be W^T",
+    ("6.1", "lost the 2 of the penalty"): "gradient is 2λw, not λw",
+    ("6.1", "sign of the residual flipped"): "the residual's sign is flipped",
     ("6.2", "sign flipped: X^T (y − σ)"): "sign is flipped",
-    ("6.2", "extra σ' factor"): "extra σ' factor",
-    ("6.3", "forgot the weights"): "forgot the weights",
+    ("6.2", "extra σ' factor"): "σ′ was multiplied in although it cancels",
+    ("6.3", "forgot the weights"): "the weights D = diag(d) are missing",
     ("6.3", "lost the factor 2"): "0.5 times",
-    ("6.4", "forgot σ'(W1 X) (M8)"): "forgot σ'(W1 X) (M8)",
+    ("6.4", "forgot σ'(W1 X) (M8)"): "σ′(W1 X) was dropped (M8)",
     ("6.4", "y − softmax instead of softmax − y"): "sign is flipped",
 }
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..rules import well_conditioned
-from .core import Exercise, register
+from .core import Exercise, Mistake, register
 
 
 def _sandwich(rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -50,8 +50,14 @@ register(
         make_inputs=_sandwich,
         solution=lambda X, A, B: A.T @ B.T,
         mistakes={
-            "read off B A without the transpose": lambda X, A, B: B @ A,
-            "a factor 2 as for a quadratic form": lambda X, A, B: 2 * A.T @ B.T,
+            "read off B A without the transpose": Mistake(
+                lambda X, A, B: B @ A,
+                "you read off B A, the matrix in front of dX in df = tr(B A dX), without the "
+                "transpose: by L, df = tr(G^T dX) means ∂f/∂X = G = (B A)^T = A^T B^T"),
+            "a factor 2 as for a quadratic form": Mistake(
+                lambda X, A, B: 2 * A.T @ B.T,
+                "a factor 2 crept in: X appears once in tr(A X B), so df = tr(B A dX) has a "
+                "single term and no 2 (the 2 belongs to quadratic forms)"),
         },
     ),
     Exercise(
@@ -62,8 +68,15 @@ register(
         make_inputs=_tall,
         solution=lambda X, a: 2 * X @ np.outer(a, a),
         mistakes={
-            "kept one of the two M2 terms": lambda X, a: X @ np.outer(a, a),
-            "a a^T X^T (not read off through L)": lambda X, a: np.outer(a, a) @ X.T,
+            "kept one of the two M2 terms": Mistake(
+                lambda X, a: X @ np.outer(a, a),
+                "only one of the two terms of d(X^T X) = dX^T X + X^T dX (M2) was kept: both give"
+                " the same trace, hence the factor 2"),
+            "a a^T X^T (not read off through L)": Mistake(
+                lambda X, a: np.outer(a, a) @ X.T,
+                "you wrote down a a^T X^T, the matrix in front of dX in df = tr(2 a a^T X^T dX) "
+                "without its 2, instead of reading off through L: ∂f/∂X is the transpose of the "
+                "whole matrix in front of dX, 2 X a a^T, with the shape of X"),
         },
     ),
     Exercise(
@@ -74,8 +87,15 @@ register(
         make_inputs=_tall_only,
         solution=lambda X: 2 * X @ _inv(X.T @ X),
         mistakes={
-            "lost the 2 (one M2 term)": lambda X: X @ _inv(X.T @ X),
-            "2 (X^T X)^{-1} X^T: read off without the transpose": lambda X: 2 * _inv(X.T @ X) @ X.T,
+            "lost the 2 (one M2 term)": Mistake(
+                lambda X: X @ _inv(X.T @ X),
+                "the factor 2 is missing: d(X^T X) = dX^T X + X^T dX (M2) has two terms, and "
+                "after T2 and T4 they give the same trace, so both count"),
+            "2 (X^T X)^{-1} X^T: read off without the transpose": Mistake(
+                lambda X: 2 * _inv(X.T @ X) @ X.T,
+                "you read off 2 (X^T X)^{-1} X^T, the matrix in front of dX in df = tr(2 (X^T "
+                "X)^{-1} X^T dX), without the transpose: ∂f/∂X is its transpose 2 X (X^T X)^{-1},"
+                " with the shape of X"),
         },
     ),
     Exercise(
@@ -86,8 +106,14 @@ register(
         make_inputs=_hadamard,
         solution=lambda X, A: 2 * X * A.T,
         mistakes={
-            "2 X ⊙ A: missing transpose on A": lambda X, A: 2 * X * A,
-            "matrix product instead of ⊙": lambda X, A: 2 * X @ A.T,
+            "2 X ⊙ A: missing transpose on A": Mistake(
+                lambda X, A: 2 * X * A,
+                "the transpose on A is missing: write df = tr(A (2X ⊙ dX)) as tr((A^T)^T (2X ⊙ "
+                "dX)) before T5 moves the product, which gives ∂f/∂X = 2X ⊙ A^T"),
+            "matrix product instead of ⊙": Mistake(
+                lambda X, A: 2 * X @ A.T,
+                "2 X A^T is a matrix product, but T5 moves a factor out of a Hadamard product: "
+                "the gradient is the entrywise product 2X ⊙ A^T"),
         },
     ),
     Exercise(
@@ -98,8 +124,14 @@ register(
         make_inputs=_inverse,
         solution=lambda X, A, B: -_inv(X).T @ A.T @ B.T @ _inv(X).T,
         mistakes={
-            "−X^{-1} B A X^{-1}: the transpose is missing": lambda X, A, B: -_inv(X) @ B @ A @ _inv(X),
-            "sign of M5 lost": lambda X, A, B: _inv(X).T @ A.T @ B.T @ _inv(X).T,
+            "−X^{-1} B A X^{-1}: the transpose is missing": Mistake(
+                lambda X, A, B: -_inv(X) @ B @ A @ _inv(X),
+                "you read off −X^{-1} B A X^{-1}, the matrix in front of dX in df = −tr(X^{-1} B "
+                "A X^{-1} dX), without the transpose: ∂f/∂X = −X^{-T} A^T B^T X^{-T}"),
+            "sign of M5 lost": Mistake(
+                lambda X, A, B: _inv(X).T @ A.T @ B.T @ _inv(X).T,
+                "the minus sign of the inverse rule d(X^{-1}) = −X^{-1} dX X^{-1} (M5) was "
+                "dropped"),
         },
     ),
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..stable import sigmoid, sigmoid_prime
-from .core import Exercise, register
+from .core import Exercise, Mistake, register
 
 
 def _axb_inputs(rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -40,8 +40,14 @@ register(
         make_inputs=_axb_inputs,
         solution=lambda X, A, B: 2 * A.T @ A @ X @ B @ B.T,
         mistakes={
-            "forgot the 2 from ∂f/∂Y": lambda X, A, B: A.T @ A @ X @ B @ B.T,
-            "gave ∂f/∂Y = 2Y instead of ∂f/∂X": lambda X, A, B: 2 * (A @ X @ B),
+            "forgot the 2 from ∂f/∂Y": Mistake(
+                lambda X, A, B: A.T @ A @ X @ B @ B.T,
+                "the factor 2 of ∂f/∂Y = 2Y is missing: C2 gives ∂f/∂X = A^T (∂f/∂Y) B^T = 2 A^T "
+                "A X B B^T"),
+            "gave ∂f/∂Y = 2Y instead of ∂f/∂X": Mistake(
+                lambda X, A, B: 2 * (A @ X @ B),
+                "that is ∂f/∂Y = 2Y, the gradient with respect to Y, not X: C2 carries it back as"
+                " ∂f/∂X = A^T (∂f/∂Y) B^T"),
         },
     ),
     Exercise(
@@ -53,8 +59,14 @@ register(
         make_inputs=_axb_inputs,
         solution=lambda X, A, B: A.T @ (np.exp(A @ X @ B) / np.sum(np.exp(A @ X @ B))) @ B.T,
         mistakes={
-            "sign flipped": lambda X, A, B: -A.T @ (np.exp(A @ X @ B) / np.sum(np.exp(A @ X @ B))) @ B.T,
-            "P without the 1/Σ normalisation": lambda X, A, B: A.T @ np.exp(A @ X @ B) @ B.T,
+            "sign flipped": Mistake(
+                lambda X, A, B: -A.T @ (np.exp(A @ X @ B) / np.sum(np.exp(A @ X @ B))) @ B.T,
+                "d log s = ds / s with s = Σ exp(Y) > 0 carries no minus sign: ∂f/∂Y = P has "
+                "positive entries, and ∂f/∂X = A^T P B^T"),
+            "P without the 1/Σ normalisation": Mistake(
+                lambda X, A, B: A.T @ np.exp(A @ X @ B) @ B.T,
+                "the normalisation is missing: d log s = ds / s, so ∂f/∂Y is the softmax P = "
+                "exp(Y) / Σ exp(Y), not exp(Y)"),
         },
     ),
     Exercise(
@@ -66,8 +78,14 @@ register(
         make_inputs=_gram_inputs,
         solution=lambda X, C: X @ (C + C.T),
         mistakes={
-            "assumed C symmetric: 2 X C": lambda X, C: 2 * X @ C,
-            "kept only one of the two M2 terms": lambda X, C: X @ C.T,
+            "assumed C symmetric: 2 X C": Mistake(
+                lambda X, C: 2 * X @ C,
+                "you assumed C is symmetric: the two terms tr(C dX^T X) and tr(C X^T dX) give X C"
+                " and X C^T, and for the non-symmetric C of this exercise X C^T is not X C"),
+            "kept only one of the two M2 terms": Mistake(
+                lambda X, C: X @ C.T,
+                "only the X^T dX term of dY = dX^T X + X^T dX (M2, M3) was kept: the dX^T X term "
+                "adds X C, so ∂f/∂X = X (C + C^T)"),
         },
     ),
     Exercise(
@@ -79,8 +97,14 @@ register(
         make_inputs=_sigma_inputs,
         solution=lambda X, W, T: W.T @ ((sigmoid(W @ X) - T) * sigmoid_prime(W @ X)),
         mistakes={
-            "forgot σ' (M8)": lambda X, W, T: W.T @ (sigmoid(W @ X) - T),
-            "W instead of W^T": lambda X, W, T: W @ ((sigmoid(W @ X) - T) * sigmoid_prime(W @ X)),
+            "forgot σ' (M8)": Mistake(
+                lambda X, W, T: W.T @ (sigmoid(W @ X) - T),
+                "σ′ was dropped (M8): dσ(WX) = σ′(WX) ⊙ d(WX), so multiply (σ(WX) − T) entrywise "
+                "by σ′(WX) before applying W^T"),
+            "W instead of W^T": Mistake(
+                lambda X, W, T: W @ ((sigmoid(W @ X) - T) * sigmoid_prime(W @ X)),
+                "W should be W^T: with G = ∂f/∂(WX), df = tr(G^T W dX) = tr((W^T G)^T dX), so "
+                "∂f/∂X = W^T G"),
         },
     ),
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..stable import log_softmax, sigmoid, sigmoid_prime, softmax
-from .core import Exercise, register
+from .core import Exercise, Mistake, register
 
 
 def _regression_inputs(rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -62,8 +62,13 @@ register(
         make_inputs=_regression_inputs,
         solution=lambda w, X, y, lam: 2 * X.T @ (X @ w - y) + 2 * lam * w,
         mistakes={
-            "lost the 2 of the penalty": lambda w, X, y, lam: 2 * X.T @ (X @ w - y) + lam * w,
-            "sign of the residual flipped": lambda w, X, y, lam: 2 * X.T @ (y - X @ w) + 2 * lam * w,
+            "lost the 2 of the penalty": Mistake(
+                lambda w, X, y, lam: 2 * X.T @ (X @ w - y) + lam * w,
+                "the penalty's gradient is 2λw, not λw: d(λ w^T w) = 2λ w^T dw"),
+            "sign of the residual flipped": Mistake(
+                lambda w, X, y, lam: 2 * X.T @ (y - X @ w) + 2 * lam * w,
+                "the residual's sign is flipped: d‖Xw − y‖² = 2 (Xw − y)^T X dw, so the data term"
+                " is 2 X^T (Xw − y), not 2 X^T (y − Xw)"),
         },
     ),
     Exercise(
@@ -75,8 +80,14 @@ register(
         make_inputs=_logistic_inputs,
         solution=lambda w, X, y: X.T @ (sigmoid(X @ w) - y),
         mistakes={
-            "sign flipped: X^T (y − σ)": lambda w, X, y: X.T @ (y - sigmoid(X @ w)),
-            "extra σ' factor": lambda w, X, y: X.T @ ((sigmoid(X @ w) - y) * sigmoid_prime(X @ w)),
+            "sign flipped: X^T (y − σ)": Mistake(
+                lambda w, X, y: X.T @ (y - sigmoid(X @ w)),
+                "X^T (y − σ(Xw)) is the gradient of the log-likelihood, but l is its negative: "
+                "∂l/∂w = X^T (σ(Xw) − y)"),
+            "extra σ' factor": Mistake(
+                lambda w, X, y: X.T @ ((sigmoid(X @ w) - y) * sigmoid_prime(X @ w)),
+                "σ′ was multiplied in although it cancels: log σ(z) has derivative 1 − σ(z) and "
+                "log(1 − σ(z)) has −σ(z), so ∂l/∂w = X^T (σ(Xw) − y) with no σ′"),
         },
     ),
     Exercise(
@@ -88,8 +99,13 @@ register(
         make_inputs=_weighted_inputs,
         solution=lambda w, X, y, d: 2 * X.T @ (d * (X @ w - y)),
         mistakes={
-            "forgot the weights": lambda w, X, y, d: 2 * X.T @ (X @ w - y),
-            "lost the factor 2": lambda w, X, y, d: X.T @ (d * (X @ w - y)),
+            "forgot the weights": Mistake(
+                lambda w, X, y, d: 2 * X.T @ (X @ w - y),
+                "the weights D = diag(d) are missing: ∂l/∂w = 2 X^T D (Xw − y)"),
+            "lost the factor 2": Mistake(
+                lambda w, X, y, d: X.T @ (d * (X @ w - y)),
+                "the factor 2 is missing: with r = Xw − y and D symmetric, d(r^T D r) = 2 r^T D "
+                "dr, so ∂l/∂w = 2 X^T D r"),
         },
     ),
     Exercise(
@@ -101,9 +117,16 @@ register(
         make_inputs=_network_inputs,
         solution=_network_grad_W1,
         mistakes={
-            "forgot σ'(W1 X) (M8)": lambda W1, W2, X, Y: (
-                W2.T @ (softmax(W2 @ sigmoid(W1 @ X), axis=0) - Y)) @ X.T,
-            "y − softmax instead of softmax − y": lambda W1, W2, X, Y: -_network_grad_W1(W1, W2, X, Y),
+            "forgot σ'(W1 X) (M8)": Mistake(
+                lambda W1, W2, X, Y: (
+                    W2.T @ (softmax(W2 @ sigmoid(W1 @ X), axis=0) - Y)) @ X.T,
+                "σ′(W1 X) was dropped (M8): going back through the sigmoid multiplies entrywise, "
+                "∂l/∂(W1 X) = (W2^T G2) ⊙ σ′(W1 X) with G2 = softmax(W2 σ(W1 X)) − Y, and then "
+                "∂l/∂W1 is that times X^T"),
+            "y − softmax instead of softmax − y": Mistake(
+                lambda W1, W2, X, Y: -_network_grad_W1(W1, W2, X, Y),
+                "Y − softmax is the wrong way round: the gradient of the cross-entropy at the "
+                "output is softmax(W2 σ(W1 X)) − Y"),
         },
     ),
 )
