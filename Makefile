@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: lab test lint bench lock clean execute
+.PHONY: lab book test lint bench lock clean execute
 
 $(STAMP): binder/requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ lab: $(STAMP)
 	    set -- "$$@" --no-browser; \
 	fi; \
 	exec $(BIN)/jupyter lab "$$@" $(LAB_ARGS) notebooks/00_start.ipynb
+
+## book: the course as a static website in build/book/ (stored outputs, works offline)
+book: $(STAMP)
+	$(BIN)/python -m book --out build/book
 
 ## test: lint, unit tests, doctests, nbval over every notebook, browser tests
 test: $(STAMP)
