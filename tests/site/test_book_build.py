@@ -63,3 +63,40 @@ def test_the_site_loads_nothing_from_elsewhere(built_book: dict) -> None:
     for page in site.glob("*.html"):
         found = remote.search(page.read_text(encoding="utf-8"))
         assert found is None, f"{page.name} loads from elsewhere: {found and found.group(0)}"
+
+
+def test_a_new_chapter_is_picked_up_with_the_alt_text_its_cell_gives(tmp_path: Path) -> None:
+    """Any notebooks/NN_*.ipynb becomes a page in order; metadata "alt" is the figure's alt."""
+    import base64
+    import io
+    import shutil
+
+    import nbformat
+    from PIL import Image
+
+    from book.build import build_book
+
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    shutil.copy(REPO / "notebooks" / "00_start.ipynb", notebooks)
+    png = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(png, format="PNG")
+    figure = nbformat.v4.new_code_cell("show_square()", metadata={"alt": "A small red square."})
+    figure.outputs = [nbformat.v4.new_output(
+        "display_data", data={"image/png": base64.b64encode(png.getvalue()).decode()})]
+    untitled = nbformat.v4.new_code_cell("ax.loglog(h, r)\nax.set_xlabel('h')")
+    untitled.outputs = [nbformat.v4.new_output("display_data", data=figure.outputs[0].data)]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 8 · A new chapter"),
+                                         figure, untitled])
+    nbformat.write(nb, notebooks / "08_new_chapter.ipynb")
+    nbformat.write(nb, notebooks / "scratch.ipynb")  # not NN_name: not part of the book
+
+    site = tmp_path / "site"
+    build_book(notebooks, site)
+    assert sorted(p.name for p in site.glob("*.html")) == [
+        "00_start.html", "08_new_chapter.html", "index.html"]
+    assert ("08_new_chapter.html", "next") in _links(site / "00_start.html")
+    page = (site / "08_new_chapter.html").read_text(encoding="utf-8")
+    assert 'alt="A small red square."' in page
+    assert 'alt="Log-log plot. Horizontal axis: h."' in page
+    assert "8 · A new chapter" in (site / "index.html").read_text(encoding="utf-8")
