@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: lab book test lint bench lock clean execute
+.PHONY: lab book test test-site lint bench lock clean execute
 
 $(STAMP): binder/requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ book: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+## test-site: only the tests of make lab, binder/ and the static book (also part of make test)
+test-site: $(STAMP)
+	$(BIN)/python -m pytest book tests/site
 
 ## execute: re-run notebooks in a fresh kernel and store their outputs (NB=... for a subset)
 NB ?= notebooks/*.ipynb

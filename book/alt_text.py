@@ -111,7 +111,7 @@ def generated_figure_alt(source: str) -> str:
     """Describe the matplotlib figure drawn by ``source`` from the calls it makes.
 
     >>> generated_figure_alt('fig, axes = plt.subplots(1, 2)\\naxes[0].set_title(f"window {w}")')
-    'Two panels of line plot, titled: window ….'
+    'Two panels (line plot), titled: window ….'
     """
     calls = _calls(source)
     names = [_call_name(call) for call in calls]
@@ -132,8 +132,8 @@ def generated_figure_alt(source: str) -> str:
                      for call in calls for kw in call.keywords if kw.arg == "label")
 
     panels = _panels(calls)
-    words = (f"{_NUMBER_WORDS.get(panels, str(panels)).capitalize()} panels of "
-             f"{kind[0].lower() + kind[1:]}" if panels > 1 else kind)
+    words = (f"{_NUMBER_WORDS.get(panels, str(panels)).capitalize()} panels "
+             f"({kind[0].lower() + kind[1:]})" if panels > 1 else kind)
     parts = [words + (f", titled: {'; '.join(titles)}" if titles else "") + "."]
     axes = []
     if xlabels:

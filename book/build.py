@@ -5,7 +5,8 @@ MathJax 3 served from the site itself (the ``django-static-mathjax`` package shi
 widgets as their stored picture with a line on how to run them live, a Binder link, and
 previous / contents / next navigation. The result needs no network: open ``index.html``.
 
-The Binder address is read from the README's Binder badge, so there is one place to change it.
+The course's name and its Binder address are read from the README (its title and its Binder
+badge), so each is declared in one place.
 
 >>> [p.name for p in course_notebooks(REPO / "notebooks")][:2]
 ['00_start.ipynb', '01_scalar_derivative.ipynb']
@@ -35,7 +36,6 @@ from book.widget_static import WIDGET_STATE_MIME, WIDGET_VIEW_MIME, StaticWidget
 REPO = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
-COURSE = "Matrix differential calculus, checked in front of you"
 CHAPTER_FILE = re.compile(r"^(\d\d)_\w+\.ipynb$")
 BINDER_BADGE = re.compile(r"https://mybinder\.org/v2/gh/[^/\s()]+/[^/\s()]+/[^/?\s()]+")
 IMAGE_MIMES = ("image/png", "image/jpeg", "image/svg+xml")
@@ -81,6 +81,18 @@ def notebook_title(nb: nbformat.NotebookNode, fallback: str) -> str:
                 if line.startswith("# "):
                     return re.sub(r"[*_`]", "", line[2:]).strip()
     return fallback
+
+
+def course_name(readme_text: str) -> str:
+    """The README's title, which names the course.
+
+    >>> course_name("# Matrix calculus\\n\\ntext")
+    'Matrix calculus'
+    """
+    for line in readme_text.splitlines():
+        if line.startswith("# "):
+            return line[2:].strip()
+    raise ValueError("README.md has no title line '# ...' to name the course")
 
 
 def binder_base(readme_text: str) -> str:
@@ -169,7 +181,8 @@ def copy_mathjax(out_dir: Path) -> None:
 def build_book(notebooks: Path = REPO / "notebooks", out_dir: Path = REPO / "build" / "book",
                readme: Path = REPO / "README.md") -> list[Path]:
     """Write the site into ``out_dir`` (emptied first); return the pages, start page first."""
-    base = binder_base(Path(readme).read_text(encoding="utf-8"))
+    readme_text = Path(readme).read_text(encoding="utf-8")
+    base, course = binder_base(readme_text), course_name(readme_text)
     paths = course_notebooks(notebooks)
     if not paths:
         raise ValueError(f"no notebooks named NN_name.ipynb in {notebooks}")
@@ -188,13 +201,14 @@ def build_book(notebooks: Path = REPO / "notebooks", out_dir: Path = REPO / "bui
     pages = []
     for i, (chapter, nb) in enumerate(zip(chapters, books, strict=True)):
         book = {
-            "course": COURSE,
+            "course": course,
             "label": chapter.label,
             "binder": binder_link(base, f"notebooks/{chapter.source.name}"),
             "previous": chapters[i - 1] if i > 0 else None,
             "next": chapters[i + 1] if i + 1 < len(chapters) else None,
         }
-        resources = {"book": book, "metadata": {"name": f"{chapter.title} — {COURSE}"}}
+        title = chapter.title if chapter.title == course else f"{chapter.title} — {course}"
+        resources = {"book": book, "metadata": {"name": title}}
         body, _ = exporter.from_notebook_node(nb, resources=resources)
         page = out_dir / chapter.page
         page.write_text(body, encoding="utf-8")
@@ -203,7 +217,7 @@ def build_book(notebooks: Path = REPO / "notebooks", out_dir: Path = REPO / "bui
     start = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES / "book"),
                                autoescape=True).get_template("start.html.j2")
     index = out_dir / "index.html"
-    index.write_text(start.render(course=COURSE, chapters=chapters,
+    index.write_text(start.render(course=course, chapters=chapters,
                                   binder=binder_link(base, f"notebooks/{paths[0].name}")),
                      encoding="utf-8")
     return [index, *pages]
