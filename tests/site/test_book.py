@@ -70,13 +70,14 @@ def _open(site_browser, base_url: str, name: str):
             route.abort()
 
     context.route("**/*", route)
+    # Generous: on a loaded 2-core machine a long page can take well over the default 30 s.
+    context.set_default_timeout(120_000)
     page = context.new_page()
     page.on("requestfailed", lambda request: failed.append(request.url))
     page.on("response", lambda response: response.status >= 400 and failed.append(
         f"{response.status} {response.url}"))
     page.goto(f"{base_url}/{name}", wait_until="load")
-    page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise",
-                           timeout=30_000)
+    page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
     page.evaluate("() => MathJax.startup.promise")
     page.wait_for_load_state("networkidle")
     return context, page, offsite, failed
