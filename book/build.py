@@ -127,7 +127,7 @@ def live_note(binder: str) -> str:
 class StaticOutputs(Preprocessor):
     """Widgets become their stored picture plus the live note; every figure gets alt text.
 
-    Reads ``resources["book"]["binder"]`` for the live note's link.
+    Reads ``resources["book"]``: ``binder`` for the live note's link, ``notebook`` for messages.
     """
 
     def preprocess(self, nb, resources):
@@ -147,6 +147,11 @@ class StaticOutputs(Preprocessor):
                                 or generated_widget_alt(cell.source, readout))
 
                     model_id = data[WIDGET_VIEW_MIME]["model_id"]
+                    if model_id not in state:
+                        # Without it the page would show a note under an empty space.
+                        raise ValueError(
+                            f"{resources['book']['notebook']}: a widget's state is not stored; "
+                            f"store it with `make execute NB=notebooks/{resources['book']['notebook']}`")
                     picture = StaticWidget(state, alt).render(model_id)
                     output["data"] = {"text/html": picture + live_note(binder)}
                     figures += 1
@@ -203,6 +208,7 @@ def build_book(notebooks: Path = REPO / "notebooks", out_dir: Path = REPO / "bui
         book = {
             "course": course,
             "label": chapter.label,
+            "notebook": chapter.source.name,
             "binder": binder_link(base, f"notebooks/{chapter.source.name}"),
             "previous": chapters[i - 1] if i > 0 else None,
             "next": chapters[i + 1] if i + 1 < len(chapters) else None,

@@ -100,3 +100,23 @@ def test_a_new_chapter_is_picked_up_with_the_alt_text_its_cell_gives(tmp_path: P
     assert 'alt="A small red square."' in page
     assert 'alt="Log-log plot. Horizontal axis: h."' in page
     assert "8 · A new chapter" in (site / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_widget_without_stored_state_stops_the_build_with_what_to_do(tmp_path: Path) -> None:
+    import nbformat
+    import pytest
+
+    from book.build import build_book
+
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    cell = nbformat.v4.new_code_cell("display(slider)")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={
+        "application/vnd.jupyter.widget-view+json": {"model_id": "abc", "version_major": 2,
+                                                     "version_minor": 0},
+        "text/plain": "IntSlider(value=0)"})]
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 1 · X"), cell]),
+                   notebooks / "01_x.ipynb")
+    with pytest.raises(ValueError, match=r"01_x.ipynb: a widget's state is not stored; store it "
+                                         r"with `make execute NB=notebooks/01_x.ipynb`"):
+        build_book(notebooks, tmp_path / "site")
