@@ -1,0 +1,1 @@
+"""The course as a static website: ``make book`` runs ``python -m book``."""

@@ -1,0 +1,84 @@
+"""Fixtures for the static book's tests: build it once, serve it on 127.0.0.1, drive Chromium.
+
+The browser helpers live in ``tests/browser/lab_driver.py`` (Debian's Chromium, never a
+downloaded build); that folder is put on ``sys.path`` so they are imported, not copied.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests" / "browser"))
+sys.path.insert(0, str(REPO))
+
+from lab_driver import find_chromium, launch_chromium  # noqa: E402
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip locally; in CI (``CI=true``) the browser tests are required, so fail instead."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: the browser tests must run in CI)", pytrace=False)
+    pytest.skip(reason)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:  # the test reports what matters
+        pass
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The book built once per session into a temporary folder, by the command `make book` runs."""
+    out = tmp_path_factory.mktemp("book") / "site"
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "book", "--out", str(out)], cwd=REPO,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, f"python -m book failed:\n{done.stdout}\n{done.stderr}"
+    print(f"\nbook built in {time.perf_counter() - started:.1f} s: {done.stdout.strip()}")
+    return {"dir": out}
+
+
+@pytest.fixture(scope="session")
+def book_server(built_book: dict) -> str:
+    """Base URL of a static HTTP server on 127.0.0.1 serving the built book."""
+    handler = functools.partial(_QuietHandler, directory=str(built_book["dir"]))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = find_chromium()
+    if path is None:
+        skip_or_fail("Debian's chromium is not installed (apt-get install chromium)")
+    try:
+        import axe_playwright_python  # noqa: F401
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        skip_or_fail("playwright or axe-playwright-python is not installed "
+                     "(see binder/requirements.txt)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def site_browser(chromium_path: str):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright, chromium_path)
+        yield browser
+        browser.close()
