@@ -119,6 +119,9 @@ def test_HE5_softmax_regression_hessian_equals_the_article_form():
     W, x, y = M("W", K, d), M("x", d, 1), M("y", K, 1)
     loss = -sp.Trace(y.T * W * x) + sp.log(sp.OneMatrix(1, K) * (W * x).applyfunc(sp.exp))
     H = hessian(loss, W)
+    # the article's form, with p = exp(Wx) / 1ᵀexp(Wx) written out
+    assert H.text == ("(x x^T) ⊗ (diag(exp(W x)) / (1^T exp(W x)) - exp(W x) exp(W x)^T / "
+                      "(1^T exp(W x))^2)")
     values, claimed = assert_matches_fd(H, H.gradient)
     p = softmax(values["W"] @ values["x"].ravel())
     xv = values["x"]

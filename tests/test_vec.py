@@ -157,3 +157,36 @@ def test_own_nodes_print_and_evaluate():
     value = np.arange(6.0).reshape(2, 3)
     assert np.allclose(vectorize.evaluate(DiagVec(A), {"A": value}), np.diag(vec(value).ravel()))
     assert np.allclose(vectorize.evaluate(CommutationMatrix(2, 3), {}), commutation_matrix(2, 3))
+
+
+def test_every_H2_simplification_keeps_the_value():
+    """simplify() may only rewrite, never change a number: each H2 step on random data."""
+    from sympy.matrices.expressions.kronecker import KroneckerProduct as Kron
+
+    u, v = sympy.MatrixSymbol("u", 4, 1), sympy.MatrixSymbol("v", 3, 1)
+    A, B = sympy.MatrixSymbol("A", 3, 3), sympy.MatrixSymbol("B", 4, 4)
+    e = sympy.MatrixSymbol("e", 4, 1)
+    one_row = sympy.OneMatrix(1, 4)
+    s = sympy.Symbol("s")
+    cases = [
+        Vec(u * v.T),                                                     # vec(u vᵀ) = v ⊗ u
+        sympy.MatMul(Kron(v, sympy.Identity(4)), DiagVec(e)),             # (v ⊗ I) D = v ⊗ D
+        sympy.MatMul(e.T, Kron(v.T, sympy.Identity(4))),                  # eᵀ (vᵀ ⊗ I) = vᵀ ⊗ eᵀ
+        sympy.MatMul(one_row, DiagVec(e)),                                # 1ᵀ diag(e) = eᵀ
+        sympy.MatMul(Kron(A, B), Kron(A.T, B)),                           # mixed product
+        sympy.MatMul(Kron(A, B), CommutationMatrix(3, 4)),                # swap with K
+        sympy.MatAdd(sympy.MatMul(s, Kron(A, B)), sympy.MatMul(-s**2, Kron(A, B.T))),  # bilinear
+        sympy.MatMul(-1 / s**2, Vec(e * v.T), one_row, DiagVec(e), Kron(v.T, sympy.Identity(4))),
+    ]
+    rng = np.random.default_rng(5)
+    values = {"u": rng.standard_normal((4, 1)), "v": rng.standard_normal((3, 1)),
+              "A": rng.standard_normal((3, 3)), "B": rng.standard_normal((4, 4)),
+              "e": rng.standard_normal((4, 1)), "s": 1.7}
+    for expr in cases:
+        used: set[str] = set()
+        tidy = vectorize.simplify(expr, used)
+        assert used, vectorize.to_text(expr)                   # some rule applied
+        assert vectorize.to_text(tidy) != vectorize.to_text(expr)
+        assert np.allclose(vectorize.evaluate(tidy, values), vectorize.evaluate(expr, values))
+        assert np.allclose(vectorize.evaluate(vectorize.read_off(expr), values),
+                           vectorize.evaluate(expr, values).T)

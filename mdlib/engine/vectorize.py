@@ -70,6 +70,8 @@ H2_TRANSPOSE = "H2: (A ⊗ B)ᵀ = Aᵀ ⊗ Bᵀ, K_mnᵀ = K_nm"
 H2_MIXED = "H2: (A ⊗ B)(C ⊗ D) = AC ⊗ BD"
 H2_SWAP = "H2: K_pm (A ⊗ B) K_nq = B ⊗ A"
 H2_BILINEAR = "H2: A ⊗ B + A ⊗ C = A ⊗ (B + C)"
+H2_OUTER = "H2: vec(a bᵀ) = b ⊗ a"
+DIAG_ONES = "diag(v) 1 = v, 1ᵀ diag(v) = vᵀ"
 H3 = "H3: vec dF = (∂F/∂X)ᵀ vec dX"
 
 
@@ -398,30 +400,67 @@ def transpose(e: sympy.Basic, used: set[str]) -> sympy.Basic:
     return tidy(e, transposed=True)
 
 
+def _is_plain(m: sympy.Basic) -> bool:
+    """A matrix that is neither a Kronecker product nor a commutation matrix."""
+    return isinstance(m, MatrixExpr) and not isinstance(m, (KroneckerProduct, CommutationMatrix))
+
+
+def _ones_with_diag(factors: list, used: set[str]) -> list:
+    """1ᵀ diag(v) = vᵀ and diag(v) 1 = v for a column v."""
+    out: list = []
+    for f in factors:
+        prev = out[-1] if out else None
+        if (isinstance(f, DiagVec) and isinstance(prev, OneMatrix) and prev.shape[0] == 1
+                and f.arg.shape[1] == 1):
+            used.add(DIAG_ONES)
+            out[-1] = tidy(f.arg, transposed=True)
+        elif (isinstance(f, OneMatrix) and isinstance(prev, DiagVec) and f.shape[1] == 1
+              and prev.arg.shape[1] == 1):
+            used.add(DIAG_ONES)
+            out[-1] = prev.arg
+        else:
+            out.append(f)
+    return out
+
+
+def _merge_pair(a: sympy.Basic, b: sympy.Basic, used: set[str]) -> list | None:
+    """One H2 step on two neighbouring factors, or None."""
+    if (isinstance(a, KroneckerProduct) and isinstance(b, KroneckerProduct)
+            and len(a.args) == 2 and len(b.args) == 2
+            and a.args[0].shape[1] == b.args[0].shape[0]
+            and a.args[1].shape[1] == b.args[1].shape[0]):
+        used.add(H2_MIXED)
+        return [_kron(_product([a.args[0], b.args[0]]) or Identity(a.args[0].shape[0]),
+                      _product([a.args[1], b.args[1]]) or Identity(a.args[1].shape[0]))]
+    if (isinstance(a, KroneckerProduct) and isinstance(b, CommutationMatrix) and len(a.args) == 2
+            and tuple(b.args) == (a.args[0].shape[1], a.args[1].shape[1])):
+        used.add(H2_SWAP)
+        A, B = a.args
+        return [CommutationMatrix(A.shape[0], B.shape[0]), KroneckerProduct(B, A)]
+    # (a ⊗ B) P = (a ⊗ B)(1 ⊗ P) = a ⊗ BP when a has one column; likewise P (a ⊗ B) for a row a
+    if (isinstance(a, KroneckerProduct) and len(a.args) == 2 and _is_plain(b)
+            and a.args[0].shape[1] == 1 and a.args[1].shape[1] == b.shape[0]):
+        used.add(H2_MIXED)
+        return [_kron(a.args[0], _product([a.args[1], b]) or Identity(b.shape[1]))]
+    if (isinstance(b, KroneckerProduct) and len(b.args) == 2 and _is_plain(a)
+            and b.args[0].shape[0] == 1 and b.args[1].shape[0] == a.shape[1]):
+        used.add(H2_MIXED)
+        return [_kron(b.args[0], _product([a, b.args[1]]) or Identity(a.shape[0]))]
+    return None
+
+
 def _merge_products(factors: list, used: set[str]) -> list:
     """(A ⊗ B)(C ⊗ D) = AC ⊗ BD where the sizes allow, and (A ⊗ B) K_nq = K_mp (B ⊗ A)."""
     out: list = []
-    for f in factors:
+    for f in _ones_with_diag(factors, used):
         out.append(f)
-        changed = True
-        while changed and len(out) >= 2:
-            changed = False
-            a, b = out[-2], out[-1]
-            if (isinstance(a, KroneckerProduct) and isinstance(b, KroneckerProduct)
-                    and len(a.args) == 2 and len(b.args) == 2
-                    and a.args[0].shape[1] == b.args[0].shape[0]
-                    and a.args[1].shape[1] == b.args[1].shape[0]):
-                used.add(H2_MIXED)
-                out[-2:] = [_kron(_product([a.args[0], b.args[0]]) or Identity(a.args[0].shape[0]),
-                                  _product([a.args[1], b.args[1]]) or Identity(a.args[1].shape[0]))]
-                changed = True
-            elif (isinstance(a, KroneckerProduct) and isinstance(b, CommutationMatrix)
-                  and len(a.args) == 2
-                  and tuple(b.args) == (a.args[0].shape[1], a.args[1].shape[1])):
-                used.add(H2_SWAP)
-                A, B = a.args
-                out[-2:] = [CommutationMatrix(A.shape[0], B.shape[0]), KroneckerProduct(B, A)]
-                changed = False  # the K moved left; a further merge would need its left side
+        while len(out) >= 2:
+            merged = _merge_pair(out[-2], out[-1], used)
+            if merged is None:
+                break
+            out[-2:] = merged
+            if isinstance(merged[0], CommutationMatrix):
+                break  # the K moved left; a further merge would need its left side
     return out
 
 
@@ -448,9 +487,9 @@ def _collect_kron(terms: list, used: set[str]) -> list:
                     continue
                 (ca, (A1, A2)), (cb, (B1, B2)) = (a[0], a[1].args), (b[0], b[1].args)
                 if A1 == B1 and A2.shape == B2.shape:
-                    new = _kron(A1, tidy(MatAdd(_scaled(ca, A2), _scaled(cb, B2))))
+                    new = _kron(A1, MatAdd(_scaled(ca, A2), _scaled(cb, B2)))
                 elif A2 == B2 and A1.shape == B1.shape:
-                    new = _kron(tidy(MatAdd(_scaled(ca, A1), _scaled(cb, B1))), A2)
+                    new = _kron(MatAdd(_scaled(ca, A1), _scaled(cb, B1)), A2)
                 else:
                     continue
                 used.add(H2_BILINEAR)
@@ -478,7 +517,23 @@ def simplify(e: sympy.Basic, used: set[str]) -> sympy.Basic:
         return _kron(*[simplify(a, used) for a in e.args]) if len(e.args) == 2 else e
     if isinstance(e, DiagVec) and isinstance(e.arg, OneMatrix):
         return Identity(e.shape[0])
+    if isinstance(e, Vec) and isinstance(e.arg, MatMul):
+        outer = _outer_vectors(e.arg)
+        if outer is not None:  # vec(u vᵀ) = v ⊗ u
+            used.add(H2_OUTER)
+            u, v = outer
+            return KroneckerProduct(v, u)
     return e
+
+
+def _outer_vectors(M: MatMul) -> tuple | None:
+    """(u, v) when M = u vᵀ with u, v columns (scalar factors go with u)."""
+    mats = [a for a in M.args if isinstance(a, MatrixExpr)]
+    coeff = [a for a in M.args if not isinstance(a, MatrixExpr)]
+    if len(mats) != 2 or mats[0].shape[1] != 1 or mats[1].shape[0] != 1:
+        return None
+    u = MatMul(*coeff, mats[0]) if coeff else mats[0]
+    return u, tidy(mats[1], transposed=True)
 
 
 def read_off(J: sympy.Basic, used: set[str] | None = None) -> sympy.Basic:
@@ -533,17 +588,24 @@ class _Show:
             coeff = sympy.Mul(*[a for a in e.args if not isinstance(a, MatrixExpr)])
             mats = [a for a in e.args if isinstance(a, MatrixExpr)]
             body = " ".join(self.factor(m) for m in mats)
-            if coeff == 1:
-                return body
-            if coeff == -1:
-                return "-" + body
-            ctext = self.base(coeff)
-            if isinstance(coeff, sympy.Add):
-                ctext = self.paren(ctext)
-            return f"{ctext} {body}"
+            num, den = sympy.fraction(coeff)
+            sign = "-" if num.could_extract_minus_sign() else ""
+            num = -num if sign else num
+            if num != 1:
+                ntext = self.base(num)
+                body = f"{self.paren(ntext) if isinstance(num, sympy.Add) else ntext} {body}"
+            if den != 1:  # a scalar denominator: M / s reads better than (1/s) M
+                dtext = self.base(den)
+                if L:
+                    return rf"{sign}\frac{{{body}}}{{{dtext}}}"
+                simple = den.is_Atom
+                return f"{sign}{body} / {dtext if simple else self.paren(dtext)}"
+            return sign + body
         if isinstance(e, MatAdd) and _has_own(e):
             parts = []
-            for t in e.args:
+            # positive terms first, as the engine's printer does ("A - B", not "-B + A")
+            shown = sorted(e.args, key=lambda t: self.show(t).startswith("-"))
+            for t in shown:
                 s = self.show(t)
                 if parts:
                     parts.append(f"- {s[1:]}" if s.startswith("-") else f"+ {s}")
