@@ -22,7 +22,7 @@ def test_widget_contract(explorer):
         assert hasattr(explorer, name)
     assert SecondOrderExplorer in ALL_WIDGETS
     assert explorer.live.image.value[:4] == b"\x89PNG"
-    assert "log–log" in explorer.caption.value and explorer.live.image.tooltip
+    assert "log–log" in explorer.caption.value and "fitted slope" in explorer.caption.value
 
 
 def test_right_hessian_order_three_wrong_ones_order_two(explorer):

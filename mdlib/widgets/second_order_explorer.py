@@ -163,8 +163,6 @@ class SecondOrderExplorer:
             f"“{html.escape(self.choice.value)}”. The curve falls with fitted slope "
             f"{self.study_order:.2f}; dotted and dashed guide lines show slopes 2 and 3. "
             f"{verdict}</small>")
-        self.live.image.tooltip = html.unescape(self.caption.value.replace("<small>", "")
-                                                .replace("</small>", ""))
         self._update_point()
         self.live.redraw_all()
 
