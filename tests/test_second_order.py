@@ -16,7 +16,7 @@ from mdlib import MdlibError, hessian, jacobian
 from mdlib.engine.nodes import sigmoid
 from mdlib.engine.numeric import evaluate
 from mdlib.engine.printing import to_text
-from mdlib.engine.second_order import _check_hessian, _check_jacobian
+from mdlib.engine.second_order import verify_hessian, verify_jacobian
 from mdlib.engine.vectorize import CommutationMatrix, DiagVec
 from mdlib.gradcheck import numerical_jacobian
 from mdlib.stable import sigmoid as np_sigmoid
@@ -153,6 +153,10 @@ JACOBIANS = {
     "(X + A)^-1": ((X3 + A3).I, X3, None),
     "tr(X) X": (sp.Trace(X3) * X3, X3, None),
     "A X^-1 B": (A3 * X3.I * B3, X3, None),
+    "tr(A X) (scalar F)": (sp.Trace(A3 * X3), X3, lambda v: vec(v["A"].T)),
+    "|X| X": (sp.Determinant(X3) * X3, X3,
+              lambda v: np.linalg.det(v["X"]) * (vec(np.linalg.inv(v["X"]).T) @ vec(v["X"]).T
+                                                  + np.eye(9))),
 }
 
 
@@ -210,11 +214,11 @@ def test_a_hessian_missing_the_K_or_with_swapped_factors_is_rejected():
 
     fc, G = prepare(f, X), X.I.T
     right = sp.MatMul(-1, CommutationMatrix(3, 3), KroneckerProduct(X.I.T, X.I))
-    assert _check_hessian(fc, G, X, right, None, 0, ())
+    assert verify_hessian(fc, G, X, right, None, 0, ())
     no_K = sp.MatMul(-1, KroneckerProduct(X.I.T, X.I))
     swapped = sp.MatMul(-1, CommutationMatrix(3, 3), KroneckerProduct(X.I, X.I.T))
     for wrong in (no_K, swapped):
-        check = _check_hessian(fc, G, X, wrong, None, 0, ())
+        check = verify_hessian(fc, G, X, wrong, None, 0, ())
         assert not check and "NOT verified" in check.message
 
 
@@ -222,9 +226,9 @@ def test_a_wrong_jacobian_is_rejected():
     A, X = M("A", 2, 3), M("X", 3, 3)
     from sympy.matrices.expressions.kronecker import KroneckerProduct
 
-    assert _check_jacobian(A * X, X, KroneckerProduct(sp.Identity(3), A), None, 0, ())
-    assert not _check_jacobian(A * X, X, KroneckerProduct(A, sp.Identity(3)), None, 0, ())
-    assert not _check_jacobian(X.I, X, DiagVec(X), None, 0, ())
+    assert verify_jacobian(A * X, X, KroneckerProduct(sp.Identity(3), A), None, 0, ())
+    assert not verify_jacobian(A * X, X, KroneckerProduct(A, sp.Identity(3)), None, 0, ())
+    assert not verify_jacobian(X.I, X, DiagVec(X), None, 0, ())
 
 
 # -- contract: errors, output ------------------------------------------------------------------------

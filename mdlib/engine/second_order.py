@@ -256,7 +256,7 @@ class JacobianDerivation:
 
     def check(self, seed: int = 0) -> SecondOrderCheck:
         """Directional checks of ``J vec V`` against central differences; raise if they fail."""
-        result = _check_jacobian(self.canonical_F, self.X, self.vec_factor, self.shapes, seed,
+        result = verify_jacobian(self.canonical_F, self.X, self.vec_factor, self.shapes, seed,
                                  self.symmetric)
         self.verification = result
         if not result:
@@ -270,7 +270,18 @@ def _tex_safe(text: str) -> str:
             .replace("}", "").replace("#", ""))
 
 
-def _check_jacobian(Fc, X, J, shapes, seed, symmetric) -> SecondOrderCheck:
+def verify_jacobian(Fc: sympy.Basic, X: MatrixSymbol, J: sympy.Basic, shapes: dict | None = None,
+                    seed: int = 0, symmetric: Iterable[str] = ()) -> SecondOrderCheck:
+    """Check ``vec(dF) = J vec(dX)`` at random data: J vec V against central differences of
+    vec F along a few random V, and the linear part's remainder of order 2. Never raises for
+    a wrong J (it returns a failed check); raises MdlibError when no data can be evaluated.
+
+    >>> X = sympy.MatrixSymbol("X", 2, 3)
+    >>> bool(verify_jacobian(X.T, X, vectorize.CommutationMatrix(2, 3)))
+    True
+    >>> bool(verify_jacobian(X.T, X, sympy.Identity(6)))  # the K forgotten
+    False
+    """
     name = str(X.name)
     last = "no data tried"
     for attempt in range(4):
@@ -389,7 +400,7 @@ class HessianDerivation(JacobianDerivation):
                 f"vec(d{x}); symmetric, so it is also the Jacobian of vec ∇f of chapter 2")
 
     def check(self, seed: int = 0) -> SecondOrderCheck:
-        result = _check_hessian(self.canonical_f, self.gradient, self.X, self.vec_factor,
+        result = verify_hessian(self.canonical_f, self.gradient, self.X, self.vec_factor,
                                 self.shapes, seed, self.symmetric)
         self.verification = result
         if not result:
@@ -416,7 +427,19 @@ def tail_order(study, points: int = 5) -> float:
     return float(np.polyfit(np.log(study.steps[idx]), np.log(study.remainder[idx]), 1)[0])
 
 
-def _check_hessian(fc, G, X, J, shapes, seed, symmetric) -> SecondOrderCheck:
+def verify_hessian(fc: sympy.Basic, G: sympy.Basic, X: MatrixSymbol, J: sympy.Basic,
+                   shapes: dict | None = None, seed: int = 0,
+                   symmetric: Iterable[str] = ()) -> SecondOrderCheck:
+    """Check a Hessian ``J`` of ``fc`` with gradient ``G``: J vec V against central differences
+    of ∇f along random V, symmetry, and the second-order remainder of order 3.
+
+    >>> X = sympy.MatrixSymbol("X", 2, 2)
+    >>> f = sympy.Trace(X.T * X)
+    >>> bool(verify_hessian(f, 2 * X, X, 2 * sympy.Identity(4)))
+    True
+    >>> bool(verify_hessian(f, 2 * X, X, sympy.Identity(4)))  # half the Hessian
+    False
+    """
     name = str(X.name)
     last = "no data tried"
     for attempt in range(4):
@@ -553,4 +576,5 @@ def _expansion_step(f, G, H, X, dX) -> Step:
                 lhs_text=f"f({X.name} + {dt})")
 
 
-__all__ = ["HessianDerivation", "JacobianDerivation", "SecondOrderCheck", "hessian", "jacobian"]
+__all__ = ["HessianDerivation", "JacobianDerivation", "SecondOrderCheck", "hessian", "jacobian",
+           "tail_order", "verify_hessian", "verify_jacobian"]

@@ -437,6 +437,11 @@ def _merge_pair(a: sympy.Basic, b: sympy.Basic, used: set[str]) -> list | None:
         used.add(H2_SWAP)
         A, B = a.args
         return [CommutationMatrix(A.shape[0], B.shape[0]), KroneckerProduct(B, A)]
+    if isinstance(a, KroneckerProduct) and len(a.args) == 2 and isinstance(b, Vec) \
+            and isinstance(b.arg, MatrixExpr):  # (Bᵀ ⊗ A) vec M = vec(A M B), H1 read backwards
+        used.add(H1_PRODUCT)
+        inner = _product([a.args[1], b.arg, tidy(a.args[0], transposed=True)])
+        return [Vec(inner if inner is not None else b.arg)]
     # (a ⊗ B) P = (a ⊗ B)(1 ⊗ P) = a ⊗ BP when a has one column; likewise P (a ⊗ B) for a row a
     if (isinstance(a, KroneckerProduct) and len(a.args) == 2 and _is_plain(b)
             and a.args[0].shape[1] == 1 and a.args[1].shape[1] == b.shape[0]):
@@ -584,7 +589,7 @@ class _Show:
         if isinstance(e, Transpose) and _has_own(e.arg):
             inner = self.show(e.arg) if isinstance(e.arg, Vec) else self.paren(self.show(e.arg))
             return f"{inner}^{{T}}" if L else f"{inner}^T"
-        if isinstance(e, MatMul) and _has_own(e):
+        if isinstance(e, MatMul) and (_has_own(e) or e.has(Identity)):
             coeff = sympy.Mul(*[a for a in e.args if not isinstance(a, MatrixExpr)])
             mats = [a for a in e.args if isinstance(a, MatrixExpr)]
             body = " ".join(self.factor(m) for m in mats)
@@ -601,7 +606,7 @@ class _Show:
                 simple = den.is_Atom
                 return f"{sign}{body} / {dtext if simple else self.paren(dtext)}"
             return sign + body
-        if isinstance(e, MatAdd) and _has_own(e):
+        if isinstance(e, MatAdd) and (_has_own(e) or e.has(Identity)):
             parts = []
             # positive terms first, as the engine's printer does ("A - B", not "-B + A")
             shown = sorted(e.args, key=lambda t: self.show(t).startswith("-"))
