@@ -15,8 +15,12 @@ node of L            vec L                                 rule
 ===================  ====================================  ==================================
 
 :func:`vec_lines` applies the table one level per pass (so each printed line names its rule);
-:func:`read_off` turns ``J`` into ``∂F/∂X = Jᵀ`` (H3) and tidies it with the Kronecker
-rules H2. :func:`evaluate` gives any of these expressions as a numpy array.
+:func:`read_off` turns ``J`` into ``∂F/∂X = Jᵀ`` (H3) and tidies it with the Kronecker rules
+H2: (A ⊗ B)ᵀ = Aᵀ ⊗ Bᵀ, K_mnᵀ = K_nm, (A ⊗ B)(C ⊗ D) = AC ⊗ BD (also with a vector factor,
+(a ⊗ B) P = a ⊗ BP), (A ⊗ B) K_nq = K_mp (B ⊗ A), vec(a bᵀ) = b ⊗ a, A ⊗ B + A ⊗ C = A ⊗ (B + C),
+and (Bᵀ ⊗ A) vec M = vec(A M B) read backwards. Every rewrite is checked to keep the value
+(``tests/test_vec.py``), and every result is verified numerically before it is shown.
+:func:`evaluate` gives any of these expressions as a numpy array.
 
 **For the engine's operation table.** Each :class:`VecRule` has the shape of the ``vec`` field
 the design note sketches: ``rule.expand(node, ctx)`` returns ``vec node`` written with
@@ -469,6 +473,27 @@ def _merge_products(factors: list, used: set[str]) -> list:
     return out
 
 
+def _split_coeff(t: sympy.Basic) -> tuple:
+    if isinstance(t, MatMul):
+        coeff = sympy.Mul(*[a for a in t.args if not isinstance(a, MatrixExpr)])
+        mats = [a for a in t.args if isinstance(a, MatrixExpr)]
+        return coeff, (mats[0] if len(mats) == 1 else MatMul(*mats))
+    return sympy.S.One, t
+
+
+def _collect_like(terms: list) -> list:
+    """A + A = 2A: equal matrix parts add their coefficients."""
+    order: list = []
+    coeffs: dict = {}
+    for t in terms:
+        c, m = _split_coeff(t)
+        if m not in coeffs:
+            order.append(m)
+            coeffs[m] = sympy.S.Zero
+        coeffs[m] += c
+    return [_scaled(coeffs[m], m) for m in order if coeffs[m] != 0]
+
+
 def _as_scaled_kron(t: sympy.Basic) -> tuple | None:
     if isinstance(t, KroneckerProduct) and len(t.args) == 2:
         return sympy.S.One, t
@@ -509,7 +534,8 @@ def _collect_kron(terms: list, used: set[str]) -> list:
 def simplify(e: sympy.Basic, used: set[str]) -> sympy.Basic:
     """Tidy a Kronecker-form matrix with the H2 rules; ``used`` collects the rules applied."""
     if isinstance(e, MatAdd):
-        terms = _collect_kron([simplify(a, used) for a in e.args], used)
+        terms = _collect_like([simplify(a, used) for a in e.args])
+        terms = _collect_kron(terms, used)
         return terms[0] if len(terms) == 1 else MatAdd(*terms)
     if isinstance(e, MatMul):
         coeff = [a for a in e.args if not isinstance(a, MatrixExpr)]
