@@ -268,6 +268,19 @@ def test_linear_f_has_a_zero_hessian():
     assert H.verification and np.allclose(H.verification.details["H"], 0)
 
 
+def test_jacobian_chain_H4_symbolically():
+    from mdlib.engine.second_order import jacobian_chain
+
+    A, X, Y = M("A", 3, 3), M("X", 3, 2), M("Y", 3, 2)
+    W = M("W", 2, 3)
+    result = jacobian_chain(sigmoid(W * Y), Y, A * X, X)
+    assert "H4: ∂Z/∂X = (∂Y/∂X)(∂Z/∂Y)" in str(result) and result.verification
+    composite = sigmoid(W * (A * X))
+    assert_matches_fd(result, composite)
+    with pytest.raises(MdlibError, match="shape"):
+        jacobian_chain(Y.T, Y, A, X)
+
+
 def test_composition_H4_numerically():
     """∂Z/∂X = (∂Y/∂X)(∂Z/∂Y) for Z = exp(Y) elementwise, Y = A X."""
     A, X, Y = M("A", 3, 3), M("X", 3, 2), M("Y", 3, 2)

@@ -76,6 +76,7 @@ H2_SWAP = "H2: K_pm (A ⊗ B) K_nq = B ⊗ A"
 H2_BILINEAR = "H2: A ⊗ B + A ⊗ C = A ⊗ (B + C)"
 H2_OUTER = "H2: vec(a bᵀ) = b ⊗ a"
 DIAG_ONES = "diag(v) 1 = v, 1ᵀ diag(v) = vᵀ"
+DIAG_T = "a diagonal matrix is its own transpose"
 H3 = "H3: vec dF = (∂F/∂X)ᵀ vec dX"
 
 
@@ -394,6 +395,7 @@ def transpose(e: sympy.Basic, used: set[str]) -> sympy.Basic:
         used.add(H2_TRANSPOSE)
         return e._eval_transpose()
     if isinstance(e, DiagVec):
+        used.add(DIAG_T)
         return e
     if isinstance(e, Identity):
         return e
