@@ -62,8 +62,8 @@ RTOL = 1e-5
 DIRECTIONS = 3
 _FD_STEP = 1e-6
 _SMALL_STEPS = np.logspace(-1, -6, 16)
-# A third-order remainder reaches round-off near h = 1e-5 already: fit it above that.
 H4 = "H4: ∂Z/∂X = (∂Y/∂X)(∂Z/∂Y)"
+# A third-order remainder reaches round-off near h = 1e-5 already: fit it above that.
 _HESSIAN_STEPS = np.logspace(-0.5, -3.5, 13)
 #: Smallest fitted order of the second-order remainder accepted (3 expected; a wrong Hessian
 #: leaves a piece of order 2).
@@ -160,7 +160,7 @@ def _pipeline(Fc: sympy.Basic, X: MatrixSymbol, dX: MatrixSymbol, names: dict) -
     steps.append(_line(names["dF/dX"], shown, vectorize.H3))
     used: set[str] = set()
     result = vectorize.read_off(J, used)
-    if vectorize.to_text(result) != vectorize.to_text(shown):
+    if result != shown:  # a step is shown when the expression changed
         steps.append(_line(("", ""), result, "; ".join(sorted(used))))
     return _Pipeline(steps, D, J, result)
 
@@ -219,13 +219,13 @@ class JacobianDerivation:
         rows, cols = self.shape
         x = self.X.name
         if latex:
-            xl = _latex_name(str(x))
-            return (rf"\text{{layout: }}\frac{{\partial {self.what}}}{{\partial {xl}}}"
+            xl, fl = _latex_name(str(x)), _latex_name(self.what)
+            return (rf"\text{{layout: }}\frac{{\partial {fl}}}{{\partial {xl}}}"
                     rf"\text{{ is }}{rows}\times{cols}\ (mn\times pq),\ "
-                    rf"\mathrm{{vec}}(\mathrm{{d}}{self.what}) = \left(\frac{{\partial {self.what}}}"
+                    rf"\mathrm{{vec}}(\mathrm{{d}}{fl}) = \left(\frac{{\partial {fl}}}"
                     rf"{{\partial {xl}}}\right)^T\mathrm{{vec}}(\mathrm{{d}}{xl})"
                     rf"\text{{: the transpose of the Jacobian }}\frac{{\partial\,\mathrm{{vec}}"
-                    rf"\,{self.what}}}{{\partial(\mathrm{{vec}}\,{xl})^T}}\text{{ of chapter 2}}")
+                    rf"\,{fl}}}{{\partial(\mathrm{{vec}}\,{xl})^T}}\text{{ of chapter 2}}")
         return (f"layout: ∂{self.what}/∂{x} is {rows}×{cols} (mn×pq), vec(d{self.what}) = "
                 f"(∂{self.what}/∂{x})ᵀ vec(d{x}): the transpose of the Jacobian "
                 f"∂vec {self.what}/∂(vec {x})ᵀ of chapter 2")
@@ -389,7 +389,7 @@ def jacobian_chain(Z_of_Y: object, Y: MatrixSymbol, Y_of_X: object, X: MatrixSym
     named = (rf"\frac{{\partial {yl}}}{{\partial {xl}}}\,\frac{{\partial {zl}}}{{\partial {yl}}}",
              f"(∂{Y.name}/∂{X.name})(∂{name}/∂{Y.name})")
     steps = [*inner.steps, *outer.steps, _line(lhs, named, H4), _line(("", ""), product, f"substitute {Y.name} = {printing.to_text(Y_of_X)}")]
-    if vectorize.to_text(result) != vectorize.to_text(product):
+    if result != product:
         steps.append(_line(("", ""), result, "; ".join(sorted(used))))
     pipeline = _Pipeline(steps, None, vectorize.transpose(result, set()), result)
     derivation = JacobianDerivation(Z, X, MatrixSymbol(f"d{X.name}", *X.shape), Fc, pipeline,
@@ -417,7 +417,7 @@ class HessianDerivation(JacobianDerivation):
     def __init__(self, f, X, dX, canonical_f, gradient_derivation, gradient, pipeline,
                  steps, shapes=None, symmetric=()) -> None:
         super().__init__(gradient, X, dX, canonical(gradient, X) if depends_on(gradient, X)
-                         else gradient, pipeline, steps, shapes, symmetric, what=r"(∇f)")
+                         else gradient, pipeline, steps, shapes, symmetric, what="∇f")
         self.f = f
         self.canonical_f = canonical_f
         self.gradient_derivation = gradient_derivation
@@ -441,7 +441,7 @@ class HessianDerivation(JacobianDerivation):
                 f"vec(d{x}); symmetric, so it is also the Jacobian of vec ∇f of chapter 2")
 
     def check(self, seed: int = 0) -> SecondOrderCheck:
-        result = verify_hessian(self.canonical_f, self.gradient, self.X, self.vec_factor,
+        result = verify_hessian(self.canonical_f, self.canonical_F, self.X, self.vec_factor,
                                 self.shapes, seed, self.symmetric)
         self.verification = result
         if not result:
