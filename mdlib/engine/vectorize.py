@@ -24,8 +24,9 @@ and (Bᵀ ⊗ A) vec M = vec(A M B) read backwards. Every rewrite is checked to 
 
 **For the engine's operation table.** Each :class:`VecRule` has the shape of the ``vec`` field
 the design note sketches: ``rule.expand(node, ctx)`` returns ``vec node`` written with
-:class:`Vec` of the children (``ctx.dep(child)`` says whether a child holds ``dX``). An
-``Op(node=Transpose, …, vec=VEC_RULES[Transpose].expand)`` row can use it unchanged.
+:class:`Vec` of the children (``ctx.dep(child)`` says whether a child holds ``dX``), and
+:data:`VEC_EXPANSIONS` is the table as ``{node type: expand}``, ready for
+``ops.attach("vec", VEC_EXPANSIONS)``.
 
 >>> import sympy
 >>> A, X, B = sympy.MatrixSymbol("A", 2, 3), sympy.MatrixSymbol("X", 3, 4), sympy.MatrixSymbol("B", 4, 5)
@@ -302,6 +303,13 @@ VEC_RULES: dict[type, VecRule] = {
         VecRule(sympy.Mul, H1_SUM, _expand_scalar_product),
         VecRule(AsScalar, H1_SUM, _expand_as_scalar),
     )
+}
+
+
+#: The same table as plain callables by node type, the shape of the operation table's ``vec``
+#: field: ``ops.attach("vec", VEC_EXPANSIONS)`` wires every entry in at once.
+VEC_EXPANSIONS: dict[type, Callable[[sympy.Basic, VecContext], sympy.Basic]] = {
+    node: rule.expand for node, rule in VEC_RULES.items()
 }
 
 
@@ -720,7 +728,7 @@ def evaluate(e: sympy.Basic, values: dict, dims: dict | None = None) -> np.ndarr
         return np.asarray(ev(e), dtype=float)
 
 
-__all__ = ["VEC_RULES", "CommutationMatrix", "DiagVec", "Vec", "VecContext", "VecRule",
-           "evaluate", "jacobian_factor", "read_off", "simplify", "to_latex", "to_text",
+__all__ = ["VEC_EXPANSIONS", "VEC_RULES", "CommutationMatrix", "DiagVec", "Vec", "VecContext",
+           "VecRule", "evaluate", "jacobian_factor", "read_off", "simplify", "to_latex", "to_text",
            "transpose", "vec_lines"]
 
