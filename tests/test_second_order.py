@@ -262,6 +262,15 @@ def test_outputs_state_the_layout_and_verification():
     assert mdlib.jacobian is jacobian and mdlib.hessian is hessian
 
 
+def test_symbolic_sizes_are_taken_from_shapes():
+    n = sp.Symbol("n")
+    X, A = M("X", n, n), M("A", n, n)
+    J = jacobian(A * X, X, shapes={"n": 3})
+    assert J.shape == (9, 9) and J.text == "I_3 ⊗ A^T"
+    H = hessian(sp.Trace(X.T * A * X), X, shapes={"X": (2, 2)})
+    assert H.shape == (4, 4) and H.verification
+
+
 def test_linear_f_has_a_zero_hessian():
     A, X = M("A", 2, 2), M("X", 2, 2)
     H = hessian(sp.Trace(A * X), X)

@@ -127,6 +127,35 @@ def _validate(F: object, X: object) -> sympy.Basic:
     return prepare(F, X)
 
 
+def _sized(F: object, X: object, shapes: dict | None) -> tuple:
+    """F and X with symbolic sizes replaced by numbers from ``shapes``.
+
+    ``shapes`` names dimensions (``{"n": 3}``) or matrices (``{"X": (3, 2)}``), as for
+    :func:`mdlib.derive`; the Kronecker forms and their checks need numeric sizes.
+
+    >>> n = sympy.Symbol("n")
+    >>> F, X = _sized(sympy.MatrixSymbol("X", n, n).T, sympy.MatrixSymbol("X", n, n), {"n": 2})
+    >>> X.shape, F.shape
+    ((2, 2), (2, 2))
+    """
+    if not shapes or not isinstance(X, MatrixSymbol):
+        return F, X
+    F = sympy.sympify(F)
+    sizes: dict = {}
+    for key, value in shapes.items():
+        if isinstance(value, int):
+            sizes[sympy.Symbol(key)] = value
+    for M in F.atoms(MatrixSymbol) | {X}:
+        given = shapes.get(str(M.name))
+        if isinstance(given, tuple):
+            for d, size in zip(M.shape, given, strict=False):
+                if isinstance(d, sympy.Symbol):
+                    sizes[d] = int(size)
+    if not sizes:
+        return F, X
+    return F.subs(sizes), X.subs(sizes)
+
+
 def _shape(F: sympy.Basic) -> tuple:
     return tuple(F.shape) if isinstance(F, MatrixExpr) else (1, 1)
 
@@ -341,6 +370,7 @@ def jacobian(F: object, X: MatrixSymbol, shapes: dict | None = None, verify: boo
     >>> jacobian(X.I, X).text
     '-(X^-1 ⊗ X^-T)'
     """
+    F, X = _sized(F, X, shapes)
     Fc = _validate(F, X)
     dX = MatrixSymbol(f"d{X.name}", *X.shape)
     xl = _latex_name(str(X.name))
@@ -551,6 +581,7 @@ def hessian(f: object, X: MatrixSymbol, shapes: dict | None = None, verify: bool
     >>> hessian(sympy.Trace(X.T * A * X), X).text
     'I_2 ⊗ (A^T + A)'
     """
+    f, X = _sized(f, X, shapes)
     fc = _validate(f, X)
     if isinstance(fc, MatrixExpr) and not is_one_by_one(fc):
         raise MdlibError("f must be scalar-valued for a Hessian; use jacobian for matrix F")
