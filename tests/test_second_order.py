@@ -271,6 +271,13 @@ def test_symbolic_sizes_are_taken_from_shapes():
     assert H.shape == (4, 4) and H.verification
 
 
+def test_an_unverified_result_says_so():
+    X = M("X", 2, 2)
+    J = jacobian(X.I, X, verify=False)
+    assert J.verification is None and "not verified" in str(J) and "not verified" in J._repr_latex_()
+    assert J.check() and "not verified" not in str(J)
+
+
 def test_linear_f_has_a_zero_hessian():
     A, X = M("A", 2, 2), M("X", 2, 2)
     H = hessian(sp.Trace(A * X), X)

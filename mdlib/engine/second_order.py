@@ -63,6 +63,7 @@ DIRECTIONS = 3
 _FD_STEP = 1e-6
 _SMALL_STEPS = np.logspace(-1, -6, 16)
 H4 = "H4: ∂Z/∂X = (∂Y/∂X)(∂Z/∂Y)"
+_NOT_VERIFIED = "not verified (verify=False): call .check() before trusting it"
 # A third-order remainder reaches round-off near h = 1e-5 already: fit it above that.
 _HESSIAN_STEPS = np.logspace(-0.5, -3.5, 13)
 #: Smallest fitted order of the second-order remainder accepted (3 expected; a wrong Hessian
@@ -267,12 +268,14 @@ class JacobianDerivation:
         if self.verification is not None:
             mark = r"\checkmark" if self.verification.passed else r"\times"
             latex += rf"$${mark}\ \text{{{_tex_safe(self.verification.message)}}}$$"
+        else:
+            latex += rf"$$\text{{{_NOT_VERIFIED}}}$$"
         return latex
 
     def __str__(self) -> str:
         text = str(self.derivation()) + "\n" + self.layout()
-        if self.verification is not None:
-            text += "\n" + self.verification.message
+        text += "\n" + (self.verification.message if self.verification is not None
+                        else _NOT_VERIFIED)
         return text
 
     __repr__ = __str__
