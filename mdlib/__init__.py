@@ -6,6 +6,7 @@ True
 """
 
 from .engine import chain, derive
+from .engine.second_order import hessian, jacobian
 from .errors import MdlibError
 from .gradcheck import (
     GradientCheck,
@@ -32,6 +33,8 @@ __all__ = [
     "check_jacobian",
     "derive",
     "diagnose",
+    "hessian",
+    "jacobian",
     "numerical_gradient",
     "numerical_jacobian",
     "remainder_study",

@@ -9,9 +9,10 @@ from .jacobian_ellipse import JacobianEllipse
 from .live_figure import LiveFigure
 from .remainder_explorer import RemainderExplorer
 from .rule_explorer import RuleExplorer
+from .second_order_explorer import SecondOrderExplorer
 from .slope_explorer import SlopeExplorer
 
-ALL_WIDGETS = [RemainderExplorer, JacobianEllipse, SlopeExplorer, RuleExplorer]
+ALL_WIDGETS = [RemainderExplorer, JacobianEllipse, SlopeExplorer, RuleExplorer, SecondOrderExplorer]
 
 __all__ = ["ALL_WIDGETS", "JacobianEllipse", "LiveFigure", "RemainderExplorer", "RuleExplorer",
-           "SlopeExplorer"]
+           "SecondOrderExplorer", "SlopeExplorer"]

@@ -1,0 +1,658 @@
+"""Second order: Jacobians of matrix functions and Hessians, narrated and verified (H1–H5).
+
+``jacobian(F, X)`` differentiates a matrix- or vector-valued ``F`` with the rules M1–M8, writes
+``vec(dF)`` with the vec rules H1–H2 (one rule per line) and reads off the matrix-by-matrix
+derivative with H3. Layout (the article's, consistent with the gradient link L): for F (p×q)
+of X (m×n), ∂F/∂X is the **mn × pq** matrix with
+
+    vec(dF) = (∂F/∂X)ᵀ vec(dX),      vec stacks columns,
+
+so ∂F/∂X is the *transpose* of the Jacobian ∂vec F/∂(vec X)ᵀ of chapter 2. Every output says so.
+
+``hessian(f, X)`` derives the gradient with :func:`mdlib.derive` (its lines shown),
+differentiates the gradient again and reads off ∇²f = ∂(∇f)/∂X (mn × mn, H5); it prints the
+second-order expansion with the reader's f.
+
+Nothing is returned unverified: ``J vec V`` is compared with central differences of ``vec F``
+along a few random directions ``V`` (a handful of evaluations, whatever the size), the
+linearization's remainder must vanish like h², and a Hessian must be symmetric and make the
+second-order remainder of f vanish like h³.
+
+>>> import sympy
+>>> A, X = sympy.MatrixSymbol("A", 2, 3), sympy.MatrixSymbol("X", 3, 4)
+>>> J = jacobian(A * X, X)
+>>> J.text
+'I_4 ⊗ A^T'
+>>> print(J)  # doctest: +ELLIPSIS
+F       = A X                  [given]
+dF      = A dX                 [M2: product]
+vec(dF) = (I_4 ⊗ A) vec(dX)    [H1: vec(A dX B) = (Bᵀ ⊗ A) vec dX]
+∂F/∂X   = (I_4 ⊗ A)^T          [H3: vec dF = (∂F/∂X)ᵀ vec dX]
+        = I_4 ⊗ A^T            [H2: (A ⊗ B)ᵀ = Aᵀ ⊗ Bᵀ, K_mnᵀ = K_nm]
+layout: ∂F/∂X is 12×8 (mn×pq), vec(dF) = (∂F/∂X)ᵀ vec(dX): the transpose of the Jacobian ∂vec F/∂(vec X)ᵀ of chapter 2
+verified: ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy
+from sympy.matrices.expressions import MatMul, MatrixExpr, MatrixSymbol, ZeroMatrix
+
+from ..errors import MdlibError
+from ..gradcheck import relative_error
+from ..remainder import remainder_study
+from ..render import Derivation, Step
+from ..vec import unvec
+from ..vec import vec as vec_numeric
+from . import numeric, printing, vectorize
+from .derivation import derive, rules_text
+from .differential import differential_lines
+from .grammar import canonical, is_one_by_one, prepare
+from .nodes import depends_on
+from .readoff import tidy
+from .verify import random_data
+
+#: Relative error allowed between J vec V and central differences of vec F along V.
+RTOL = 1e-5
+#: Random directions per check: a few, whatever the size (each costs two evaluations of F).
+DIRECTIONS = 3
+_FD_STEP = 1e-6
+_SMALL_STEPS = np.logspace(-1, -6, 16)
+H4 = "H4: ∂Z/∂X = (∂Y/∂X)(∂Z/∂Y)"
+_NOT_VERIFIED = "not verified (verify=False): call .check() before trusting it"
+# A third-order remainder reaches round-off near h = 1e-5 already: fit it above that.
+_HESSIAN_STEPS = np.logspace(-0.5, -3.5, 13)
+#: Smallest fitted order of the second-order remainder accepted (3 expected; a wrong Hessian
+#: leaves a piece of order 2).
+HESSIAN_ORDER = 2.6
+
+
+def _latex_name(name: str) -> str:
+    return sympy.latex(sympy.Symbol(name))
+
+
+@dataclass
+class SecondOrderCheck:
+    """The outcome of the numeric check of a Jacobian or a Hessian."""
+
+    passed: bool
+    relative_error: float
+    order: float
+    message: str
+    details: dict = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __str__(self) -> str:
+        return self.message
+
+    __repr__ = __str__
+
+    def _repr_markdown_(self) -> str:
+        return ("✅ " if self.passed else "❌ ") + self.message
+
+
+def _line(lhs: tuple[str, str], expr: sympy.Basic | tuple[str, str], rule: str) -> Step:
+    if isinstance(expr, tuple):
+        latex, text = expr
+    else:
+        latex, text = vectorize.to_latex(expr), vectorize.to_text(expr)
+    return Step(lhs[0], latex, rule, text=text, lhs_text=lhs[1])
+
+
+def _shape_text(shape: tuple) -> str:
+    return f"{shape[0]}×{shape[1]}"
+
+
+def _validate(F: object, X: object) -> sympy.Basic:
+    if not isinstance(X, MatrixSymbol):
+        raise MdlibError(f"differentiate by a MatrixSymbol (a matrix or an n×1 vector), not {X!r}; "
+                         "e.g. X = sympy.MatrixSymbol('X', 3, 3)")
+    try:
+        F = sympy.sympify(F)
+    except (sympy.SympifyError, TypeError) as err:
+        raise MdlibError(f"F must be a matrix expression, got {F!r}") from err
+    if not depends_on(F, X):
+        raise MdlibError(f"{X.name} does not occur in F = {printing.to_text(F)}; "
+                         "the derivative would be zero")
+    if not all(sympy.sympify(d).is_Integer for d in (*X.shape, *_shape(F))):
+        raise MdlibError("give the matrices numeric sizes, e.g. MatrixSymbol('X', 3, 3): the "
+                         "Kronecker forms and their checks need them")
+    if isinstance(F, MatrixExpr) and not is_one_by_one(F):
+        return canonical(F, X, F)
+    return prepare(F, X)
+
+
+def _sized(F: object, X: object, shapes: dict | None) -> tuple:
+    """F and X with symbolic sizes replaced by numbers from ``shapes``.
+
+    ``shapes`` names dimensions (``{"n": 3}``) or matrices (``{"X": (3, 2)}``), as for
+    :func:`mdlib.derive`; the Kronecker forms and their checks need numeric sizes.
+
+    >>> n = sympy.Symbol("n")
+    >>> F, X = _sized(sympy.MatrixSymbol("X", n, n).T, sympy.MatrixSymbol("X", n, n), {"n": 2})
+    >>> X.shape, F.shape
+    ((2, 2), (2, 2))
+    """
+    if not shapes or not isinstance(X, MatrixSymbol):
+        return F, X
+    F = sympy.sympify(F)
+    sizes: dict = {}
+    for key, value in shapes.items():
+        if isinstance(value, int):
+            sizes[sympy.Symbol(key)] = value
+    for M in F.atoms(MatrixSymbol) | {X}:
+        given = shapes.get(str(M.name))
+        if isinstance(given, tuple):
+            for d, size in zip(M.shape, given, strict=False):
+                if isinstance(d, sympy.Symbol):
+                    sizes[d] = int(size)
+    if not sizes:
+        return F, X
+    return F.subs(sizes), X.subs(sizes)
+
+
+def _shape(F: sympy.Basic) -> tuple:
+    return tuple(F.shape) if isinstance(F, MatrixExpr) else (1, 1)
+
+
+@dataclass
+class _Pipeline:
+    """dF by M1–M8, vec(dF) by H1, ∂F/∂X = Jᵀ by H3 and H2: lines and results."""
+
+    steps: list[Step]
+    differential: sympy.Basic
+    J: sympy.Basic
+    result: sympy.Basic
+
+
+def _pipeline(Fc: sympy.Basic, X: MatrixSymbol, dX: MatrixSymbol, names: dict) -> _Pipeline:
+    """The shared second-order pipeline; ``names`` gives the LaTeX/text of F, dF, vec dF, ∂F/∂X."""
+    steps: list[Step] = []
+    expanded = differential_lines(Fc, X, dX)
+    for k, (expr, rules) in enumerate(expanded):
+        lhs = names["dF"] if k == 0 else ("", "")
+        steps.append(Step(lhs[0], printing.to_latex(expr), rules_text(rules),
+                          text=printing.to_text(expr), lhs_text=lhs[1]))
+    D = expanded[-1][0] if expanded else dX
+    lines = vectorize.vec_lines(D, dX)
+    if not lines:  # F = X: vec dF = vec dX
+        lines = [(vectorize.Vec(dX), vectorize.H1_SUM)]
+    for k, (expr, rule) in enumerate(lines):
+        steps.append(_line(names["vec dF"] if k == 0 else ("", ""), expr, rule))
+    J = vectorize.jacobian_factor(lines[-1][0], dX)
+    shown = J if isinstance(J, sympy.Identity) else sympy.Transpose(J)
+    steps.append(_line(names["dF/dX"], shown, vectorize.H3))
+    used: set[str] = set()
+    result = vectorize.read_off(J, used)
+    if result != shown:  # a step is shown when the expression changed
+        steps.append(_line(("", ""), result, "; ".join(sorted(used))))
+    return _Pipeline(steps, D, J, result)
+
+
+def _directions(shape: tuple, rng: np.random.Generator) -> list[np.ndarray]:
+    out = []
+    for _ in range(DIRECTIONS):
+        V = rng.standard_normal(shape)
+        out.append(V / np.linalg.norm(V))
+    return out
+
+
+def _central(fun, X0: np.ndarray, V: np.ndarray) -> np.ndarray:
+    return (np.asarray(fun(X0 + _FD_STEP * V), dtype=float)
+            - np.asarray(fun(X0 - _FD_STEP * V), dtype=float)) / (2 * _FD_STEP)
+
+
+def _draw(expr: sympy.Basic, X: MatrixSymbol, shapes, seed: int, symmetric, attempt: int):
+    positive = attempt % 2 == 1
+    return random_data(expr, shapes, seed + 7919 * (attempt // 2), symmetric, positive, str(X.name))
+
+
+class JacobianDerivation:
+    """A verified derivation of ∂F/∂X (mn×pq, vec(dF) = (∂F/∂X)ᵀ vec(dX))."""
+
+    def __init__(self, F, X, dX, canonical_F, pipeline: _Pipeline, steps: list[Step],
+                 shapes=None, symmetric=(), what: str = "F") -> None:
+        self.F, self.X, self.dX = F, X, dX
+        self.canonical_F = canonical_F
+        self.differential = pipeline.differential
+        self.vec_factor = pipeline.J  # vec(dF) = vec_factor · vec(dX)
+        self.jacobian = pipeline.result  # ∂F/∂X = vec_factorᵀ
+        self.steps = steps
+        self.shapes = shapes
+        self.symmetric = tuple(symmetric)
+        self.what = what
+        self.verification: SecondOrderCheck | None = None
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(mn, pq): rows follow vec X, columns follow vec F."""
+        m, n = (int(d) for d in self.X.shape)
+        p, q = (int(d) for d in _shape(self.canonical_F))
+        return (m * n, p * q)
+
+    @property
+    def latex(self) -> str:
+        return vectorize.to_latex(self.jacobian)
+
+    @property
+    def text(self) -> str:
+        return vectorize.to_text(self.jacobian)
+
+    def layout(self, latex: bool = False) -> str:
+        """The layout sentence every output carries."""
+        rows, cols = self.shape
+        x = self.X.name
+        if latex:
+            xl, fl = _latex_name(str(x)), _latex_name(self.what)
+            return (rf"\text{{layout: }}\frac{{\partial {fl}}}{{\partial {xl}}}"
+                    rf"\text{{ is }}{rows}\times{cols}\ (mn\times pq),\ "
+                    rf"\mathrm{{vec}}(\mathrm{{d}}{fl}) = \left(\frac{{\partial {fl}}}"
+                    rf"{{\partial {xl}}}\right)^T\mathrm{{vec}}(\mathrm{{d}}{xl})"
+                    rf"\text{{: the transpose of the Jacobian }}\frac{{\partial\,\mathrm{{vec}}"
+                    rf"\,{fl}}}{{\partial(\mathrm{{vec}}\,{xl})^T}}\text{{ of chapter 2}}")
+        return (f"layout: ∂{self.what}/∂{x} is {rows}×{cols} (mn×pq), vec(d{self.what}) = "
+                f"(∂{self.what}/∂{x})ᵀ vec(d{x}): the transpose of the Jacobian "
+                f"∂vec {self.what}/∂(vec {x})ᵀ of chapter 2")
+
+    def derivation(self) -> Derivation:
+        return Derivation(self.steps)
+
+    def _repr_latex_(self) -> str:
+        latex = self.derivation()._repr_latex_() + f"$${self.layout(latex=True)}$$"
+        if self.verification is not None:
+            mark = r"\checkmark" if self.verification.passed else r"\times"
+            latex += rf"$${mark}\ \text{{{_tex_safe(self.verification.message)}}}$$"
+        else:
+            latex += rf"$$\text{{{_NOT_VERIFIED}}}$$"
+        return latex
+
+    def __str__(self) -> str:
+        text = str(self.derivation()) + "\n" + self.layout()
+        text += "\n" + (self.verification.message if self.verification is not None
+                        else _NOT_VERIFIED)
+        return text
+
+    __repr__ = __str__
+
+    def numeric(self, **values) -> np.ndarray:
+        """∂F/∂X at the given values (keyword arguments by name), an mn×pq array."""
+        arrays = {k: (np.asarray(v, dtype=float) if np.ndim(v) else float(v))
+                  for k, v in values.items()}
+        arrays = {k: (v.reshape(-1, 1) if np.ndim(v) == 1 else v) for k, v in arrays.items()}
+        return vectorize.evaluate(self.jacobian, arrays)
+
+    def check(self, seed: int = 0) -> SecondOrderCheck:
+        """Directional checks of ``J vec V`` against central differences; raise if they fail."""
+        result = verify_jacobian(self.canonical_F, self.X, self.vec_factor, self.shapes, seed,
+                                 self.symmetric)
+        self.verification = result
+        if not result:
+            raise MdlibError(f"the engine could not verify ∂{self.what}/∂{self.X.name}: "
+                             f"{result.message}")
+        return result
+
+
+def _tex_safe(text: str) -> str:
+    return (text.replace("\\", "").replace("_", r"\_").replace("^", "").replace("{", "")
+            .replace("}", "").replace("#", ""))
+
+
+def verify_jacobian(Fc: sympy.Basic, X: MatrixSymbol, J: sympy.Basic, shapes: dict | None = None,
+                    seed: int = 0, symmetric: Iterable[str] = ()) -> SecondOrderCheck:
+    """Check ``vec(dF) = J vec(dX)`` at random data: J vec V against central differences of
+    vec F along a few random V, and the linear part's remainder of order 2. Never raises for
+    a wrong J (it returns a failed check); raises MdlibError when no data can be evaluated.
+
+    >>> X = sympy.MatrixSymbol("X", 2, 3)
+    >>> bool(verify_jacobian(X.T, X, vectorize.CommutationMatrix(2, 3)))
+    True
+    >>> bool(verify_jacobian(X.T, X, sympy.Identity(6)))  # the K forgotten
+    False
+    """
+    name = str(X.name)
+    last = "no data tried"
+    for attempt in range(4):
+        data = _draw(Fc, X, shapes, seed, symmetric, attempt)
+        X0 = np.asarray(data.values[name], dtype=float)
+
+        def F_num(Xv, data=data):
+            return np.asarray(numeric.evaluate(Fc, {**data.values, name: Xv}, data.dims), dtype=float)
+
+        try:
+            F0 = F_num(X0)
+            Jn = vectorize.evaluate(J, data.values, data.dims)
+        except (np.linalg.LinAlgError, ValueError) as err:
+            last = f"could not evaluate at the random data ({err})"
+            continue
+        if not (np.all(np.isfinite(F0)) and np.all(np.isfinite(Jn))):
+            last = "F or its derivative is not finite at the random data"
+            continue
+        expected = (vec_numeric(np.atleast_2d(F0)).size, X0.size)
+        if Jn.shape != expected:
+            return SecondOrderCheck(False, float("inf"), float("nan"),
+                                    f"J has shape {Jn.shape}, expected {expected}")
+        rng = np.random.default_rng(seed + 101)
+        claimed, reference = [], []
+        for V in _directions(X0.shape, rng):
+            claimed.append((Jn @ vec_numeric(V)).ravel())
+            reference.append(vec_numeric(np.atleast_2d(_central(F_num, X0, V))).ravel())
+        if not np.all(np.isfinite(reference)):
+            last = "F is not finite near the random data"
+            continue
+        err = relative_error(np.array(claimed), np.array(reference))
+        V = _directions(X0.shape, np.random.default_rng(seed + 202))[0]
+
+        def linear(Xv, dXv, Jn=Jn, F0=F0):
+            return unvec(Jn @ vec_numeric(dXv), *np.atleast_2d(F0).shape).reshape(np.shape(F0))
+
+        study = remainder_study(F_num, X0, linear, direction=V, steps=_SMALL_STEPS)
+        ok = err <= RTOL and study.is_second_order()
+        order = "exact" if study.exact else f"{study.order:.2f}"
+        message = (f"{'verified' if ok else 'NOT verified'}: J vec(V) vs central differences of "
+                   f"vec F along {DIRECTIONS} random V, relative error {err:.1e}; remainder order "
+                   f"of the linear part {order} (random data, seed {seed})")
+        return SecondOrderCheck(ok, err, study.order, message,
+                                {"J": Jn, "values": data.values, "study": study})
+    raise MdlibError(f"the engine could not verify the result numerically: {last}")
+
+
+def jacobian(F: object, X: MatrixSymbol, shapes: dict | None = None, verify: bool = True,
+             seed: int = 0, symmetric: Iterable[str] = (), name: str = "F") -> JacobianDerivation:
+    """∂F/∂X for a matrix-, vector- (or scalar-) valued ``F``, narrated and verified.
+
+    ``name`` is how F is called in the lines (``"F"``; e.g. ``"Y"``). ``symmetric`` names
+    constant matrices known to be symmetric (for the random data of the check).
+
+    >>> X = sympy.MatrixSymbol("X", 2, 2)
+    >>> jacobian(X.I, X).text
+    '-(X^-1 ⊗ X^-T)'
+    """
+    F, X = _sized(F, X, shapes)
+    Fc = _validate(F, X)
+    dX = MatrixSymbol(f"d{X.name}", *X.shape)
+    xl = _latex_name(str(X.name))
+    nl = _latex_name(name)
+    names = {
+        "dF": (rf"\mathrm{{d}}{nl}", f"d{name}"),
+        "vec dF": (rf"\mathrm{{vec}}(\mathrm{{d}}{nl})", f"vec(d{name})"),
+        "dF/dX": (rf"\frac{{\partial {nl}}}{{\partial {xl}}}", f"∂{name}/∂{X.name}"),
+    }
+    pipeline = _run(_pipeline, Fc, X, dX, names)
+    steps = [Step(nl, printing.to_latex(sympy.sympify(F)), "given",
+                  text=printing.to_text(sympy.sympify(F)), lhs_text=name)] + pipeline.steps
+    result = JacobianDerivation(F, X, dX, Fc, pipeline, steps, shapes, symmetric, what=name)
+    if verify:
+        result.check(seed=seed)
+    return result
+
+
+def jacobian_chain(Z_of_Y: object, Y: MatrixSymbol, Y_of_X: object, X: MatrixSymbol,
+                   shapes: dict | None = None, verify: bool = True, seed: int = 0,
+                   name: str = "Z") -> JacobianDerivation:
+    """∂Z/∂X = (∂Y/∂X)(∂Z/∂Y) for Z = Z(Y) and Y = Y(X) (H4), both factors narrated.
+
+    The product is checked like any Jacobian: against central differences of vec Z(Y(X)).
+
+    >>> A, X, Y = (sympy.MatrixSymbol(n, 2, 2) for n in "AXY")
+    >>> jacobian_chain(Y.applyfunc(sympy.exp), Y, A * X, X).text
+    '(I_2 ⊗ A^T) diag(vec(exp(A X)))'
+    """
+    if not isinstance(Y, MatrixSymbol):
+        raise MdlibError("Y must be a MatrixSymbol; write Y = Y(X) as the expression Y_of_X")
+    Y_of_X = sympy.sympify(Y_of_X)
+    if _shape(Y_of_X) != tuple(Y.shape):
+        raise MdlibError(f"Y(X) = {printing.to_text(Y_of_X)} must have the shape of {Y.name}, "
+                         f"{_shape_text(tuple(Y.shape))}")
+    inner = jacobian(Y_of_X, X, shapes, verify, seed, name=str(Y.name))
+    outer = jacobian(Z_of_Y, Y, shapes, verify, seed, name=name)
+    substituted = outer.jacobian.xreplace({Y: Y_of_X})
+    product = MatMul(inner.jacobian, substituted)
+    used: set[str] = set()
+    result = vectorize.simplify(product, used)
+    Z = sympy.sympify(Z_of_Y).xreplace({Y: Y_of_X})
+    Fc = _validate(Z, X)
+    zl, yl, xl = _latex_name(name), _latex_name(str(Y.name)), _latex_name(str(X.name))
+    lhs = (rf"\frac{{\partial {zl}}}{{\partial {xl}}}", f"∂{name}/∂{X.name}")
+    named = (rf"\frac{{\partial {yl}}}{{\partial {xl}}}\,\frac{{\partial {zl}}}{{\partial {yl}}}",
+             f"(∂{Y.name}/∂{X.name})(∂{name}/∂{Y.name})")
+    steps = [*inner.steps, *outer.steps, _line(lhs, named, H4), _line(("", ""), product, f"substitute {Y.name} = {printing.to_text(Y_of_X)}")]
+    if result != product:
+        steps.append(_line(("", ""), result, "; ".join(sorted(used))))
+    pipeline = _Pipeline(steps, None, vectorize.transpose(result, set()), result)
+    derivation = JacobianDerivation(Z, X, MatrixSymbol(f"d{X.name}", *X.shape), Fc, pipeline,
+                                    steps, shapes, (), what=name)
+    if verify:
+        derivation.check(seed=seed)
+    return derivation
+
+
+def _run(fn, *args):
+    """Call a pipeline stage; an unexpected failure inside sympy becomes a clear MdlibError."""
+    try:
+        return fn(*args)
+    except MdlibError:
+        raise
+    except (TypeError, AttributeError, NotImplementedError, sympy.ShapeError) as err:
+        raise MdlibError(f"the engine cannot take this expression to second order ({err}); "
+                         "write it with products, sums, transposes, inverses, traces, "
+                         "determinants, Hadamard products and elementwise functions") from None
+
+
+class HessianDerivation(JacobianDerivation):
+    """A verified Hessian ∇²f = ∂(∇f)/∂X (mn×mn, symmetric) with the gradient's derivation."""
+
+    def __init__(self, f, X, dX, canonical_f, gradient_derivation, gradient, pipeline,
+                 steps, shapes=None, symmetric=()) -> None:
+        super().__init__(gradient, X, dX, canonical(gradient, X) if depends_on(gradient, X)
+                         else gradient, pipeline, steps, shapes, symmetric, what="∇f")
+        self.f = f
+        self.canonical_f = canonical_f
+        self.gradient_derivation = gradient_derivation
+        self.gradient = gradient
+        self.hessian = pipeline.result
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        m, n = (int(d) for d in self.X.shape)
+        return (m * n, m * n)
+
+    def layout(self, latex: bool = False) -> str:
+        rows, cols = self.shape
+        x = self.X.name
+        if latex:
+            xl = _latex_name(str(x))
+            return (rf"\text{{layout: }}\nabla^2 f = \frac{{\partial(\nabla f)}}{{\partial {xl}}}"
+                    rf"\text{{ is }}{rows}\times{cols}\ (mn\times mn),\ \mathrm{{vec}}(\mathrm{{d}}"
+                    rf"\nabla f) = (\nabla^2 f)^T\mathrm{{vec}}(\mathrm{{d}}{xl})\text{{; symmetric}}")
+        return (f"layout: ∇²f = ∂(∇f)/∂{x} is {rows}×{cols} (mn×mn), vec(d∇f) = (∇²f)ᵀ "
+                f"vec(d{x}); symmetric, so it is also the Jacobian of vec ∇f of chapter 2")
+
+    def check(self, seed: int = 0) -> SecondOrderCheck:
+        result = verify_hessian(self.canonical_f, self.canonical_F, self.X, self.vec_factor,
+                                self.shapes, seed, self.symmetric)
+        self.verification = result
+        if not result:
+            raise MdlibError(f"the engine could not verify ∇²f: {result.message}")
+        return result
+
+
+def tail_order(study, points: int = 5) -> float:
+    """The order fitted over the smallest steps still above round-off (the asymptotic end).
+
+    At large h the next terms of the expansion can cancel the leading one for a moment, so
+    the order is read where h is small, as the definition of the remainder's order asks.
+
+    >>> from mdlib.remainder import remainder_study
+    >>> s = remainder_study(np.exp, 0.0, lambda x, dx: dx + dx**2 / 2, steps=np.logspace(-1, -3, 9))
+    >>> round(tail_order(s), 1)
+    3.0
+    """
+    if study.exact:
+        return float("inf")
+    idx = np.flatnonzero(study.fit_mask)[-points:]
+    if idx.size < 3:
+        return float(study.order)
+    return float(np.polyfit(np.log(study.steps[idx]), np.log(study.remainder[idx]), 1)[0])
+
+
+def verify_hessian(fc: sympy.Basic, G: sympy.Basic, X: MatrixSymbol, J: sympy.Basic,
+                   shapes: dict | None = None, seed: int = 0,
+                   symmetric: Iterable[str] = ()) -> SecondOrderCheck:
+    """Check a Hessian ``J`` of ``fc`` with gradient ``G``: J vec V against central differences
+    of ∇f along random V, symmetry, and the second-order remainder of order 3.
+
+    >>> X = sympy.MatrixSymbol("X", 2, 2)
+    >>> f = sympy.Trace(X.T * X)
+    >>> bool(verify_hessian(f, 2 * X, X, 2 * sympy.Identity(4)))
+    True
+    >>> bool(verify_hessian(f, 2 * X, X, sympy.Identity(4)))  # half the Hessian
+    False
+    """
+    name = str(X.name)
+    last = "no data tried"
+    for attempt in range(4):
+        data = _draw(fc, X, shapes, seed, symmetric, attempt)
+        X0 = np.asarray(data.values[name], dtype=float)
+
+        def f_num(Xv, data=data):
+            return numeric.scalar_value(fc, {**data.values, name: Xv}, data.dims)
+
+        def G_num(Xv, data=data):
+            out = np.asarray(numeric.evaluate(G, {**data.values, name: Xv}, data.dims), dtype=float)
+            return np.broadcast_to(out, Xv.shape) if out.shape != Xv.shape else out
+
+        try:
+            G0 = G_num(X0)
+            H = vectorize.evaluate(J, data.values, data.dims) if not isinstance(J, ZeroMatrix) \
+                else np.zeros((X0.size, X0.size))
+            H = np.broadcast_to(H, (X0.size, X0.size)) if H.size == 1 else H
+        except (np.linalg.LinAlgError, ValueError) as err:
+            last = f"could not evaluate at the random data ({err})"
+            continue
+        if not (np.isfinite(f_num(X0)) and np.all(np.isfinite(G0)) and np.all(np.isfinite(H))):
+            last = "f, its gradient or its Hessian is not finite at the random data"
+            continue
+        if H.shape != (X0.size, X0.size):
+            return SecondOrderCheck(False, float("inf"), float("nan"),
+                                    f"the Hessian has shape {H.shape}, expected {(X0.size,) * 2}")
+        rng = np.random.default_rng(seed + 101)
+        claimed, reference = [], []
+        for V in _directions(X0.shape, rng):
+            claimed.append((H @ vec_numeric(V)).ravel())
+            reference.append(vec_numeric(_central(G_num, X0, V)).ravel())
+        err = relative_error(np.array(claimed), np.array(reference))
+        asym = float(np.linalg.norm(H - H.T) / max(np.linalg.norm(H), 1e-300))
+        V = _directions(X0.shape, np.random.default_rng(seed + 202))[0]
+
+        def quadratic(Xv, dXv, G0=G0, H=H):
+            v = vec_numeric(dXv)
+            return float(np.sum(G0 * dXv) + 0.5 * (v.T @ H @ v).item())
+
+        study = remainder_study(f_num, X0, quadratic, direction=V, steps=_HESSIAN_STEPS)
+        fitted = tail_order(study)
+        third = study.exact or fitted >= HESSIAN_ORDER
+        ok = err <= RTOL and asym <= 1e-8 and third
+        order = "exact" if study.exact else f"{fitted:.2f}"
+        # round-off digits depend on the machine: state the bound, not the digits
+        symmetry = ("symmetric to round-off" if asym <= 1e-12
+                    else f"NOT symmetric (relative asymmetry {asym:.1e})")
+        message = (f"{'verified' if ok else 'NOT verified'}: ∇²f vec(V) vs central differences "
+                   f"of ∇f along {DIRECTIONS} random V, relative error {err:.1e}; {symmetry}; remainder of the second-order expansion of "
+                   f"order {order} (3 expected) (random data, seed {seed})")
+        return SecondOrderCheck(ok, err, float("inf") if study.exact else fitted, message,
+                                {"H": H, "G": G0, "values": data.values, "study": study})
+    raise MdlibError(f"the engine could not verify the Hessian numerically: {last}")
+
+
+def hessian(f: object, X: MatrixSymbol, shapes: dict | None = None, verify: bool = True,
+            seed: int = 0, symmetric: Iterable[str] = (), gradient: object | None = None,
+            given: tuple[str, str, str] | None = None) -> HessianDerivation:
+    """∇²f = ∂(∇f)/∂X for a scalar ``f`` (H5), narrated and verified.
+
+    The gradient comes from :func:`mdlib.derive` (its lines are shown first). ``gradient``
+    may give an equivalent, simpler form of ∇f to differentiate instead (e.g. Xᵀ(σ(Xw) − y));
+    it is used only after it is checked numerically equal to the engine's gradient.
+    ``given`` is passed to ``derive`` (the loss as first written and why f equals it).
+
+    >>> A, X = sympy.MatrixSymbol("A", 2, 2), sympy.MatrixSymbol("X", 2, 2)
+    >>> hessian(sympy.Trace(X.T * A * X), X).text
+    'I_2 ⊗ (A^T + A)'
+    """
+    f, X = _sized(f, X, shapes)
+    fc = _validate(f, X)
+    if isinstance(fc, MatrixExpr) and not is_one_by_one(fc):
+        raise MdlibError("f must be scalar-valued for a Hessian; use jacobian for matrix F")
+    first = derive(f, X, shapes=shapes, verify=verify, seed=seed, symmetric=symmetric, given=given)
+    G = first.gradient
+    steps = list(first.steps)
+    xl = _latex_name(str(X.name))
+    grad_lhs = (rf"\nabla f = \frac{{\partial f}}{{\partial {xl}}}", f"∇f = ∂f/∂{X.name}")
+    if gradient is not None:
+        G_user = sympy.sympify(gradient)
+        _same_gradient(G, G_user, fc, X, shapes, seed, symmetric)
+        steps.append(Step(grad_lhs[0], printing.to_latex(G_user),
+                          "the same gradient, simplified (checked numerically equal)",
+                          text=printing.to_text(G_user), lhs_text=grad_lhs[1]))
+        G = G_user
+    dX = MatrixSymbol(f"d{X.name}", *X.shape)
+    m, n = (int(d) for d in X.shape)
+    names = {
+        "dF": (r"\mathrm{d}(\nabla f)", "d(∇f)"),
+        "vec dF": (r"\mathrm{vec}(\mathrm{d}\nabla f)", "vec(d∇f)"),
+        "dF/dX": (rf"\nabla^2 f = \frac{{\partial(\nabla f)}}{{\partial {xl}}}",
+                  f"∇²f = ∂(∇f)/∂{X.name}"),
+    }
+    if not depends_on(G, X):
+        zero = ZeroMatrix(m * n, m * n)
+        pipeline = _Pipeline([Step(names["dF/dX"][0], "0", "∇f does not depend on X",
+                                   text="0", lhs_text=names["dF/dX"][1])], ZeroMatrix(m, n),
+                             zero, zero)
+    else:
+        pipeline = _run(_pipeline, canonical(G, X), X, dX, names)
+    steps.extend(pipeline.steps)
+    result = HessianDerivation(f, X, dX, fc, first, G, pipeline, steps, shapes, symmetric)
+    result.steps.append(_expansion_step(f, G, result.hessian, X, dX))
+    if verify:
+        result.check(seed=seed)
+    return result
+
+
+def _same_gradient(G_engine, G_user, fc, X, shapes, seed, symmetric) -> None:
+    if not isinstance(G_user, MatrixExpr) or tuple(G_user.shape) != tuple(X.shape):
+        raise MdlibError(f"the gradient you give must have the shape of {X.name}, "
+                         f"{_shape_text(tuple(X.shape))} (denominator layout)")
+    for attempt in range(2):
+        data = _draw(fc, X, shapes, seed + attempt, symmetric, 0)
+        a = np.asarray(numeric.evaluate(G_engine, data.values, data.dims), dtype=float)
+        b = np.asarray(numeric.evaluate(G_user, data.values, data.dims), dtype=float)
+        if relative_error(np.broadcast_to(b, a.shape), a) > 1e-8:
+            raise MdlibError(f"the gradient you give, {printing.to_text(G_user)}, differs from "
+                             f"the engine's {printing.to_text(G_engine)} at random data; "
+                             "check it (or leave it out)")
+
+
+def _expansion_step(f, G, H, X, dX) -> Step:
+    fl, ft = printing.to_latex(sympy.sympify(f)), printing.to_text(sympy.sympify(f))
+    Gt = tidy(G, transposed=True)
+    gl, gt = printing.to_latex(Gt), printing.to_text(Gt)
+    if isinstance(Gt, sympy.MatAdd):  # tr((A + B) dX), not tr(A + B dX)
+        gl, gt = rf"\left({gl}\right)", f"({gt})"
+    hl, ht = vectorize.to_latex(H), vectorize.to_text(H)
+    dl, dt = printing.to_latex(dX), printing.to_text(dX)
+    xl = _latex_name(str(X.name))
+    latex = (rf"{fl} + \mathrm{{tr}}\left({gl}\,{dl}\right) + \tfrac12\,"
+             rf"\mathrm{{vec}}({dl})^T\left({hl}\right)\mathrm{{vec}}({dl}) + o(\|{dl}\|^2)")
+    text = f"{ft} + tr({gt} {dt}) + ½ vec({dt})^T ({ht}) vec({dt}) + o(‖{dt}‖²)"
+    return Step(rf"f({xl} + {dl})", latex, "H5: second-order expansion", text=text,
+                lhs_text=f"f({X.name} + {dt})")
+
+
+__all__ = ["HessianDerivation", "JacobianDerivation", "SecondOrderCheck", "hessian", "jacobian",
+           "jacobian_chain",
+           "tail_order", "verify_hessian", "verify_jacobian"]

@@ -1,0 +1,734 @@
+"""The vec/Kronecker rules (H1, H2) as one table keyed by node type, symbolic and numeric.
+
+The engine's differential ``L = dF`` is linear in ``dX``. Each entry of :data:`VEC_RULES` says,
+for one kind of node, how ``vec L`` is written through the vec of its one child that holds
+``dX`` (a factor ``J`` with ``vec L = J vec(child)``), and which rule licenses it:
+
+===================  ====================================  ==================================
+node of L            vec L                                 rule
+===================  ====================================  ==================================
+``P · M · Q``        (Qᵀ ⊗ P) vec M                        H1: vec(A dX B) = (Bᵀ ⊗ A) vec dX
+``Mᵀ`` (M r×c)       K_rc vec M                            H1: vec(dXᵀ) = K vec dX
+``C ⊙ M``            diag(vec C) vec M                     H1: vec(A ⊙ dX) = diag(vec A) vec dX
+``tr M`` (M r×r)     vec(I_r)ᵀ vec M                       H1: tr M = vec(I)ᵀ vec M
+``M + N``, ``c M``   vec M + vec N, c vec M                H1: vec is linear
+===================  ====================================  ==================================
+
+:func:`vec_lines` applies the table one level per pass (so each printed line names its rule);
+:func:`read_off` turns ``J`` into ``∂F/∂X = Jᵀ`` (H3) and tidies it with the Kronecker rules
+H2: (A ⊗ B)ᵀ = Aᵀ ⊗ Bᵀ, K_mnᵀ = K_nm, (A ⊗ B)(C ⊗ D) = AC ⊗ BD (also with a vector factor,
+(a ⊗ B) P = a ⊗ BP), (A ⊗ B) K_nq = K_mp (B ⊗ A), vec(a bᵀ) = b ⊗ a, A ⊗ B + A ⊗ C = A ⊗ (B + C),
+and (Bᵀ ⊗ A) vec M = vec(A M B) read backwards. Every rewrite is checked to keep the value
+(``tests/test_vec.py``), and every result is verified numerically before it is shown.
+:func:`evaluate` gives any of these expressions as a numpy array.
+
+**For the engine's operation table.** Each :class:`VecRule` has the shape of the ``vec`` field
+the design note sketches: ``rule.expand(node, ctx)`` returns ``vec node`` written with
+:class:`Vec` of the children (``ctx.dep(child)`` says whether a child holds ``dX``), and
+:data:`VEC_EXPANSIONS` is the table as ``{node type: expand}``, ready for
+``ops.attach("vec", VEC_EXPANSIONS)``.
+
+>>> import sympy
+>>> A, X, B = sympy.MatrixSymbol("A", 2, 3), sympy.MatrixSymbol("X", 3, 4), sympy.MatrixSymbol("B", 4, 5)
+>>> dX = sympy.MatrixSymbol("dX", 3, 4)
+>>> lines = vec_lines(A * dX * B, dX)
+>>> [(to_text(e), rule) for e, rule in lines]
+[('(B^T ⊗ A) vec(dX)', 'H1: vec(A dX B) = (Bᵀ ⊗ A) vec dX')]
+>>> to_text(read_off(jacobian_factor(lines[-1][0], dX)))
+'B ⊗ A^T'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import sympy
+from sympy.matrices.expressions import (
+    HadamardProduct,
+    Identity,
+    MatAdd,
+    MatMul,
+    MatrixExpr,
+    MatrixSymbol,
+    OneMatrix,
+    Trace,
+    Transpose,
+)
+from sympy.matrices.expressions.kronecker import KroneckerProduct
+
+from ..errors import MdlibError
+from ..vec import commutation_matrix
+from ..vec import vec as vec_numeric
+from . import numeric, printing
+from .nodes import AsScalar, depends_on
+from .readoff import tidy
+
+# -- the rules as the reader sees them -----------------------------------------------------------
+H1_SUM = "H1: vec is linear, vec(A + B) = vec A + vec B"
+H1_PRODUCT = "H1: vec(A dX B) = (Bᵀ ⊗ A) vec dX"
+H1_TRANSPOSE = "H1: vec(dXᵀ) = K vec dX"
+H1_HADAMARD = "H1: vec(A ⊙ dX) = diag(vec A) vec dX"
+H1_TRACE = "H1: tr M = vec(I)ᵀ vec M"
+H2_TRANSPOSE = "H2: (A ⊗ B)ᵀ = Aᵀ ⊗ Bᵀ, K_mnᵀ = K_nm"
+H2_MIXED = "H2: (A ⊗ B)(C ⊗ D) = AC ⊗ BD"
+H2_SWAP = "H2: K_pm (A ⊗ B) K_nq = B ⊗ A"
+H2_BILINEAR = "H2: A ⊗ B + A ⊗ C = A ⊗ (B + C)"
+H2_OUTER = "H2: vec(a bᵀ) = b ⊗ a"
+DIAG_ONES = "diag(v) 1 = v, 1ᵀ diag(v) = vᵀ"
+DIAG_T = "a diagonal matrix is its own transpose"
+H3 = "H3: vec dF = (∂F/∂X)ᵀ vec dX"
+
+
+# -- our own nodes ---------------------------------------------------------------------------------
+def _shape_of(expr: sympy.Basic) -> tuple:
+    return tuple(expr.shape) if isinstance(expr, MatrixExpr) else (1, 1)
+
+
+class Vec(MatrixExpr):
+    """``vec A``: the columns of A stacked (a scalar is its own vec, 1×1)."""
+
+    def __new__(cls, arg: sympy.Basic) -> Vec:
+        return sympy.Basic.__new__(cls, arg)
+
+    @property
+    def arg(self) -> sympy.Basic:
+        return self.args[0]
+
+    @property
+    def shape(self) -> tuple:
+        rows, cols = _shape_of(self.arg)
+        return (rows * cols, sympy.S.One)
+
+    def doit(self, **hints) -> Vec:  # keep it unevaluated: it is a line of the derivation
+        return self
+
+    def _latex(self, printer) -> str:
+        return to_latex(self)
+
+    def _sympystr(self, printer) -> str:
+        return to_text(self)
+
+
+class CommutationMatrix(MatrixExpr):
+    """K_mn, the mn×mn permutation with vec(Aᵀ) = K_mn vec A for A m×n (H1, H2)."""
+
+    def __new__(cls, m: object, n: object) -> CommutationMatrix:
+        return sympy.Basic.__new__(cls, sympy.sympify(m), sympy.sympify(n))
+
+    @property
+    def shape(self) -> tuple:
+        m, n = self.args
+        return (m * n, m * n)
+
+    def _eval_transpose(self) -> CommutationMatrix:
+        m, n = self.args
+        return CommutationMatrix(n, m)
+
+    def doit(self, **hints) -> CommutationMatrix:
+        return self
+
+    def _latex(self, printer) -> str:
+        return to_latex(self)
+
+    def _sympystr(self, printer) -> str:
+        return to_text(self)
+
+
+class DiagVec(MatrixExpr):
+    """diag(vec A): the square matrix with the entries of vec A on its diagonal."""
+
+    def __new__(cls, arg: MatrixExpr) -> DiagVec:
+        return sympy.Basic.__new__(cls, arg)
+
+    @property
+    def arg(self) -> MatrixExpr:
+        return self.args[0]
+
+    @property
+    def shape(self) -> tuple:
+        rows, cols = self.arg.shape
+        return (rows * cols, rows * cols)
+
+    def _eval_transpose(self) -> DiagVec:
+        return self
+
+    def doit(self, **hints) -> DiagVec:
+        return self
+
+    def _latex(self, printer) -> str:
+        return to_latex(self)
+
+    def _sympystr(self, printer) -> str:
+        return to_text(self)
+
+
+_OWN = (Vec, CommutationMatrix, DiagVec, KroneckerProduct)
+
+
+def _has_own(e: sympy.Basic) -> bool:
+    return isinstance(e, _OWN) or any(_has_own(a) for a in e.args if isinstance(a, sympy.Basic))
+
+
+# -- the table ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class VecContext:
+    """What an entry needs: the differential ``dX`` (the only thing ``vec`` is taken of)."""
+
+    dX: MatrixSymbol
+
+    def dep(self, e: sympy.Basic) -> bool:
+        return depends_on(e, self.dX)
+
+
+@dataclass(frozen=True)
+class VecRule:
+    """One row: a node type, its rule (H1/H2 label) and ``expand(node, ctx) -> vec node``."""
+
+    node: type
+    rule: str
+    expand: Callable[[sympy.Basic, VecContext], sympy.Basic]
+
+
+def _product(factors: list) -> sympy.Basic:
+    """A matrix product without identities; the identity of the right size when empty."""
+    factors = [f for f in factors if not isinstance(f, Identity)]
+    if not factors:
+        return None
+    return factors[0] if len(factors) == 1 else MatMul(*factors)
+
+
+def _kron(A: MatrixExpr, B: MatrixExpr) -> MatrixExpr:
+    """A ⊗ B, with I_1 ⊗ M = M ⊗ I_1 = M and I_a ⊗ I_b = I_ab."""
+    if isinstance(A, Identity) and isinstance(B, Identity):
+        return Identity(A.shape[0] * B.shape[0])
+    if A.shape == (1, 1) and isinstance(A, Identity):
+        return B
+    if B.shape == (1, 1) and isinstance(B, Identity):
+        return A
+    return KroneckerProduct(A, B)
+
+
+def _scaled(coeff: sympy.Basic, M: sympy.Basic) -> sympy.Basic:
+    if coeff == 1:
+        return M
+    if M == 1:
+        return coeff
+    return MatMul(coeff, M) if isinstance(M, MatrixExpr) else coeff * M
+
+
+def _expand_product(L: sympy.Basic, ctx: VecContext) -> sympy.Basic:
+    coeff, mats = sympy.S.One, []
+    scalar_dep = []
+    for a in L.args:
+        if isinstance(a, MatrixExpr):
+            mats.append(a)
+        elif ctx.dep(a):
+            scalar_dep.append(a)
+        else:
+            coeff *= a
+    hits = [k for k, m in enumerate(mats) if ctx.dep(m)]
+    if scalar_dep:  # (constant matrix) · (scalar linear in dX): vec = vec(M) · s
+        if hits or len(scalar_dep) > 1:
+            raise MdlibError(f"the differential {to_text(L)} is not linear in {ctx.dX.name}")
+        rest = _product(mats)
+        s = scalar_dep[0]
+        if rest is None:
+            return _scaled(coeff, Vec(s))
+        return _scaled(coeff, MatMul(Vec(rest), Vec(s)))
+    if len(hits) != 1:
+        raise MdlibError(f"the differential {to_text(L)} is not linear in {ctx.dX.name}")
+    k = hits[0]
+    M = mats[k]
+    left, right = _product(mats[:k]), _product(mats[k + 1:])
+    rows, cols = _shape_of(M)
+    P = left if left is not None else Identity(rows)
+    Q = right if right is not None else Identity(cols)
+    J = _kron(tidy(Q, transposed=True), P)
+    inner = Vec(M)
+    return _scaled(coeff, inner if isinstance(J, Identity) else MatMul(J, inner))
+
+
+def _expand_transpose(L: Transpose, ctx: VecContext) -> sympy.Basic:
+    rows, cols = _shape_of(L.arg)
+    if rows == 1 or cols == 1:  # a vector and its transpose have the same vec
+        return Vec(L.arg)
+    return MatMul(CommutationMatrix(rows, cols), Vec(L.arg))
+
+
+def _expand_hadamard(L: HadamardProduct, ctx: VecContext) -> sympy.Basic:
+    hits = [a for a in L.args if ctx.dep(a)]
+    if len(hits) != 1:
+        raise MdlibError(f"the differential {to_text(L)} is not linear in {ctx.dX.name}")
+    consts = [a for a in L.args if not ctx.dep(a)]
+    C = consts[0] if len(consts) == 1 else HadamardProduct(*consts)
+    if isinstance(C, OneMatrix):
+        return Vec(hits[0])
+    return MatMul(DiagVec(C), Vec(hits[0]))
+
+
+def _expand_trace(L: Trace, ctx: VecContext) -> sympy.Basic:
+    rows = _shape_of(L.arg)[0]
+    return MatMul(Transpose(Vec(Identity(rows))), Vec(L.arg))
+
+
+def _expand_sum(L: sympy.Basic, ctx: VecContext) -> sympy.Basic:
+    parts = [Vec(t) for t in L.args if ctx.dep(t)]
+    return parts[0] if len(parts) == 1 else MatAdd(*parts)
+
+
+def _expand_scalar_product(L: sympy.Mul, ctx: VecContext) -> sympy.Basic:
+    hits = [a for a in L.args if ctx.dep(a)]
+    if len(hits) != 1:
+        raise MdlibError(f"the differential {to_text(L)} is not linear in {ctx.dX.name}")
+    coeff = sympy.Mul(*[a for a in L.args if not ctx.dep(a)])
+    return _scaled(coeff, Vec(hits[0]))
+
+
+def _expand_as_scalar(L: AsScalar, ctx: VecContext) -> sympy.Basic:
+    return Vec(L.args[0])
+
+
+#: One entry per operation that a linear expression L(dX) of the engine is built from.
+VEC_RULES: dict[type, VecRule] = {
+    rule.node: rule
+    for rule in (
+        VecRule(MatMul, H1_PRODUCT, _expand_product),
+        VecRule(Transpose, H1_TRANSPOSE, _expand_transpose),
+        VecRule(HadamardProduct, H1_HADAMARD, _expand_hadamard),
+        VecRule(Trace, H1_TRACE, _expand_trace),
+        VecRule(MatAdd, H1_SUM, _expand_sum),
+        VecRule(sympy.Add, H1_SUM, _expand_sum),
+        VecRule(sympy.Mul, H1_SUM, _expand_scalar_product),
+        VecRule(AsScalar, H1_SUM, _expand_as_scalar),
+    )
+}
+
+
+#: The same table as plain callables by node type, the shape of the operation table's ``vec``
+#: field: ``ops.attach("vec", VEC_EXPANSIONS)`` wires every entry in at once.
+VEC_EXPANSIONS: dict[type, Callable[[sympy.Basic, VecContext], sympy.Basic]] = {
+    node: rule.expand for node, rule in VEC_RULES.items()
+}
+
+
+def _expand_vec_nodes(e: sympy.Basic, ctx: VecContext, rules: list[str]) -> sympy.Basic:
+    """Replace every ``vec(L)`` with ``L ≠ dX`` by one application of its table entry."""
+    if isinstance(e, Vec):
+        L = e.arg
+        if L == ctx.dX or not ctx.dep(L):  # vec dX, or the vec of a constant inside J
+            return e
+        rule = VEC_RULES.get(type(L))
+        if rule is None:
+            raise MdlibError(f"cannot vectorize {to_text(L)}: the vec rules cover products, "
+                             "transposes, Hadamard products, traces, sums and scalar multiples")
+        if rule.rule not in rules:
+            rules.append(rule.rule)
+        return rule.expand(L, ctx)
+    if not e.args or not e.has(Vec):
+        return e
+    return e.func(*[_expand_vec_nodes(a, ctx, rules) for a in e.args])
+
+
+def _flatten(e: sympy.Basic) -> sympy.Basic:
+    """Flatten nested products, so a line reads J₁ J₂ vec(·), not J₁ (J₂ vec(·))."""
+    if isinstance(e, MatMul):
+        args = []
+        for a in e.args:
+            a = _flatten(a)
+            args.extend(a.args if isinstance(a, MatMul) else [a])
+        return MatMul(*args)
+    if isinstance(e, MatAdd):
+        return MatAdd(*[_flatten(a) for a in e.args])
+    return e
+
+
+def vec_lines(L: sympy.Basic, dX: MatrixSymbol) -> list[tuple[sympy.Basic, str]]:
+    """``vec L`` rewritten pass by pass until only ``vec(dX)`` is left: (expression, rules)."""
+    ctx = VecContext(dX)
+    current: sympy.Basic = Vec(L)
+    lines = []
+    for _ in range(100):  # depth bound; real differentials need a handful of passes
+        pending = [v for v in current.atoms(Vec) if v.arg != dX and ctx.dep(v.arg)]
+        if not pending:
+            break
+        rules: list[str] = []
+        current = _flatten(_expand_vec_nodes(current, ctx, rules))
+        lines.append((current, "; ".join(rules)))
+    return lines
+
+
+def jacobian_factor(expr: sympy.Basic, dX: MatrixSymbol) -> sympy.Basic:
+    """J from ``J vec(dX)`` (a sum of such terms allowed)."""
+    target = Vec(dX)
+    size = _shape_of(dX)[0] * _shape_of(dX)[1]
+    if expr == target:
+        return Identity(size)
+
+    def strip(term: sympy.Basic) -> sympy.Basic:
+        if term == target:
+            return Identity(size)
+        if isinstance(term, MatAdd):
+            return MatAdd(*[strip(t) for t in term.args])
+        if isinstance(term, MatMul) and (term.args[-1] == target or isinstance(term.args[-1], MatAdd)):
+            rest = list(term.args[:-1])
+            last = term.args[-1]
+            if last != target:  # J₁ (J₂ vec dX + J₃ vec dX) = J₁ (J₂ + J₃) vec dX
+                rest.append(strip(last))
+            mats = [a for a in rest if isinstance(a, MatrixExpr)]
+            if len(mats) == len(rest) == 1:
+                return rest[0]
+            return MatMul(*rest) if mats else MatMul(*rest, Identity(size))
+        raise MdlibError(f"internal: {to_text(term)} is not of the form J vec({dX.name})")
+
+    return strip(expr)
+
+
+# -- read-off and tidying with H2 ------------------------------------------------------------------
+def transpose(e: sympy.Basic, used: set[str]) -> sympy.Basic:
+    """``eᵀ`` with the transpose pushed inside products, sums and Kronecker products (H2)."""
+    if not isinstance(e, MatrixExpr):
+        return e
+    if isinstance(e, MatMul):
+        coeff = [a for a in e.args if not isinstance(a, MatrixExpr)]
+        mats = [transpose(a, used) for a in reversed([a for a in e.args if isinstance(a, MatrixExpr)])]
+        return MatMul(*coeff, *mats)
+    if isinstance(e, MatAdd):
+        return MatAdd(*[transpose(a, used) for a in e.args])
+    if isinstance(e, KroneckerProduct):
+        used.add(H2_TRANSPOSE)
+        return KroneckerProduct(*[transpose(a, used) for a in e.args])
+    if isinstance(e, CommutationMatrix):
+        used.add(H2_TRANSPOSE)
+        return e._eval_transpose()
+    if isinstance(e, DiagVec):
+        used.add(DIAG_T)
+        return e
+    if isinstance(e, Identity):
+        return e
+    if isinstance(e, Transpose) and isinstance(e.arg, Vec):
+        return e.arg
+    if isinstance(e, Vec):
+        return Transpose(e)
+    return tidy(e, transposed=True)
+
+
+def _is_plain(m: sympy.Basic) -> bool:
+    """A matrix that is neither a Kronecker product nor a commutation matrix."""
+    return isinstance(m, MatrixExpr) and not isinstance(m, (KroneckerProduct, CommutationMatrix))
+
+
+def _ones_with_diag(factors: list, used: set[str]) -> list:
+    """1ᵀ diag(v) = vᵀ and diag(v) 1 = v for a column v."""
+    out: list = []
+    for f in factors:
+        prev = out[-1] if out else None
+        if (isinstance(f, DiagVec) and isinstance(prev, OneMatrix) and prev.shape[0] == 1
+                and f.arg.shape[1] == 1):
+            used.add(DIAG_ONES)
+            out[-1] = tidy(f.arg, transposed=True)
+        elif (isinstance(f, OneMatrix) and isinstance(prev, DiagVec) and f.shape[1] == 1
+              and prev.arg.shape[1] == 1):
+            used.add(DIAG_ONES)
+            out[-1] = prev.arg
+        else:
+            out.append(f)
+    return out
+
+
+def _merge_pair(a: sympy.Basic, b: sympy.Basic, used: set[str]) -> list | None:
+    """One H2 step on two neighbouring factors, or None."""
+    if (isinstance(a, KroneckerProduct) and isinstance(b, KroneckerProduct)
+            and len(a.args) == 2 and len(b.args) == 2
+            and a.args[0].shape[1] == b.args[0].shape[0]
+            and a.args[1].shape[1] == b.args[1].shape[0]):
+        used.add(H2_MIXED)
+        return [_kron(_product([a.args[0], b.args[0]]) or Identity(a.args[0].shape[0]),
+                      _product([a.args[1], b.args[1]]) or Identity(a.args[1].shape[0]))]
+    if (isinstance(a, KroneckerProduct) and isinstance(b, CommutationMatrix) and len(a.args) == 2
+            and tuple(b.args) == (a.args[0].shape[1], a.args[1].shape[1])):
+        used.add(H2_SWAP)
+        A, B = a.args
+        return [CommutationMatrix(A.shape[0], B.shape[0]), KroneckerProduct(B, A)]
+    if isinstance(a, KroneckerProduct) and len(a.args) == 2 and isinstance(b, Vec) \
+            and isinstance(b.arg, MatrixExpr):  # (Bᵀ ⊗ A) vec M = vec(A M B), H1 read backwards
+        used.add(H1_PRODUCT)
+        inner = _product([a.args[1], b.arg, tidy(a.args[0], transposed=True)])
+        return [Vec(inner if inner is not None else b.arg)]
+    # (a ⊗ B) P = (a ⊗ B)(1 ⊗ P) = a ⊗ BP when a has one column; likewise P (a ⊗ B) for a row a
+    if (isinstance(a, KroneckerProduct) and len(a.args) == 2 and _is_plain(b)
+            and a.args[0].shape[1] == 1 and a.args[1].shape[1] == b.shape[0]):
+        used.add(H2_MIXED)
+        return [_kron(a.args[0], _product([a.args[1], b]) or Identity(b.shape[1]))]
+    if (isinstance(b, KroneckerProduct) and len(b.args) == 2 and _is_plain(a)
+            and b.args[0].shape[0] == 1 and b.args[1].shape[0] == a.shape[1]):
+        used.add(H2_MIXED)
+        return [_kron(b.args[0], _product([a, b.args[1]]) or Identity(a.shape[0]))]
+    return None
+
+
+def _merge_products(factors: list, used: set[str]) -> list:
+    """(A ⊗ B)(C ⊗ D) = AC ⊗ BD where the sizes allow, and (A ⊗ B) K_nq = K_mp (B ⊗ A)."""
+    out: list = []
+    for f in _ones_with_diag(factors, used):
+        out.append(f)
+        while len(out) >= 2:
+            merged = _merge_pair(out[-2], out[-1], used)
+            if merged is None:
+                break
+            out[-2:] = merged
+            if isinstance(merged[0], CommutationMatrix):
+                break  # the K moved left; a further merge would need its left side
+    return out
+
+
+def _split_coeff(t: sympy.Basic) -> tuple:
+    if isinstance(t, MatMul):
+        coeff = sympy.Mul(*[a for a in t.args if not isinstance(a, MatrixExpr)])
+        mats = [a for a in t.args if isinstance(a, MatrixExpr)]
+        return coeff, (mats[0] if len(mats) == 1 else MatMul(*mats))
+    return sympy.S.One, t
+
+
+def _collect_like(terms: list) -> list:
+    """A + A = 2A: equal matrix parts add their coefficients."""
+    order: list = []
+    coeffs: dict = {}
+    for t in terms:
+        c, m = _split_coeff(t)
+        if m not in coeffs:
+            order.append(m)
+            coeffs[m] = sympy.S.Zero
+        coeffs[m] += c
+    return [_scaled(coeffs[m], m) for m in order if coeffs[m] != 0]
+
+
+def _as_scaled_kron(t: sympy.Basic) -> tuple | None:
+    if isinstance(t, KroneckerProduct) and len(t.args) == 2:
+        return sympy.S.One, t
+    if isinstance(t, MatMul):
+        mats = [a for a in t.args if isinstance(a, MatrixExpr)]
+        if len(mats) == 1 and isinstance(mats[0], KroneckerProduct) and len(mats[0].args) == 2:
+            return sympy.Mul(*[a for a in t.args if not isinstance(a, MatrixExpr)]), mats[0]
+    return None
+
+
+def _collect_kron(terms: list, used: set[str]) -> list:
+    """A ⊗ B + A ⊗ C = A ⊗ (B + C), and likewise for a common right factor (⊗ is bilinear)."""
+    out = list(terms)
+    merged = True
+    while merged:
+        merged = False
+        for i in range(len(out)):
+            for j in range(i + 1, len(out)):
+                a, b = _as_scaled_kron(out[i]), _as_scaled_kron(out[j])
+                if a is None or b is None:
+                    continue
+                (ca, (A1, A2)), (cb, (B1, B2)) = (a[0], a[1].args), (b[0], b[1].args)
+                if A1 == B1 and A2.shape == B2.shape:
+                    new = _kron(A1, MatAdd(_scaled(ca, A2), _scaled(cb, B2)))
+                elif A2 == B2 and A1.shape == B1.shape:
+                    new = _kron(MatAdd(_scaled(ca, A1), _scaled(cb, B1)), A2)
+                else:
+                    continue
+                used.add(H2_BILINEAR)
+                out = [t for k, t in enumerate(out) if k not in (i, j)] + [new]
+                merged = True
+                break
+            if merged:
+                break
+    return out
+
+
+def simplify(e: sympy.Basic, used: set[str]) -> sympy.Basic:
+    """Tidy a Kronecker-form matrix with the H2 rules; ``used`` collects the rules applied."""
+    if isinstance(e, MatAdd):
+        terms = _collect_like([simplify(a, used) for a in e.args])
+        terms = _collect_kron(terms, used)
+        return terms[0] if len(terms) == 1 else MatAdd(*terms)
+    if isinstance(e, MatMul):
+        coeff = [a for a in e.args if not isinstance(a, MatrixExpr)]
+        mats = [simplify(a, used) for a in e.args if isinstance(a, MatrixExpr)]
+        mats = [m for m in _merge_products(mats, used) if not isinstance(m, Identity)] or mats[:1]
+        if not coeff and len(mats) == 1:
+            return mats[0]
+        return MatMul(*coeff, *mats)
+    if isinstance(e, KroneckerProduct):
+        return _kron(*[simplify(a, used) for a in e.args]) if len(e.args) == 2 else e
+    if isinstance(e, DiagVec) and isinstance(e.arg, OneMatrix):
+        return Identity(e.shape[0])
+    if isinstance(e, Vec) and isinstance(e.arg, MatMul):
+        outer = _outer_vectors(e.arg)
+        if outer is not None:  # vec(u vᵀ) = v ⊗ u
+            used.add(H2_OUTER)
+            u, v = outer
+            return KroneckerProduct(v, u)
+    return e
+
+
+def _outer_vectors(M: MatMul) -> tuple | None:
+    """(u, v) when M = u vᵀ with u, v columns (scalar factors go with u)."""
+    mats = [a for a in M.args if isinstance(a, MatrixExpr)]
+    coeff = [a for a in M.args if not isinstance(a, MatrixExpr)]
+    if len(mats) != 2 or mats[0].shape[1] != 1 or mats[1].shape[0] != 1:
+        return None
+    u = MatMul(*coeff, mats[0]) if coeff else mats[0]
+    return u, tidy(mats[1], transposed=True)
+
+
+def read_off(J: sympy.Basic, used: set[str] | None = None) -> sympy.Basic:
+    """∂F/∂X = Jᵀ (H3), tidied with H2.
+
+    >>> X = sympy.MatrixSymbol("X", 3, 3)
+    >>> to_text(read_off(MatMul(-1, CommutationMatrix(3, 3), KroneckerProduct(X.I.T, X.I))))
+    '-K_3,3 (X^-T ⊗ X^-1)'
+    """
+    used = set() if used is None else used
+    return simplify(transpose(simplify(J, used), used), used)
+
+
+# -- printing ------------------------------------------------------------------------------------
+class _Show:
+    """Print Kronecker-form expressions; ordinary sub-expressions go to the engine's printer."""
+
+    def __init__(self, latex: bool) -> None:
+        self.latex = latex
+
+    def base(self, e: sympy.Basic) -> str:
+        return printing.to_latex(e) if self.latex else printing.to_text(e)
+
+    def paren(self, s: str) -> str:
+        return rf"\left({s}\right)" if self.latex else f"({s})"
+
+    def show(self, e: sympy.Basic) -> str:
+        L = self.latex
+        if isinstance(e, Vec):
+            name = r"\mathrm{vec}" if L else "vec"
+            return f"{name}{self.paren(self.show(e.arg))}"
+        if isinstance(e, CommutationMatrix):
+            m, n = e.args
+            return f"K_{{{m},{n}}}" if L else f"K_{m},{n}"
+        if isinstance(e, DiagVec):
+            name = r"\mathrm{diag}" if L else "diag"
+            rows, cols = e.arg.shape
+            inner = self.show(e.arg)
+            if cols == 1:
+                return f"{name}{self.paren(inner)}"
+            vec_name = r"\mathrm{vec}" if L else "vec"
+            return f"{name}{self.paren(vec_name + self.paren(inner))}"
+        if isinstance(e, Identity):
+            return f"I_{{{e.shape[0]}}}" if L else f"I_{e.shape[0]}"
+        if isinstance(e, KroneckerProduct):
+            sep = r" \otimes " if L else " ⊗ "
+            return sep.join(self.factor(a, inside_kron=True) for a in e.args)
+        if isinstance(e, Transpose) and _has_own(e.arg):
+            inner = self.show(e.arg) if isinstance(e.arg, Vec) else self.paren(self.show(e.arg))
+            return f"{inner}^{{T}}" if L else f"{inner}^T"
+        if isinstance(e, MatMul) and (_has_own(e) or e.has(Identity)):
+            coeff = sympy.Mul(*[a for a in e.args if not isinstance(a, MatrixExpr)])
+            mats = [a for a in e.args if isinstance(a, MatrixExpr)]
+            body = " ".join(self.factor(m) for m in mats)
+            num, den = sympy.fraction(coeff)
+            sign = "-" if num.could_extract_minus_sign() else ""
+            num = -num if sign else num
+            if num != 1:
+                ntext = self.base(num)
+                body = f"{self.paren(ntext) if isinstance(num, sympy.Add) else ntext} {body}"
+            if den != 1:  # a scalar denominator: M / s reads better than (1/s) M
+                dtext = self.base(den)
+                if L:
+                    return rf"{sign}\frac{{{body}}}{{{dtext}}}"
+                simple = den.is_Atom
+                return f"{sign}{body} / {dtext if simple else self.paren(dtext)}"
+            return sign + body
+        if isinstance(e, MatAdd) and (_has_own(e) or e.has(Identity)):
+            parts = []
+            # positive terms first, as the engine's printer does ("A - B", not "-B + A")
+            shown = sorted(e.args, key=lambda t: self.show(t).startswith("-"))
+            for t in shown:
+                s = self.show(t)
+                if parts:
+                    parts.append(f"- {s[1:]}" if s.startswith("-") else f"+ {s}")
+                else:
+                    parts.append(s)
+            return " ".join(parts)
+        return self.base(e)
+
+    def factor(self, e: sympy.Basic, inside_kron: bool = False) -> str:
+        s = self.show(e)
+        needs = isinstance(e, (MatAdd, HadamardProduct)) or (
+            isinstance(e, KroneckerProduct) and not inside_kron) or (
+            inside_kron and isinstance(e, MatMul)) or s.startswith("-")
+        return self.paren(s) if needs else s
+
+
+def to_latex(e: sympy.Basic) -> str:
+    """LaTeX of an expression that may hold vec, ⊗, K and diag(vec ·)."""
+    return _Show(True).show(e)
+
+
+def to_text(e: sympy.Basic) -> str:
+    """Plain text of an expression that may hold vec, ⊗, K and diag(vec ·).
+
+    >>> A = sympy.MatrixSymbol("A", 2, 2)
+    >>> to_text(MatMul(KroneckerProduct(Identity(2), A), DiagVec(A), CommutationMatrix(2, 2)))
+    '(I_2 ⊗ A) diag(vec(A)) K_2,2'
+    """
+    return _Show(False).show(e)
+
+
+# -- numbers ---------------------------------------------------------------------------------------
+def evaluate(e: sympy.Basic, values: dict, dims: dict | None = None) -> np.ndarray:
+    """numpy value of an expression with vec, ⊗, K and diag(vec ·) in it.
+
+    >>> A = sympy.MatrixSymbol("A", 2, 2)
+    >>> evaluate(KroneckerProduct(Identity(2), A), {"A": np.eye(2)}).shape
+    (4, 4)
+    """
+    dims = {} if dims is None else dims
+
+    def ev(x: sympy.Basic):
+        if not _has_own(x):
+            return numeric.evaluate(x, values, dims)
+        if isinstance(x, Vec):
+            inner = ev(x.arg)
+            return vec_numeric(np.atleast_2d(np.asarray(inner, dtype=float))) if np.ndim(inner) else (
+                np.array([[float(inner)]]))
+        if isinstance(x, CommutationMatrix):
+            m, n = (int(sympy.sympify(a).subs(dims)) for a in x.args)
+            return commutation_matrix(m, n)
+        if isinstance(x, DiagVec):
+            return np.diag(vec_numeric(np.asarray(ev(x.arg), dtype=float)).ravel())
+        if isinstance(x, KroneckerProduct):
+            out = np.asarray(ev(x.args[0]), dtype=float)
+            for a in x.args[1:]:
+                out = np.kron(out, np.asarray(ev(a), dtype=float))
+            return out
+        if isinstance(x, Transpose):
+            return np.asarray(ev(x.arg)).T
+        if isinstance(x, MatAdd):
+            total = ev(x.args[0])
+            for a in x.args[1:]:
+                total = total + ev(a)
+            return total
+        if isinstance(x, MatMul):
+            out, scalar = None, 1.0
+            for a in x.args:
+                v = ev(a)
+                if np.ndim(v) == 0 or np.size(v) == 1 and not isinstance(a, MatrixExpr):
+                    scalar = scalar * float(np.asarray(v).reshape(-1)[0])
+                else:
+                    v = np.asarray(v, dtype=float)
+                    out = v if out is None else out @ v
+            return scalar * out
+        raise MdlibError(f"cannot evaluate {to_text(x)} numerically")
+
+    with np.errstate(all="ignore"):
+        return np.asarray(ev(e), dtype=float)
+
+
+__all__ = ["VEC_EXPANSIONS", "VEC_RULES", "CommutationMatrix", "DiagVec", "Vec", "VecContext",
+           "VecRule", "evaluate", "jacobian_factor", "read_off", "simplify", "to_latex", "to_text",
+           "transpose", "vec_lines"]
+

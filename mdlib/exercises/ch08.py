@@ -1,0 +1,135 @@
+"""Chapter 8 exercises: matrix-by-matrix derivatives and Hessians in the article's layout.
+
+An answer is the mn×pq matrix ∂F/∂X with vec(dF) = (∂F/∂X)ᵀ vec(dX) (vec stacks columns);
+for a Hessian, the mn×mn matrix ∇²f. The reference is independent of the solution: central
+differences of vec F (for a Hessian, of vec ∇f) entry by entry, transposed into this layout.
+
+>>> from mdlib.exercises import check
+>>> bool(check("8.1", lambda X, A, B: np.kron(B, A.T)))
+True
+>>> bool(check("8.1", lambda X, A, B: np.kron(B.T, A)))  # chapter 2's Jacobian: the transpose
+False
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..gradcheck import numerical_jacobian
+from ..stable import sigmoid, sigmoid_prime
+from ..vec import commutation_matrix, unvec, vec
+from .core import Exercise, register
+
+
+@dataclass(frozen=True)
+class MatrixByMatrixExercise(Exercise):
+    """``f`` returns F(X) (a matrix); the answer is ∂F/∂X in the article's mn×pq layout."""
+
+    def reference(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
+        others = {k: v for k, v in inputs.items() if k != self.wrt}
+        X = np.asarray(inputs[self.wrt], dtype=float)
+        shape = X.shape if X.ndim == 2 else (X.size, 1)
+
+        def vec_F(v: np.ndarray) -> np.ndarray:
+            value = self.f(**others, **{self.wrt: unvec(v, *shape).reshape(X.shape)})
+            return vec(np.atleast_2d(np.asarray(value, dtype=float))).ravel()
+
+        # Chapter 2's Jacobian ∂vec F/∂(vec X)ᵀ, transposed into the article's layout.
+        return numerical_jacobian(vec_F, vec(X).ravel()).T
+
+
+def _axb(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    # All sizes different: a swapped or transposed Kronecker factor breaks the shape.
+    return {"X": rng.standard_normal((3, 4)), "A": rng.standard_normal((2, 3)),
+            "B": rng.standard_normal((4, 5))}
+
+
+def _rect(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    return {"X": rng.standard_normal((2, 3))}
+
+
+def _square_with_A(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    # A deliberately not symmetric: an answer that assumes A = Aᵀ must fail.
+    return {"X": rng.standard_normal((3, 3)), "A": rng.standard_normal((3, 3))}
+
+
+def _logistic(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    return {"w": rng.standard_normal(3) / 2, "X": rng.standard_normal((8, 3)),
+            "y": (rng.uniform(size=8) > 0.5).astype(float)}
+
+
+def _positive_det(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    return {"X": 3 * np.eye(3) + 0.5 * rng.standard_normal((3, 3))}
+
+
+def _inv(X: np.ndarray) -> np.ndarray:
+    return np.linalg.inv(X)
+
+
+register(
+    MatrixByMatrixExercise(
+        id="8.1",
+        prompt="F = A X B (A, B constant). Give ∂F/∂X in the article's layout (mn×pq).",
+        kind="jacobian", wrt="X",
+        f=lambda X, A, B: A @ X @ B,
+        make_inputs=_axb,
+        solution=lambda X, A, B: np.kron(B, A.T),
+        mistakes={
+            "gave chapter 2's Jacobian Bᵀ ⊗ A (not transposed)": lambda X, A, B: np.kron(B.T, A),
+            "Kronecker factors swapped": lambda X, A, B: np.kron(A.T, B),
+        },
+    ),
+    MatrixByMatrixExercise(
+        id="8.2",
+        prompt="F = Xᵀ for X (m×n). Give ∂F/∂X (mn×mn): which commutation matrix?",
+        kind="jacobian", wrt="X",
+        f=lambda X: X.T,
+        make_inputs=_rect,
+        solution=lambda X: commutation_matrix(X.shape[1], X.shape[0]),
+        mistakes={
+            "forgot K: the identity": lambda X: np.eye(X.size),
+            "K_mn instead of K_nm": lambda X: commutation_matrix(X.shape[0], X.shape[1]),
+        },
+    ),
+    MatrixByMatrixExercise(
+        id="8.3",
+        prompt="f = tr(Xᵀ A X) (A constant, not symmetric). Give the Hessian ∇²f (mn×mn). "
+               "(The check differentiates ∇f = (A + Aᵀ) X numerically.)",
+        kind="jacobian", wrt="X",
+        f=lambda X, A: (A + A.T) @ X,
+        make_inputs=_square_with_A,
+        solution=lambda X, A: np.kron(np.eye(3), A + A.T),
+        mistakes={
+            "assumed A symmetric: I ⊗ 2A": lambda X, A: np.kron(np.eye(3), 2 * A),
+            "factors swapped: (A + Aᵀ) ⊗ I": lambda X, A: np.kron(A + A.T, np.eye(3)),
+        },
+    ),
+    MatrixByMatrixExercise(
+        id="8.4",
+        prompt="Logistic regression, l(w) = −yᵀ log σ(Xw) − (1 − y)ᵀ log(1 − σ(Xw)). Give the "
+               "Hessian ∇²l (d×d). (The check differentiates ∇l = Xᵀ(σ(Xw) − y) numerically.)",
+        kind="jacobian", wrt="w",
+        f=lambda w, X, y: X.T @ (sigmoid(X @ w) - y),
+        make_inputs=_logistic,
+        solution=lambda w, X, y: X.T @ np.diag(sigmoid_prime(X @ w)) @ X,
+        mistakes={
+            "forgot σ' (M8): XᵀX": lambda w, X, y: X.T @ X,
+            "σ instead of σ'": lambda w, X, y: X.T @ np.diag(sigmoid(X @ w)) @ X,
+        },
+    ),
+    MatrixByMatrixExercise(
+        id="8.5",
+        prompt="f = log|X| (det X > 0). Give ∇²f (n²×n²). (The check differentiates "
+               "∇f = X⁻ᵀ numerically.)",
+        kind="jacobian", wrt="X",
+        f=lambda X: _inv(X).T,
+        make_inputs=_positive_det,
+        solution=lambda X: -commutation_matrix(3, 3) @ np.kron(_inv(X).T, _inv(X)),
+        mistakes={
+            "forgot the commutation matrix K": lambda X: -np.kron(_inv(X).T, _inv(X)),
+            "sign of M5 dropped": lambda X: commutation_matrix(3, 3) @ np.kron(_inv(X).T, _inv(X)),
+        },
+    ),
+)
