@@ -18,6 +18,7 @@ from mdlib import MdlibError
 from mdlib.engine import MatrixDerivation, chain, derive, sigmoid
 from mdlib.engine.catalog import CASES
 from mdlib.engine.numeric import scalar_value
+from mdlib.engine.printing import to_text
 from mdlib.engine.verify import random_data, verify
 
 IDS = [c.name for c in CASES]
@@ -66,7 +67,7 @@ def test_e1_steps_and_rendering():
     latex = d._repr_latex_()
     assert latex.startswith("$$\\begin{aligned}") and "M2: product" in latex and "T4" in latex
     assert "&=" in latex and r"\frac{\partial f}{\partial X}" in latex
-    assert d.dX.name == "dX" and d.dX.shape == X.shape
+    assert to_text(d.dX) == "dX" and d.dX.shape == X.shape
     assert "dX" in str(d.trace_form) and d.differential.has(d.dX)
 
 
@@ -111,7 +112,6 @@ def test_wrong_gradients_are_rejected_by_the_verifier():
     (lambda X: X.applyfunc(sympy.Abs)[0, 0] if False else sympy.Trace(X.applyfunc(sympy.Abs)),
      "unsupported operation: Abs(X)"),
     (lambda X: 2 * X, "must be scalar-valued"),
-    (lambda X: sympy.Trace(sympy.MatrixSymbol("A", 3, 3)), "X does not occur"),
     (lambda X: sympy.Trace(X[0, 0] * X), "unsupported operation"),
 ])
 def test_unsupported_input_names_the_part(make, words):

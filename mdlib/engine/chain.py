@@ -25,8 +25,8 @@ from sympy.matrices.expressions import MatMul, MatrixExpr, MatrixSymbol, Trace, 
 from ..errors import MdlibError
 from .derivation import MatrixDerivation, _lhs, _Line, _trace_lines, rules_text
 from .differential import differential_lines
-from .grammar import canonical
-from .nodes import depends_on
+from .grammar import canonical, read, read_symbol
+from .nodes import depends_on, display_name, placeholder
 from .printing import to_latex, to_text
 from .readoff import gradient_from, tidy
 from .trace_form import trace_terms
@@ -46,10 +46,17 @@ def _is_linear_sandwich(expr: sympy.Basic, X: MatrixSymbol) -> bool:
 def chain(grad_Y: object, Y: MatrixSymbol, Y_of_X: object, X: MatrixSymbol,
           f: object | None = None, shapes: dict | None = None, verify: bool = True,
           seed: int = 0, symmetric: Iterable[str] = ()) -> MatrixDerivation:
-    """∂f/∂X from ``grad_Y`` = ∂f/∂Y and ``Y = Y_of_X`` (denominator layout)."""
+    """∂f/∂X from ``grad_Y`` = ∂f/∂Y and ``Y = Y_of_X`` (denominator layout).
+
+    Expressions may be typed text when ``shapes`` declares the matrices as text (``"Y: 3x3,
+    X: 3x3, A: 3x3"``); ``Y`` and ``X`` may then be names.
+    """
+    Y, X = read_symbol(Y, shapes, "Y"), read_symbol(X, shapes)
     if not isinstance(Y, MatrixSymbol) or not isinstance(X, MatrixSymbol):
         raise MdlibError("Y and X must be MatrixSymbols; write Y = g(X) as the expression Y_of_X")
-    Y_of_X, grad_Y = sympy.sympify(Y_of_X), sympy.sympify(grad_Y)
+    Y_of_X, grad_Y = read(Y_of_X, shapes, "Y_of_X"), read(grad_Y, shapes, "grad_Y")
+    f = read(f, shapes) if f is not None else None
+    shapes = None if isinstance(shapes, str) else shapes  # text declarations fix every size
     if not isinstance(Y_of_X, MatrixExpr) or tuple(Y_of_X.shape) != tuple(Y.shape):
         raise MdlibError(f"Y = {to_text(Y_of_X)} must have the shape of {Y.name}, {tuple(Y.shape)}")
     if not isinstance(grad_Y, MatrixExpr) or tuple(grad_Y.shape) != tuple(Y.shape):
@@ -58,14 +65,15 @@ def chain(grad_Y: object, Y: MatrixSymbol, Y_of_X: object, X: MatrixSymbol,
         raise MdlibError(f"{X.name} does not occur in {Y.name} = {to_text(Y_of_X)}")
     symmetric = tuple(symmetric)
     Yc = canonical(Y_of_X, X)
-    dX = MatrixSymbol(f"d{X.name}", *X.shape)
-    dY = MatrixSymbol(f"d{Y.name}", *Y.shape)
-    G = MatrixSymbol(f"G_{Y.name}", *Y.shape)
+    inputs = [grad_Y, Y_of_X] + ([f] if f is not None else [])
+    dX = placeholder(f"d{X.name}", *X.shape, *inputs)
+    dY = placeholder(f"d{Y.name}", *Y.shape, *inputs)
+    G = placeholder(f"G_{Y.name}", *Y.shape, *inputs)
 
     d_lhs = _lhs(r"\mathrm{d}f", "df")
     lines = [
         _Line(_lhs(rf"\frac{{\partial f}}{{\partial {to_latex(Y)}}} = {to_latex(G)}",
-                   f"∂f/∂{Y.name} = {G.name}"), grad_Y, "given"),
+                   f"∂f/∂{Y.name} = {display_name(G)}"), grad_Y, "given"),
         _Line(Y, Y_of_X, "given"),
         _Line(d_lhs, Trace(MatMul(Transpose(G), dY)), rules_text({"C1"})),
     ]
@@ -85,7 +93,7 @@ def chain(grad_Y: object, Y: MatrixSymbol, Y_of_X: object, X: MatrixSymbol,
         lines.append(_Line("", final, "C2" if _is_linear_sandwich(Y_of_X, X) else "C1"))
 
     if f is not None:
-        f_expr = sympy.sympify(f).xreplace({Y: Y_of_X})
+        f_expr = f.xreplace({Y: Y_of_X})
         from .grammar import prepare
 
         f_check = prepare(f_expr, X)

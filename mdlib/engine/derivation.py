@@ -20,16 +20,17 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 import sympy
-from sympy.matrices.expressions import MatAdd, MatrixSymbol, Trace
+from sympy.matrices.expressions import MatAdd, MatrixSymbol, Trace, ZeroMatrix
 
 from ..curriculum import rule_label
 from ..errors import MdlibError
 from ..render import Derivation, Step
 from .differential import differential_lines
-from .grammar import prepare
-from .numeric import dims_from, evaluate
+from .grammar import prepare, read, read_symbol
+from .nodes import depends_on, placeholder
+from .numeric import dims_from, evaluate, scalar_value
 from .printing import to_latex, to_text
-from .readoff import gradient_from, tidy
+from .readoff import collect, gradient_from, tidy
 from .trace_form import TraceTerm, mat_mul, trace_terms
 from .verify import Verification, verify
 
@@ -99,6 +100,8 @@ class MatrixDerivation:
         self.symmetric = tuple(symmetric)
         self.verification: Verification | None = None
         self.title = title
+        #: Why no numeric check is needed (∂f/∂X = 0 because X does not occur in f), or "".
+        self.exact_reason = ""
 
     @property
     def trace_form(self) -> sympy.Basic:
@@ -123,12 +126,16 @@ class MatrixDerivation:
             latex += (rf"$${mark}\ \text{{numerically verified: relative error {err:.1e} vs "
                       rf"central differences, remainder order "
                       rf"{'exact' if np.isinf(self.verification.order) else f'{self.verification.order:.2f}'}}}$$")
+        elif self.exact_reason:
+            latex += rf"$$\text{{{self.exact_reason}}}$$"
         return latex
 
     def __str__(self) -> str:
         text = str(self.derivation())
         if self.verification is not None:
             text += "\n" + self.verification.message
+        elif self.exact_reason:
+            text += "\n" + self.exact_reason
         return text
 
     __repr__ = __str__
@@ -180,41 +187,93 @@ def _trace_lines(terms: list[TraceTerm], dX, X, lines: list[_Line], symmetric) -
             else:
                 lines.append(_Line(t.wrapped, moved, rules_text(tricks)))
     if len(terms) > 1:
-        total = tidy(MatAdd(*lefts, evaluate=True), symmetric)
+        total = tidy(collect(lefts), symmetric)
         lines.append(_Line(_lhs(r"\mathrm{d}f", "df"), Trace(mat_mul(total, dX)) if not isinstance(
             total, MatAdd) else sympy.Trace(sympy.MatMul(total, dX)), rules_text({"T3"})))
     return lefts
 
 
-def derive(f: object, X: MatrixSymbol, shapes: dict | None = None, verify: bool = True,
-           seed: int = 0, symmetric: Iterable[str] = (),
-           given: tuple[str, str, str] | None = None) -> MatrixDerivation:
+def _check_given(given_expr: sympy.Basic, f: sympy.Basic, X: MatrixSymbol, shapes, symmetric,
+                 seed: int) -> None:
+    """Refuse a ``given`` form that is not equal to ``f`` at random data."""
+    from .verify import random_data
+
+    g = prepare(given_expr, X)
+    both = sympy.Tuple(f, g)
+    for attempt in range(2):
+        data = random_data(both, shapes, seed + 101 * attempt, symmetric, variable=str(X.name))
+        try:
+            fv = scalar_value(f, data.values, data.dims)
+            gv = scalar_value(g, data.values, data.dims)
+        except MdlibError as err:
+            raise MdlibError(f"the given form cannot be checked at random data: {err}") from None
+        if not np.isclose(fv, gv, rtol=1e-8, atol=1e-10 * max(1.0, abs(fv))):
+            raise MdlibError(f"the given form {to_text(g)} is not equal to f = {to_text(f)}: at "
+                             f"random data it is {gv:.6g}, f is {fv:.6g}")
+
+
+def _given_lines(f, given, X, shapes, symmetric, seed) -> list[_Line]:
+    """The loss as first written, then f with the reason; checked numerically when possible."""
+    if given is None:
+        return [_Line("f", f, "given")]
+    if len(given) not in (3, 4):
+        raise MdlibError("given must be (latex, text, reason) or (latex, text, reason, "
+                         "expression equal to f)")
+    latex, text, reason = given[:3]
+    if len(given) == 4:
+        _check_given(read(given[3], shapes, "the given expression"), f, X,
+                     shapes if not isinstance(shapes, str) else None, symmetric, seed)
+    else:  # only words: shown, but never as if the engine had checked them
+        reason = f"{reason} (not checked numerically)"
+    _LHS_TEXT[latex] = text
+    return [_Line("f", _Raw(latex, text), "given"), _Line("", f, reason)]
+
+
+def derive(f: object, X: MatrixSymbol | str, shapes: dict | str | None = None,
+           verify: bool = True, seed: int = 0, symmetric: Iterable[str] = (),
+           given: tuple | None = None) -> MatrixDerivation:
     """Differentiate the scalar ``f`` by the MatrixSymbol ``X`` with the method P.
 
-    ``shapes`` gives sizes for symbolic shapes (``{"X": (3, 4)}`` or ``{"n": 4}``; default 3);
+    ``shapes`` gives sizes for symbolic shapes (``{"X": (3, 4)}`` or ``{"n": 4}``; default 3),
+    or, when ``f`` is typed text, the declarations as text (``"X: 3x3, a: 3x1"``: the text
+    is read by :func:`mdlib.parse.parse_expression`, never evaluated).
     ``symmetric`` names matrices known to be symmetric (used to simplify, and for the data).
-    ``given = (latex, text, reason)`` shows the loss as first written and why ``f`` equals it
-    (e.g. softmax rewritten with a log-sum-exp).
+    ``given = (latex, text, reason, expression)`` shows the loss as first written and why
+    ``f`` equals it (e.g. softmax rewritten with a log-sum-exp); the expression is checked to
+    equal ``f`` at random data. Without it the rewriting is marked as not checked.
     """
+    f = read(f, shapes)
+    X = read_symbol(X, shapes)
     canonical_f = prepare(f, X)
-    dX = MatrixSymbol(f"d{X.name}", *X.shape)
+    verify_shapes = None if isinstance(shapes, str) else shapes
+    dX = placeholder(f"d{X.name}", *X.shape, f)
     symmetric = tuple(symmetric)
     d_lhs = _lhs(r"\mathrm{d}f", "df")
-    lines = [_Line("f", f, "given")]
-    if given is not None:
-        _LHS_TEXT[given[0]] = given[1]
-        lines = [_Line("f", _Raw(given[0], given[1]), "given"), _Line("", f, given[2])]
-    expanded = differential_lines(canonical_f, X, dX)
+    lines = _given_lines(f, given, X, shapes, symmetric, seed)
+    g_lhs = _lhs(rf"\frac{{\partial f}}{{\partial {to_latex(X)}}}", f"∂f/∂{X.name}")
+    expanded = differential_lines(canonical_f, X, dX) if depends_on(canonical_f, X) else []
     for k, (expr, rules) in enumerate(expanded):
         lines.append(_Line(d_lhs if k == 0 else "", expr, rules_text(rules)))
-    differential = expanded[-1][0] if expanded else dX
+    differential = expanded[-1][0] if expanded else (dX if canonical_f == X else sympy.S.Zero)
+    if not differential.has(dX):  # X absent, or the terms of df cancel
+        zero = ZeroMatrix(*X.shape)
+        if not expanded:
+            lines.append(_Line(d_lhs, sympy.S.Zero, f"{X.name} does not occur in f"))
+        lines.append(_Line(g_lhs, zero, "L"))
+        result = MatrixDerivation(f, X, dX, canonical_f, sympy.S.Zero, [], zero, lines,
+                                  verify_shapes, symmetric)
+        if not depends_on(canonical_f, X):
+            result.exact_reason = (f"exact, no numeric check needed: {X.name} does not occur in "
+                                   f"f, so df = 0 and ∂f/∂{X.name} = 0")
+        elif verify:
+            result.check(seed=seed)
+        return result
     terms = trace_terms(differential, dX)
     lefts = _trace_lines(terms, dX, X, lines, symmetric)
     gradient = gradient_from(lefts, symmetric)
-    g_lhs = _lhs(rf"\frac{{\partial f}}{{\partial {to_latex(X)}}}", f"∂f/∂{X.name}")
     lines.append(_Line(g_lhs, gradient, "L"))
     result = MatrixDerivation(f, X, dX, canonical_f, differential, terms, gradient, lines,
-                              shapes, symmetric)
+                              verify_shapes, symmetric)
     if verify:
         result.check(seed=seed)
     return result

@@ -163,8 +163,48 @@ def canonical(expr: sympy.Basic, X: MatrixSymbol, whole: sympy.Basic | None = No
     return go(expr)
 
 
+def read(expr: object, shapes: object, what: str = "f") -> sympy.Basic:
+    """``expr`` as a sympy expression: typed text goes through the safe parser, never ``eval``.
+
+    Text needs its matrices declared in ``shapes`` (text such as ``"X: 3x3, a: 3x1"``).
+
+    >>> read("tr(X.T*X)", "X: 2x2")
+    Trace(X.T*X)
+    >>> try:
+    ...     read("tr(X)", None)
+    ... except Exception as err:
+    ...     print(err)
+    f is text, so declare its matrices as text too, e.g. shapes="X: 3x3, a: 3x1"; the text is then read by the course's parser
+    """
+    if isinstance(expr, str):
+        if not isinstance(shapes, str):
+            raise MdlibError(f"{what} is text, so declare its matrices as text too, e.g. "
+                             'shapes="X: 3x3, a: 3x1"; the text is then read by the course\'s parser')
+        from ..parse import parse_expression  # here: parse imports the engine's nodes
+
+        return parse_expression(expr, shapes)[0]
+    try:
+        return sympy.sympify(expr, strict=True)
+    except (sympy.SympifyError, TypeError) as err:
+        raise MdlibError(f"{what} must be an expression or typed text, got {expr!r}") from err
+
+
+def read_symbol(X: object, shapes: object, what: str = "X") -> object:
+    """The MatrixSymbol ``X``; a name such as ``"X"`` is looked up in text ``shapes``."""
+    if isinstance(X, str) and isinstance(shapes, str):
+        from ..parse import parse_shapes
+
+        declared = parse_shapes(shapes)
+        if X not in declared:
+            raise MdlibError(f"{what} = {X!r} is not declared in the shapes {shapes!r}")
+        return declared[X]
+    return X
+
+
 def prepare(f: object, X: object) -> sympy.Basic:
-    """Check that ``f`` is scalar-valued and contains the MatrixSymbol ``X``; canonical ``f``.
+    """Check that ``f`` is a scalar-valued expression; its canonical form.
+
+    ``f`` need not contain ``X``: the derivation then says ∂f/∂X = 0 and why.
 
     >>> import sympy
     >>> X = sympy.MatrixSymbol("X", 2, 2)
@@ -177,18 +217,11 @@ def prepare(f: object, X: object) -> sympy.Basic:
     if not isinstance(X, MatrixSymbol):
         raise MdlibError(f"differentiate by a MatrixSymbol (a matrix or an n×1 vector), not {X!r}; "
                          "e.g. X = sympy.MatrixSymbol('X', 3, 3)")
-    try:
-        f = sympy.sympify(f)
-    except (sympy.SympifyError, TypeError) as err:
-        raise MdlibError(f"f must be a sympy expression, got {f!r}") from err
+    f = read(f, None)
     if isinstance(f, MatrixExpr) and not is_one_by_one(f):
         rows, cols = f.shape
         raise MdlibError(f"f must be scalar-valued, but {_show(f)} is a {rows}×{cols} matrix; "
                          "take a trace, a determinant or a quadratic form")
-    if not depends_on(f, X):
-        names = sorted(s.name for s in f.atoms(MatrixSymbol))
-        raise MdlibError(f"{X.name} does not occur in f = {_show(f)} (its matrices are "
-                         f"{', '.join(names) or 'none'}); the derivative would be zero")
     if is_one_by_one(f):
         return AsScalar(canonical(f, X, f))
     return canonical(f, X, f)

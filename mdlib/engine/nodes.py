@@ -78,6 +78,31 @@ class DiffMatrix(MatrixExpr):
         return self
 
 
+#: A character the parser refuses in names: internal placeholders (dX, G_Y) carry it, so they
+#: can never equal a matrix the reader declared, such as one named ``dX``.
+PLACEHOLDER_MARK = "·"
+
+
+def placeholder(display: str, rows: object, cols: object, *avoid: sympy.Basic) -> sympy.MatrixSymbol:
+    """An internal matrix that prints as ``display`` but cannot clash with a reader's name.
+
+    A prime is added to the printed name while it equals the name of a matrix in ``avoid``.
+
+    >>> dX, X = placeholder("dX", 3, 3), sympy.MatrixSymbol("dX", 3, 3)
+    >>> dX == X, display_name(dX), display_name(placeholder("dX", 3, 3, X.T))
+    (False, 'dX', "dX'")
+    """
+    taken = {str(m.name) for e in avoid for m in e.atoms(sympy.MatrixSymbol)}
+    while display in taken:
+        display += "'"
+    return sympy.MatrixSymbol(display + PLACEHOLDER_MARK, rows, cols)
+
+
+def display_name(symbol: sympy.Basic) -> str:
+    """The name a reader sees (placeholders without their mark)."""
+    return str(symbol.name).replace(PLACEHOLDER_MARK, "")
+
+
 def is_matrix(expr: object) -> bool:
     """True for sympy matrix expressions."""
     return isinstance(expr, MatrixExpr)

@@ -137,6 +137,8 @@ def evaluate(expr: sympy.Basic, values: dict, dims: dict | None = None):
             return float(np.asarray(ev(e.args[0])).reshape(-1)[0])
         if isinstance(e, sympy.Pow):
             return ev(e.base) ** ev(e.exp)
+        if isinstance(e, sympy.log) and isinstance(e.args[0], Determinant):
+            return log_det(ev(e.args[0].arg))
         if isinstance(e, sympy.Function) and len(e.args) == 1:
             arg = ev(e.args[0])
             if np.ndim(arg) == 2 and np.shape(arg) == (1, 1):
@@ -144,8 +146,45 @@ def evaluate(expr: sympy.Basic, values: dict, dims: dict | None = None):
             return _named_function(e.func)(arg)
         raise MdlibError(f"cannot evaluate {e} numerically")
 
-    with np.errstate(all="ignore"):
-        return ev(expr)
+    try:
+        with np.errstate(all="ignore"):
+            out = ev(expr)
+    except np.linalg.LinAlgError as err:
+        raise MdlibError(f"cannot evaluate {_show(expr)} at these values: a matrix under an "
+                         f"inverse or determinant is singular or not square ({err})") from err
+    except ZeroDivisionError as err:
+        raise MdlibError(f"cannot evaluate {_show(expr)} at these values: it divides by "
+                         "zero") from err
+    except OverflowError as err:
+        raise MdlibError(f"cannot evaluate {_show(expr)} at these values: a number is too "
+                         "large for floating point") from err
+    if np.iscomplexobj(out):
+        raise MdlibError(f"{_show(expr)} has a complex value at these values (a fractional "
+                         "power or a log of a negative number); the course works with real "
+                         "numbers")
+    return out
+
+
+def log_det(M: np.ndarray) -> float:
+    """log det M by ``slogdet`` (no overflow for large M); NaN when det M ≤ 0, like ``log``.
+
+    >>> M = 10 * np.eye(400)  # det M = 1e400 overflows, its log does not
+    >>> with np.errstate(over="ignore"):
+    ...     bool(np.isclose(log_det(M), 400 * np.log(10))), bool(np.isinf(np.linalg.det(M)))
+    (True, True)
+    """
+    sign, logabs = np.linalg.slogdet(np.asarray(M, dtype=float))
+    return float(logabs) if sign > 0 else float("nan")
+
+
+def _show(expr: sympy.Basic) -> str:
+    from .printing import to_text
+
+    try:
+        text = to_text(expr)
+    except Exception:  # noqa: BLE001 - a message must be readable whatever the node
+        text = sympy.sstr(expr)
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def scalar_value(expr: sympy.Basic, values: dict, dims: dict | None = None) -> float:

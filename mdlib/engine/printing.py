@@ -31,7 +31,7 @@ from sympy.matrices.expressions import (
 )
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
-from .nodes import AsScalar, DiffMatrix, DiffScalar, Sigmoid
+from .nodes import AsScalar, DiffMatrix, DiffScalar, Sigmoid, display_name
 
 # Precedence levels: a child binds looser than its parent needs → parentheses.
 _SUM, _PRODUCT, _HADAMARD, _POWER, _ATOM = 1, 2, 2, 4, 5
@@ -75,7 +75,7 @@ class _Printer:
     def visit(self, e: sympy.Basic) -> tuple[str, int]:
         L = self.latex
         if isinstance(e, MatrixSymbol):
-            name = str(e.name)
+            name = display_name(e)
             if L and name.startswith("d") and len(name) > 1:
                 return r"\mathrm{d}" + sympy.latex(sympy.Symbol(name[1:])), _ATOM
             return (sympy.latex(sympy.Symbol(name)) if L else name), _ATOM
@@ -143,7 +143,7 @@ class _Printer:
         return f"{e.p}/{e.q}", _SUM
 
     def transpose(self, arg: sympy.Basic) -> str:
-        if isinstance(arg, MatrixSymbol) and str(arg.name).startswith("d") and len(str(arg.name)) > 1:
+        if isinstance(arg, MatrixSymbol) and display_name(arg).startswith("d") and len(display_name(arg)) > 1:
             return self.sup(self.paren(self.visit(arg)[0]), "T")
         if isinstance(arg, Inverse):
             return self.sup(self.wrap(arg.arg, _ATOM), "-T")
@@ -186,7 +186,9 @@ class _Printer:
             return body, _PRODUCT
         if coeff == -1:
             return "-" + body, _SUM
-        ctext, _ = self.number(abs(coeff)) if isinstance(coeff, sympy.Rational) else (self.visit(abs(coeff))[0], 0)
+        # coeff is a plain number (Rational or Float): other numeric factors such as sqrt(2),
+        # pi or cos(3) stay factors, so printing them cannot recurse into this branch again.
+        ctext = self.number(abs(coeff))[0] if isinstance(coeff, sympy.Rational) else sympy.sstr(abs(coeff))
         sign = "-" if coeff < 0 else ""
         return f"{sign}{ctext} {body}", (_SUM if coeff < 0 else _PRODUCT)
 
@@ -232,7 +234,7 @@ def _ordered_terms(e: sympy.Basic) -> list:
 
 def _split_sign(term: sympy.Basic) -> tuple[int, sympy.Basic | None]:
     coeff, factors = _coeff_factors(term)
-    if coeff.is_number and coeff < 0:
+    if coeff < 0:
         rest = _rebuild(-coeff, factors)
         return -1, rest
     return 1, term
@@ -242,12 +244,12 @@ def _coeff_factors(e: sympy.Basic) -> tuple[sympy.Expr, list]:
     if isinstance(e, (MatMul, sympy.Mul)):
         coeff, factors = sympy.S.One, []
         for arg in e.args:
-            if arg.is_number:
+            if arg.is_Number:  # Rational or Float; sqrt(2), pi, cos(3) are factors
                 coeff *= arg
             else:
                 factors.append(arg)
         return coeff, factors
-    if e.is_number:
+    if e.is_Number:
         return e, []
     return sympy.S.One, [e]
 

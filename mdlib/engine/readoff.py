@@ -34,6 +34,26 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from .trace_form import mat_mul
 
 
+def collect(terms: list) -> sympy.Basic:
+    """The sum of matrix ``terms`` with like terms collected (A X + A X = 2 A X).
+
+    sympy's collection asks its assumption system about the coefficients, which fails on some
+    valid scalar factors (e.g. ``tanh(log|M|)``); the sum is then kept term by term.
+
+    >>> A = sympy.MatrixSymbol("A", 2, 2)
+    >>> collect([A, A])
+    2*A
+    """
+    try:
+        return MatAdd(*terms, evaluate=True)
+    except TypeError:
+        counts: dict = {}
+        for t in terms:  # structural equality only: no assumption queries
+            counts[t] = counts.get(t, 0) + 1
+        summed = [t if k == 1 else MatMul(k, t) for t, k in counts.items()]
+        return summed[0] if len(summed) == 1 else MatAdd(*summed)
+
+
 def tidy(e: sympy.Basic, symmetric: Iterable[str] = (), transposed: bool = False) -> sympy.Basic:
     """``e`` (or ``e^T`` when ``transposed``) with transposes pushed in and like terms collected."""
     sym = frozenset(symmetric)
@@ -57,7 +77,7 @@ def tidy(e: sympy.Basic, symmetric: Iterable[str] = (), transposed: bool = False
             mats = [go(a, t) for a in m.args if isinstance(a, MatrixExpr)]
             return mat_mul(*coeff, *(reversed(mats) if t else mats))
         if isinstance(m, MatAdd):
-            return MatAdd(*[go(a, t) for a in m.args], evaluate=True)
+            return collect([go(a, t) for a in m.args])
         if isinstance(m, HadamardProduct):
             return HadamardProduct(*[go(a, t) for a in m.args])
         if isinstance(m, HadamardPower):
@@ -80,4 +100,4 @@ def tidy(e: sympy.Basic, symmetric: Iterable[str] = (), transposed: bool = False
 def gradient_from(lefts: list[sympy.Basic], symmetric: Iterable[str] = ()) -> sympy.Basic:
     """∂f/∂X = (Σ A_k)^T, tidied (rule L)."""
     terms = [tidy(A, symmetric, transposed=True) for A in lefts]
-    return terms[0] if len(terms) == 1 else tidy(MatAdd(*terms, evaluate=True), symmetric)
+    return terms[0] if len(terms) == 1 else tidy(collect(terms), symmetric)
