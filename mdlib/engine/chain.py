@@ -100,7 +100,11 @@ def chain(grad_Y: object, Y: MatrixSymbol, Y_of_X: object, X: MatrixSymbol,
         differential = Trace(MatMul(Transpose(grad_Y.xreplace({Y: Y_of_X})), D))
         gradient = final
     else:  # any G: f_G(X) = tr(G^T Y(X)) has gradient grad_G
-        f_check = Trace(MatMul(Transpose(G), Yc))
+        # G's printed name is free among the inputs, so the check may use it (and report it).
+        shown = MatrixSymbol(display_name(G), *G.shape)
+        G_free = {G: shown}
+        f_check = Trace(MatMul(Transpose(shown), Yc))
+        df, grad_G = df.xreplace(G_free), grad_G.xreplace(G_free)
         differential, gradient = df, grad_G
     result = MatrixDerivation(f, X, dX, f_check, differential, terms, final, lines, shapes,
                               symmetric)
