@@ -127,11 +127,11 @@ def test_x_must_be_a_matrix_symbol():
 
 
 def test_failed_verification_raises(monkeypatch):
-    import mdlib.engine.derivation as derivation_module
+    import mdlib.engine.pipeline as pipeline_module
 
     X, A = sympy.MatrixSymbol("X", 3, 3), sympy.MatrixSymbol("A", 3, 3)
-    real = derivation_module.gradient_from
-    monkeypatch.setattr(derivation_module, "gradient_from", lambda lefts, sym: real(lefts, sym).T)
+    real = pipeline_module.gradient_from
+    monkeypatch.setattr(pipeline_module, "gradient_from", lambda lefts, sym: real(lefts, sym).T)
     with pytest.raises(MdlibError, match="could not verify"):
         derive(sympy.Trace(A * X), X)
 

@@ -57,6 +57,30 @@ class AsScalar(sympy.Function):
     is_real = True
 
 
+class LogDet(sympy.log):
+    """``log|F|`` as one node (the canonical form of ``log(Det(F))``, rule M6's log-det form).
+
+    It is a ``log`` of a ``Determinant``, so it prints, evaluates and compares as one; its own
+    type lets every pass find its rule by type instead of by the order of checks.
+
+    >>> X = sympy.MatrixSymbol("X", 2, 2)
+    >>> e = LogDet(sympy.Determinant(X))
+    >>> isinstance(e, sympy.log), e.args[0] == sympy.Determinant(X)
+    (True, True)
+    """
+
+    @property
+    def matrix(self) -> sympy.Basic:
+        """F in log|F|."""
+        return self.args[0].arg
+
+
+# sympy orders the terms of a sum by class name: under its own name, log|F| would move within
+# the sums readers see (d(log|Σ|) + d(tr(…)) instead of the order they had), so it keeps
+# log's name. Its type still tells the passes apart.
+LogDet.__name__ = "log"
+
+
 class DiffScalar(sympy.Function):
     """``d(s)`` for a scalar expression ``s`` that is not expanded yet."""
 

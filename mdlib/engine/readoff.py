@@ -13,25 +13,12 @@ a*b.T
 from __future__ import annotations
 
 from collections.abc import Iterable
+from types import SimpleNamespace
 
 import sympy
-from sympy.matrices.expressions import (
-    HadamardPower,
-    HadamardProduct,
-    Identity,
-    Inverse,
-    MatAdd,
-    MatMul,
-    MatPow,
-    MatrixExpr,
-    MatrixSymbol,
-    OneMatrix,
-    Transpose,
-    ZeroMatrix,
-)
-from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.matrices.expressions import MatAdd, MatMul, MatrixExpr, MatrixSymbol, Transpose
 
-from .trace_form import mat_mul
+from .ops import op_for
 
 
 def collect(terms: list) -> sympy.Basic:
@@ -61,38 +48,15 @@ def tidy(e: sympy.Basic, symmetric: Iterable[str] = (), transposed: bool = False
     def is_sym(m: sympy.Basic) -> bool:
         return isinstance(m, MatrixSymbol) and (str(m.name) in sym)
 
+    ctx = SimpleNamespace(is_sym=is_sym)  # what a row's transpose rule may ask
+
     def go(m: sympy.Basic, t: bool) -> sympy.Basic:
         if not isinstance(m, MatrixExpr):
             return m
-        if isinstance(m, MatrixSymbol):
-            return Transpose(m) if t and not is_sym(m) else m
-        if isinstance(m, Identity):
-            return m
-        if isinstance(m, (ZeroMatrix, OneMatrix)):
-            return m.func(*reversed(m.shape)) if t else m
-        if isinstance(m, Transpose):
-            return go(m.arg, not t)
-        if isinstance(m, MatMul):
-            coeff = [a for a in m.args if not isinstance(a, MatrixExpr)]
-            mats = [go(a, t) for a in m.args if isinstance(a, MatrixExpr)]
-            return mat_mul(*coeff, *(reversed(mats) if t else mats))
-        if isinstance(m, MatAdd):
-            return collect([go(a, t) for a in m.args])
-        if isinstance(m, HadamardProduct):
-            return HadamardProduct(*[go(a, t) for a in m.args])
-        if isinstance(m, HadamardPower):
-            return HadamardPower(go(m.base, t), m.exp)
-        if isinstance(m, MatPow):
-            return MatPow(go(m.base, t), m.exp)
-        if isinstance(m, Inverse):
-            inner = go(m.arg, False)
-            if t and not is_sym(inner):
-                return Transpose(Inverse(inner))
-            return Inverse(inner)
-        if isinstance(m, ElementwiseApplyFunction):
-            inner = ElementwiseApplyFunction(m.function, go(m.expr, False))
-            return Transpose(inner) if t else inner
-        return Transpose(m) if t else m
+        row = op_for(m)
+        if row is None or row.transpose is None:
+            return Transpose(m) if t else m
+        return row.transpose(m, go, t, ctx)
 
     return go(e, transposed)
 
