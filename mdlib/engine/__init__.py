@@ -14,5 +14,7 @@ from .chain import chain
 from .compare import check_symbolic_gradient
 from .derivation import MatrixDerivation, derive
 from .nodes import Sigmoid, sigmoid
+from .pipeline import expand_differential
 
-__all__ = ["MatrixDerivation", "Sigmoid", "chain", "check_symbolic_gradient", "derive", "sigmoid"]
+__all__ = ["MatrixDerivation", "Sigmoid", "chain", "check_symbolic_gradient", "derive",
+           "expand_differential", "sigmoid"]

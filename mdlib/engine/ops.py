@@ -73,6 +73,8 @@ class Op:
     * ``wrong``: (name, differential) pairs that are tempting and false.
     * ``vec``: d vec F as a Kronecker-form Jacobian times d vec(child); second-order rules
       live in ``vectorize.py`` keyed by node type and are wired in here after the merge.
+    * ``example(X, A)``: an expression with this node on top, for the generic tests
+      (``X`` the variable, ``A`` a constant, both 3×3).
     """
 
     node: type
@@ -87,6 +89,7 @@ class Op:
     data: str = "any"
     wrong: tuple = ()
     vec: Callable | None = None
+    example: Callable | None = None
 
 
 OPS: dict[type, Op] = {}
@@ -286,10 +289,12 @@ def _transpose_matadd(m, go, t, ctx):
 
 op(MatAdd, rule=RuleUse("M1"), differential=_d_sum, show=lambda e, p: (p.sum(e), SUM),
    numpy=_numpy_sum, transpose=_transpose_matadd, canonical=_rebuild, split="sum",
-   wrong=(("other terms forgotten", _d_sum_first_only),))
+   wrong=(("other terms forgotten", _d_sum_first_only),),
+   example=lambda X, A: X + A * X)
 op(sympy.Add, rule=RuleUse("M1"), differential=_d_sum, show=lambda e, p: (p.sum(e), SUM),
    numpy=_numpy_sum, canonical=_canonical_scalar_op, split="sum",
-   wrong=(("other terms forgotten", _d_sum_first_only),))
+   wrong=(("other terms forgotten", _d_sum_first_only),),
+   example=lambda X, A: Trace(X) + Determinant(X))
 
 
 # ---------------------------------------------------------------- M2: products
@@ -363,10 +368,12 @@ def _move_mul(s, coeff, r):
 
 op(MatMul, rule=RuleUse("M2"), differential=_d_product, show=lambda e, p: p.product(e),
    numpy=_numpy_matmul, transpose=_transpose_matmul, canonical=_rebuild, move=_move_matmul,
-   split="product", wrong=(("second term missing", _d_product_first_only),))
+   split="product", wrong=(("second term missing", _d_product_first_only),),
+   example=lambda X, A: X * A * X)
 op(sympy.Mul, rule=RuleUse("M2"), differential=_d_product, show=lambda e, p: p.product(e),
    numpy=_numpy_mul, canonical=_canonical_scalar_op, move=_move_mul, split="product",
-   wrong=(("second term missing", _d_product_first_only),))
+   wrong=(("second term missing", _d_product_first_only),),
+   example=lambda X, A: Trace(A * X) * Determinant(X))
 
 
 def _d_matpow(F, ctx):
@@ -401,7 +408,8 @@ def _canonical_matpow(e, go, ctx):
 op(MatPow, rule=RuleUse("M2"), differential=_d_matpow, show=_show_matpow,
    numpy=lambda e, ev, ctx: np.linalg.matrix_power(ev(e.base), int(e.exp)),
    transpose=lambda m, go, t, ctx: MatPow(go(m.base, t), m.exp), canonical=_canonical_matpow,
-   wrong=(("as if matrices commuted", _d_matpow_commuting),))
+   wrong=(("as if matrices commuted", _d_matpow_commuting),),
+   example=lambda X, A: X ** 3)
 
 
 # ---------------------------------------------------------------- M3: transpose
@@ -419,7 +427,8 @@ op(Transpose, rule=RuleUse("M3"), differential=lambda F, ctx: Transpose(ctx.d(F.
    show=lambda e, p: (p.transpose(e.arg), POWER),
    numpy=lambda e, ev, ctx: ev(e.arg).T, transpose=lambda m, go, t, ctx: go(m.arg, not t),
    canonical=_rebuild, move=_move_transpose, split="wrap",
-   wrong=(("no transpose", lambda F, ctx: ctx.d(F.arg)),))
+   wrong=(("no transpose", lambda F, ctx: ctx.d(F.arg)),),
+   example=lambda X, A: Transpose(A * X))
 
 
 # ---------------------------------------------------------------- M4: trace
@@ -437,7 +446,8 @@ def _d_trace_all_entries(F, ctx):  # wrong: every entry instead of the diagonal
 op(Trace, rule=RuleUse("M4"), differential=lambda F, ctx: Trace(ctx.d(F.arg)),
    show=lambda e, p: (p.func(r"\mathrm{tr}" if p.latex else "tr", p.visit(e.arg)[0]), ATOM),
    numpy=lambda e, ev, ctx: float(np.trace(ev(e.arg))), canonical=_rebuild, move=_move_trace,
-   split="wrap", wrong=(("sum of all entries", _d_trace_all_entries),))
+   split="wrap", wrong=(("sum of all entries", _d_trace_all_entries),),
+   example=lambda X, A: Trace(A * X * X))
 
 
 # ---------------------------------------------------------------- M5: inverse
@@ -456,7 +466,8 @@ op(Inverse, rule=RuleUse("M5"), differential=lambda F, ctx: MatMul(-1, F, ctx.d(
    show=_show_inverse, numpy=lambda e, ev, ctx: np.linalg.inv(ev(e.arg)),
    transpose=_transpose_inverse, canonical=_rebuild, data="invertible",
    wrong=(("wrong sign", lambda F, ctx: MatMul(F, ctx.d(F.arg), F)),
-          ("order swapped", lambda F, ctx: MatMul(-1, F, F, ctx.d(F.arg)))))
+          ("order swapped", lambda F, ctx: MatMul(-1, F, F, ctx.d(F.arg)))),
+   example=lambda X, A: Inverse(X))
 
 
 # ---------------------------------------------------------------- M6: determinant, log-det
@@ -472,7 +483,8 @@ op(Determinant, rule=RuleUse("M6"),
    canonical=_rebuild, data="invertible",
    wrong=(("no |X| factor", lambda F, ctx: Trace(MatMul(Inverse(F.arg), ctx.d(F.arg)))),
           ("inverse transposed",
-           lambda F, ctx: F * Trace(MatMul(Transpose(Inverse(F.arg)), ctx.d(F.arg))))))
+           lambda F, ctx: F * Trace(MatMul(Transpose(Inverse(F.arg)), ctx.d(F.arg))))),
+   example=lambda X, A: Determinant(X))
 
 
 def _d_log_det(F, ctx):
@@ -486,7 +498,8 @@ op(LogDet, rule=LOG_DET_FORM, differential=_d_log_det,
    canonical=lambda e, go, ctx: LogDet(go(e.args[0])), data="spd",
    wrong=(("inverse missing", lambda F, ctx: Trace(ctx.d(F.args[0].arg))),
           ("inverse transposed",
-           lambda F, ctx: Trace(MatMul(Transpose(Inverse(F.args[0].arg)), ctx.d(F.args[0].arg))))))
+           lambda F, ctx: Trace(MatMul(Transpose(Inverse(F.args[0].arg)), ctx.d(F.args[0].arg))))),
+   example=lambda X, A: sympy.log(Determinant(X)))
 
 
 # ---------------------------------------------------------------- M7: Hadamard product
@@ -532,7 +545,8 @@ op(HadamardProduct, rule=RuleUse("M7"), differential=_d_hadamard, show=_show_had
    numpy=_numpy_hadamard,
    transpose=lambda m, go, t, ctx: HadamardProduct(*[go(a, t) for a in m.args]),
    canonical=_rebuild, move=_move_hadamard, split="product",
-   wrong=(("second term missing", _d_hadamard_first_only),))
+   wrong=(("second term missing", _d_hadamard_first_only),),
+   example=lambda X, A: HadamardProduct(X, A * X))
 
 
 # ---------------------------------------------------------------- M8: elementwise functions
@@ -559,7 +573,8 @@ op(HadamardPower, rule=RuleUse("M8"), differential=_d_hadamard_power,
    transpose=lambda m, go, t, ctx: HadamardPower(go(m.base, t), m.exp),
    canonical=_canonical_hadamard_power,
    wrong=(("exponent not brought down",
-           lambda F, ctx: HadamardProduct(HadamardPower(F.base, F.exp - 1), ctx.d(F.base))),))
+           lambda F, ctx: HadamardProduct(HadamardPower(F.base, F.exp - 1), ctx.d(F.base))),),
+   example=lambda X, A: HadamardPower(X, 3))
 
 
 def derivative_lambda(fn: sympy.Lambda) -> sympy.Lambda:
@@ -615,7 +630,8 @@ op(ElementwiseApplyFunction, rule=RuleUse("M8"), differential=_d_elementwise,
    show=lambda e, p: (p.elementwise(e.function, e.expr), ATOM), numpy=_numpy_elementwise,
    transpose=_transpose_elementwise, canonical=_canonical_elementwise,
    wrong=(("matrix product instead of ⊙", _d_elementwise_matrix_product),
-          ("wrong sign", lambda F, ctx: MatMul(-1, _d_elementwise(F, ctx)))))
+          ("wrong sign", lambda F, ctx: MatMul(-1, _d_elementwise(F, ctx)))),
+   example=lambda X, A: (A * X).applyfunc(sympy.sin))
 
 
 def _d_pow(F, ctx):
@@ -636,7 +652,8 @@ def _canonical_pow(e, go, ctx):
 
 op(sympy.Pow, rule=SCALAR_CHAIN, differential=_d_pow, show=lambda e, p: p.power(e),
    numpy=lambda e, ev, ctx: ev(e.base) ** ev(e.exp), canonical=_canonical_pow,
-   wrong=(("wrong sign", lambda F, ctx: -_d_pow(F, ctx)),))
+   wrong=(("wrong sign", lambda F, ctx: -_d_pow(F, ctx)),),
+   example=lambda X, A: Trace(A * X) ** 3)
 
 
 def _d_scalar_function(F, ctx):
@@ -677,10 +694,18 @@ def _show_function(e, p):
     return p.func(p.name(FUNCTION_NAMES[type(e)]), p.visit(e.args[0])[0]), ATOM
 
 
+def _scalar_example(fn: type) -> Callable:
+    # log needs a positive argument; the others a moderate one.
+    if fn is sympy.log:
+        return lambda X, A: fn(Trace(X.T * X))
+    return lambda X, A: fn(Trace(A * X) / 10)
+
+
 for _fn in SCALAR_FUNCTIONS:
     op(_fn, rule=SCALAR_CHAIN, differential=_d_scalar_function, show=_show_function,
        numpy=_numpy_scalar_function, canonical=_canonical_scalar_function,
-       wrong=(("wrong sign", lambda F, ctx: -_d_scalar_function(F, ctx)),))
+       wrong=(("wrong sign", lambda F, ctx: -_d_scalar_function(F, ctx)),),
+       example=_scalar_example(_fn))
 
 
 def derivative_name(function: sympy.Lambda) -> tuple[str, str] | None:
@@ -727,7 +752,8 @@ def _move_as_scalar(s, coeff, r):
 op(AsScalar, differential=lambda F, ctx: AsScalar(ctx.rule(F.args[0])),
    show=lambda e, p: p.visit(e.args[0]),
    numpy=lambda e, ev, ctx: float(np.asarray(ev(e.args[0])).reshape(-1)[0]),
-   canonical=lambda e, go, ctx: AsScalar(go(e.args[0])), move=_move_as_scalar, split="wrap")
+   canonical=lambda e, go, ctx: AsScalar(go(e.args[0])), move=_move_as_scalar, split="wrap",
+   example=lambda X, A: AsScalar(OneMatrix(1, 3) * A * X * OneMatrix(3, 1)))
 
 
 def _show_differential(e, p):
