@@ -70,7 +70,7 @@ def test_differential_matches_central_differences(row):
         assert np.linalg.norm(_df(D, values, V) - reference) <= 1e-6 * scale, (row.node, seed)
 
 
-@pytest.mark.parametrize("row", [r for r in ROWS if r.wrong], ids=[i for r, i in zip(ROWS, IDS) if r.wrong])
+@pytest.mark.parametrize("row", [r for r in ROWS if r.wrong], ids=[i for r, i in zip(ROWS, IDS, strict=True) if r.wrong])
 def test_every_wrong_differential_is_rejected(row):
     F = canonical(row.example(X, A), X)
     for name, wrong in row.wrong:
@@ -117,9 +117,9 @@ _ENGINE_FORM = {  # each numeric rule row as the engine writes its function
 def _engine_differential(expr: sympy.Basic, point: tuple, dpoint: tuple) -> np.ndarray:
     """The table's differential in every input: d wrt X plus d wrt Y (it is linear)."""
     names = ["X", "Y"][: len(point)]
-    values = {n: np.asarray(p, dtype=float) for n, p in zip(names, point)}
+    values = {n: np.asarray(p, dtype=float) for n, p in zip(names, point, strict=True)}
     total = 0.0
-    for name, dp in zip(names, dpoint):
+    for name, dp in zip(names, dpoint, strict=True):
         var = X if name == "X" else Y
         dvar = placeholder(f"d{name}", 3, 3)
         D = differential_lines(canonical(expr, var), var, dvar)[-1][0]
