@@ -21,10 +21,11 @@ from dataclasses import dataclass
 
 import sympy
 from sympy.matrices.expressions import (
-    Inverse,
+    Identity,
     MatAdd,
     MatMul,
     MatPow,
+    MatrixExpr,
     MatrixSymbol,
     Trace,
     Transpose,
@@ -119,23 +120,32 @@ def expand_differential(F: sympy.Basic, X: MatrixSymbol, dX: MatrixSymbol | None
 
 def _changed(before: sympy.Basic, after: sympy.Basic) -> bool:
     """Whether a step changes the expression (structurally; printing is not consulted)."""
-    return _normal(before) != _normal(after)
+    return before != after and _key(before) != _key(after)
 
 
-def _normal(e: sympy.Basic) -> sympy.Basic:
+def _key(e: sympy.Basic) -> object:
     """One structure per meaning where sympy has two: A^{-1} as an inverse or as a power -1,
-    X^{-T} either way round, nested products flattened."""
+    X^{-T} either way round, products nested or flat, with or without identity factors."""
+    if isinstance(e, MatPow) and e.exp == -1:  # also Inverse, a MatPow subclass
+        inner = e.args[0]
+        return ("inv-T", _key(inner.arg)) if isinstance(inner, Transpose) else ("inv", _key(inner))
+    if isinstance(e, Transpose) and isinstance(e.arg, MatPow) and e.arg.exp == -1:
+        return ("inv-T", _key(e.arg.args[0]))
+    if isinstance(e, MatMul):
+        coeff, mats = sympy.S.One, []
+        stack = list(reversed(e.args))
+        while stack:
+            a = stack.pop()
+            if isinstance(a, MatMul):
+                stack.extend(reversed(a.args))
+            elif not isinstance(a, MatrixExpr):
+                coeff *= a
+            elif not isinstance(a, Identity):
+                mats.append(_key(a))
+        return mats[0] if coeff == 1 and len(mats) == 1 else ("mul", coeff, tuple(mats))
     if not getattr(e, "args", ()) or isinstance(e, MatrixSymbol):
         return e
-    args = [_normal(a) for a in e.args]
-    if isinstance(e, MatPow) and e.exp == -1:  # also Inverse, a MatPow subclass
-        inner = args[0]
-        if isinstance(inner, Transpose):
-            return Transpose(Inverse(inner.arg))
-        return Inverse(inner)
-    if isinstance(e, MatMul):
-        return mat_mul(*args)
-    return e.func(*args)
+    return (type(e), tuple(_key(a) for a in e.args))
 
 
 @dataclass(frozen=True)
