@@ -125,24 +125,29 @@ def _changed(before: sympy.Basic, after: sympy.Basic) -> bool:
 
 def _key(e: sympy.Basic) -> object:
     """One structure per meaning where sympy has two: A^{-1} as an inverse or as a power -1,
-    X^{-T} either way round, products nested or flat, with or without identity factors."""
+    X^{-T} either way round, a product with or without brackets, identity factors or its
+    numbers multiplied out."""
     if isinstance(e, MatPow) and e.exp == -1:  # also Inverse, a MatPow subclass
         inner = e.args[0]
         return ("inv-T", _key(inner.arg)) if isinstance(inner, Transpose) else ("inv", _key(inner))
     if isinstance(e, Transpose) and isinstance(e.arg, MatPow) and e.arg.exp == -1:
         return ("inv-T", _key(e.arg.args[0]))
-    if isinstance(e, MatMul):
-        coeff, mats = sympy.S.One, []
+    if isinstance(e, MatMul):  # neither brackets nor multiplying out numbers are a step
+        number, scalars, mats = sympy.S.One, [], []
         stack = list(reversed(e.args))
         while stack:
             a = stack.pop()
-            if isinstance(a, MatMul):
+            if isinstance(a, sympy.Mul):  # MatMul is a Mul too
                 stack.extend(reversed(a.args))
+            elif isinstance(a, sympy.Number):
+                number *= a
             elif not isinstance(a, MatrixExpr):
-                coeff *= a
+                scalars.append(_key(a))
             elif not isinstance(a, Identity):
                 mats.append(_key(a))
-        return mats[0] if coeff == 1 and len(mats) == 1 else ("mul", coeff, tuple(mats))
+        if number == 1 and not scalars and len(mats) == 1:
+            return mats[0]
+        return ("mul", number, tuple(sorted(scalars, key=str)), tuple(mats))
     if not getattr(e, "args", ()) or isinstance(e, MatrixSymbol):
         return e
     return (type(e), tuple(_key(a) for a in e.args))
