@@ -78,7 +78,7 @@ def chain(grad_Y: object, Y: MatrixSymbol, Y_of_X: object, X: MatrixSymbol,
         Line(Y, Y_of_X, "given"),
         Line(DF, Trace(MatMul(Transpose(G), dY)), C1),
     ]
-    dY_expanded = expand_differential(Yc, X, dX, lhs=dY)
+    dY_expanded = expand_differential(Yc, X, dX, lhs=dY, is_canonical=True)
     lines += dY_expanded.lines
     D = dY_expanded.value
     df = Trace(MatMul(Transpose(G), D))

@@ -175,7 +175,8 @@ def derive(f: object, X: MatrixSymbol | str, shapes: dict | str | None = None,
     canonical_f = prepare(f, X)
     symmetric = tuple(symmetric)
     lines = _given_lines(f, given, X, shapes, symmetric, seed)
-    d = expand_differential(canonical_f, X, placeholder(f"d{X.name}", *X.shape, f))
+    d = expand_differential(canonical_f, X, placeholder(f"d{X.name}", *X.shape, f),
+                            is_canonical=True)
     lines += d.lines
     common = dict(f=f, X=X, dX=d.dX, canonical_f=canonical_f,
                   shapes=None if isinstance(shapes, str) else shapes, symmetric=symmetric)

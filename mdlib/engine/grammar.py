@@ -1,8 +1,10 @@
 """What the engine accepts: validation, clear errors for the rest, and a canonical form.
 
 The canonical form wraps every 1×1 matrix that is used as a number (the argument of ``log``,
-``sin``, a power …) in :class:`~mdlib.engine.nodes.AsScalar`, and writes ``F^{-k}`` as an
-inverse, so the differential rules see one kind of node per operation.
+``sin``, a power …) in :class:`~mdlib.engine.nodes.AsScalar`, writes ``F^{-k}`` as an
+inverse and ``log|F|`` as a :class:`~mdlib.engine.nodes.LogDet`, so every pass finds one row of
+the table of operations (:mod:`mdlib.engine.ops`) per node, by its type. Each row's
+``canonical`` rule says what it accepts.
 
 >>> import sympy
 >>> X, a = sympy.MatrixSymbol("X", 3, 3), sympy.MatrixSymbol("a", 3, 1)

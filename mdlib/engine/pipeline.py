@@ -36,6 +36,7 @@ from ..curriculum import RuleUse, cite
 from ..render import Step
 from .algebra import mat_mul
 from .differential import differential_lines
+from .grammar import canonical
 from .nodes import depends_on, is_matrix, placeholder
 from .printing import to_latex, to_text
 from .readoff import collect, gradient_from, tidy
@@ -102,12 +103,16 @@ class Differential:
 
 
 def expand_differential(F: sympy.Basic, X: MatrixSymbol, dX: MatrixSymbol | None = None,
-                        lhs: object = DF) -> Differential:
-    """dF for a canonical scalar- or matrix-valued ``F`` by M1–M8, one level per line.
+                        lhs: object = DF, is_canonical: bool = False) -> Differential:
+    r"""dF for a scalar- or matrix-valued ``F`` by M1–M8, one level per line.
 
-    ``dX`` defaults to a placeholder printed ``dX`` that cannot clash with a reader's names;
-    the first line has ``lhs`` (``df``; pass e.g. ``Lhs("dF", "dF")`` for a matrix F).
+    ``F`` is brought to the engine's canonical form first (unless ``is_canonical``), so an
+    unsupported operation raises a clear :class:`~mdlib.MdlibError`. ``dX`` defaults to a
+    placeholder printed ``dX`` that cannot clash with a reader's names; the first line has
+    ``lhs`` (``df``; pass e.g. ``Lhs("dF", "dF")`` for a matrix F).
     """
+    if not is_canonical:
+        F = canonical(F, X)
     dX = placeholder(f"d{X.name}", *X.shape, F) if dX is None else dX
     if not depends_on(F, X):
         return Differential(dX, ZeroMatrix(*F.shape) if is_matrix(F) else sympy.S.Zero, ())
