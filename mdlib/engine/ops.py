@@ -18,7 +18,7 @@ The passes (``grammar.canonical``, ``differential``, ``printing``, ``numeric.eva
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -100,6 +100,18 @@ def op(node: type, **fields) -> Op:
     row = Op(node, **fields)
     OPS[node] = row
     return row
+
+
+def attach(field_name: str, rules: dict[type, Callable]) -> None:
+    """Fill one field of existing rows by node type, e.g. ``attach("vec", VEC_RULES)`` with
+    the Kronecker forms of ``vectorize.py`` (declared there, wired in once at import).
+
+    >>> attach("vec", {})  # nothing to fill: the table is unchanged
+    """
+    for node, rule in rules.items():
+        if node not in OPS:
+            raise MdlibError(f"internal: no operation {node.__name__} to attach {field_name} to")
+        OPS[node] = replace(OPS[node], **{field_name: rule})
 
 
 def op_for(e: sympy.Basic) -> Op | None:
