@@ -127,6 +127,8 @@ def test_numeric_failures_name_their_cause():
         evaluate(sympy.Inverse(X), values)
     with pytest.raises(MdlibError, match="complex"):
         evaluate(sympy.Pow(sympy.Trace(X), sympy.Rational(1, 3)), {"X": -np.eye(3)})
+    with pytest.raises(MdlibError, match="with the values given"):
+        evaluate(A * X, {"X": np.ones((2, 2)), "A": np.ones((3, 3))})
     with pytest.raises(MdlibError, match="too large"):
         evaluate(sympy.Trace(X) ** (10 ** 6), {"X": np.eye(3) * 2})
 

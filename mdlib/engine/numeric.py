@@ -72,6 +72,10 @@ def evaluate(expr: sympy.Basic, values: dict, dims: dict | None = None):
     except OverflowError as err:
         raise MdlibError(f"cannot evaluate {_show(expr)} at these values: a number is too "
                          "large for floating point") from err
+    except MdlibError:
+        raise
+    except (ValueError, TypeError) as err:  # e.g. arrays whose shapes do not fit the formula
+        raise MdlibError(f"cannot evaluate {_show(expr)} with the values given: {err}") from err
     if np.iscomplexobj(out):
         raise MdlibError(f"{_show(expr)} has a complex value at these values (a fractional "
                          "power or a log of a negative number); the course works with real "
