@@ -62,6 +62,7 @@ class Op:
     * ``differential(F, ctx)``: d(F) by one rule application; ``ctx.d(child)`` is the
       (unexpanded) differential of a child, ``ctx.dep(child)`` says whether it holds X.
     * ``show(F, p)``: ``(text, precedence)``; ``p`` is the printer (``p.latex`` says which).
+      ``show_transposed(F, p)``: the text of ``F^T`` when it has its own form, else None.
     * ``numpy(F, ev, ctx)``: the value from the children's values ``ev(child)``.
     * ``transpose(F, go, t, ctx)``: ``F`` (or ``F^T`` when ``t``) with transposes pushed in.
     * ``canonical(F, go, ctx)``: the engine's form of ``F``, or an error naming the part.
@@ -81,6 +82,7 @@ class Op:
     rule: RuleUse | None = None
     differential: Callable | None = None
     show: Callable | None = None
+    show_transposed: Callable | None = None
     numpy: Callable | None = None
     transpose: Callable | None = None
     canonical: Callable | None = None
@@ -232,7 +234,13 @@ def _transpose_symbol(m, go, t, ctx):
     return Transpose(m) if t and not ctx.is_sym(m) else m
 
 
-op(MatrixSymbol, differential=_leaf_differential, show=_show_symbol, numpy=_value,
+def _show_symbol_transposed(e, p):  # (dX)^T: the transpose of a differential, not d(X^T)
+    name = display_name(e)
+    return p.sup(p.paren(p.visit(e)[0]), "T") if name.startswith("d") and len(name) > 1 else None
+
+
+op(MatrixSymbol, differential=_leaf_differential, show=_show_symbol,
+   show_transposed=_show_symbol_transposed, numpy=_value,
    transpose=_transpose_symbol, canonical=_same)
 op(Identity, differential=_leaf_differential, show=lambda e, p: ("I", ATOM),
    numpy=lambda e, ev, ctx: np.eye(_dim(e.shape[0], ctx.dims)),
@@ -475,7 +483,8 @@ def _transpose_inverse(m, go, t, ctx):  # (A^-1)^T = (A^T)^-1, kept as a power a
 
 
 op(Inverse, rule=RuleUse("M5"), differential=lambda F, ctx: MatMul(-1, F, ctx.d(F.arg), F),
-   show=_show_inverse, numpy=lambda e, ev, ctx: np.linalg.inv(ev(e.arg)),
+   show=_show_inverse, show_transposed=lambda e, p: p.sup(p.wrap(e.arg, ATOM), "-T"),
+   numpy=lambda e, ev, ctx: np.linalg.inv(ev(e.arg)),
    transpose=_transpose_inverse, canonical=_rebuild, data="invertible",
    wrong=(("wrong sign", lambda F, ctx: MatMul(F, ctx.d(F.arg), F)),
           ("order swapped", lambda F, ctx: MatMul(-1, F, F, ctx.d(F.arg)))),

@@ -14,9 +14,9 @@ Transposes as ``X^T``, inverse-transposes as ``X^{-T}``, ``⊙`` for the Hadamar
 from __future__ import annotations
 
 import sympy
-from sympy.matrices.expressions import HadamardProduct, Inverse, MatMul, MatrixSymbol
+from sympy.matrices.expressions import HadamardProduct, MatMul
 
-from .nodes import Sigmoid, display_name
+from .nodes import Sigmoid
 from .ops import ATOM, FUNCTION_NAMES, HADAMARD, POWER, PRODUCT, SUM, derivative_name, op_for
 
 _SUM, _PRODUCT, _HADAMARD, _POWER, _ATOM = SUM, PRODUCT, HADAMARD, POWER, ATOM
@@ -62,10 +62,12 @@ class _Printer:
         return f"{e.p}/{e.q}", _SUM
 
     def transpose(self, arg: sympy.Basic) -> str:
-        if isinstance(arg, MatrixSymbol) and display_name(arg).startswith("d") and len(display_name(arg)) > 1:
-            return self.sup(self.paren(self.visit(arg)[0]), "T")
-        if isinstance(arg, Inverse):
-            return self.sup(self.wrap(arg.arg, _ATOM), "-T")
+        """``arg^T``, or the operation's own transposed form (``X^{-T}``, ``(dX)^T``)."""
+        row = op_for(arg)
+        if row is not None and row.show_transposed is not None:
+            shown = row.show_transposed(arg, self)
+            if shown is not None:
+                return shown
         return self.sup(self.wrap(arg, _ATOM), "T")
 
     def sum(self, e: sympy.Basic) -> str:
