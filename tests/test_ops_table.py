@@ -151,3 +151,17 @@ def test_wrong_numeric_rule_disagrees_with_the_table(label):
     claimed = np.asarray(rule.differential(point, dpoint), dtype=float)
     assert not np.allclose(claimed, _engine_differential(_ENGINE_FORM[label], point, dpoint),
                            rtol=1e-6, atol=1e-6)
+
+
+def test_attach_fills_a_field_of_existing_rows_only():
+    from mdlib import MdlibError
+    from mdlib.engine.ops import attach
+
+    before = OPS[sympy.Transpose]
+    try:
+        attach("vec", {sympy.Transpose: "K"})
+        assert OPS[sympy.Transpose].vec == "K" and OPS[sympy.Transpose].rule == before.rule
+        with pytest.raises(MdlibError, match="no operation"):
+            attach("vec", {sympy.Abs: "?"})
+    finally:
+        OPS[sympy.Transpose] = before
