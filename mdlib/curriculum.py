@@ -6,6 +6,8 @@ Derivations cite these ids at every step, so a reader can look each rule up.
 'inverse'
 >>> rule_label("T4")
 'T4: cyclic trace'
+>>> cite({RuleUse("T4"), RuleUse("M2"), RuleUse("M6", "determinant, as d log|F| = tr(F^-1 dF)")})
+'M2: product; M6: determinant, as d log|F| = tr(F^-1 dF); T4: cyclic trace'
 """
 
 from __future__ import annotations
@@ -37,8 +39,8 @@ _TABLE = [
      "df = tr((∂f/∂X)^T dX)"),
     ("T1", "scalar is its trace", r"a = \mathrm{tr}(a)", "a = tr(a)"),
     ("T2", "trace of transpose", r"\mathrm{tr}(A^T) = \mathrm{tr}(A)", "tr(A^T) = tr(A)"),
-    ("T3", "trace is linear", r"\mathrm{tr}(A \pm B) = \mathrm{tr}(A) \pm \mathrm{tr}(B)",
-     "tr(A ± B) = tr(A) ± tr(B)"),
+    ("T3", "trace is linear", r"\mathrm{tr}(\alpha A \pm \beta B) = \alpha\,\mathrm{tr}(A) \pm "
+     r"\beta\,\mathrm{tr}(B)", "tr(αA ± βB) = α tr(A) ± β tr(B)"),
     ("T4", "cyclic trace", r"\mathrm{tr}(AB) = \mathrm{tr}(BA)", "tr(AB) = tr(BA)"),
     ("T5", "Hadamard under trace", r"\mathrm{tr}(A^T (B \odot C)) = \mathrm{tr}((A \odot B)^T C)",
      "tr(A^T (B ⊙ C)) = tr((A ⊙ B)^T C)"),
@@ -58,3 +60,34 @@ def rule_label(rule_id: str) -> str:
     """``"T4: cyclic trace"`` for a known id; any other text is returned unchanged."""
     rule = RULES.get(rule_id)
     return f"{rule.id}: {rule.name}" if rule else rule_id
+
+
+#: The course order of the ids (derivations cite rules in this order).
+ORDER: tuple[str, ...] = tuple(row[0] for row in _TABLE)
+
+
+@dataclass(frozen=True)
+class RuleUse:
+    """One use of a rule in a derivation: its id and, for a special form, the words to show.
+
+    >>> RuleUse("M8", "function of a scalar (a 1×1 case of M8)").label
+    'M8: function of a scalar (a 1×1 case of M8)'
+    """
+
+    id: str
+    form: str = ""  # replaces the rule's short name, e.g. "determinant, as d log|F| = …"
+
+    @property
+    def label(self) -> str:
+        return f"{self.id}: {self.form}" if self.form else rule_label(self.id)
+
+    def sort_key(self) -> tuple:
+        return (ORDER.index(self.id) if self.id in ORDER else len(ORDER), self.id, self.form)
+
+
+def cite(uses: object) -> str:
+    """The labels of a set of rule uses in course order; a plain use hides a special form."""
+    uses = set(uses)
+    plain = {u.id for u in uses if not u.form}
+    shown = sorted((u for u in uses if not u.form or u.id not in plain), key=RuleUse.sort_key)
+    return "; ".join(u.label for u in shown)

@@ -2,7 +2,10 @@
 
 ``derive(f, X)`` applies the rules M1–M8 one level per line, wraps df in a trace (T1), moves
 ``dX`` last with T2–T5, reads off ∂f/∂X (rule L, denominator layout) and checks the result
-numerically before returning it. ``chain`` does the composition step C1/C2.
+numerically before returning it. ``chain`` does the composition step C1/C2. Both are built
+from the public stages of :mod:`~mdlib.engine.pipeline` (``expand_differential`` gives dF of a
+scalar- or matrix-valued expression with its lines); every operation the passes know is one
+row of :mod:`~mdlib.engine.ops`.
 
 >>> import sympy
 >>> X = sympy.MatrixSymbol("X", 3, 3)
@@ -14,5 +17,7 @@ from .chain import chain
 from .compare import check_symbolic_gradient
 from .derivation import MatrixDerivation, derive
 from .nodes import Sigmoid, sigmoid
+from .pipeline import expand_differential
 
-__all__ = ["MatrixDerivation", "Sigmoid", "chain", "check_symbolic_gradient", "derive", "sigmoid"]
+__all__ = ["MatrixDerivation", "Sigmoid", "chain", "check_symbolic_gradient", "derive",
+           "expand_differential", "sigmoid"]

@@ -22,15 +22,17 @@ from collections.abc import Iterable
 import sympy
 from sympy.matrices.expressions import MatMul, MatrixExpr, MatrixSymbol, Trace, Transpose
 
+from ..curriculum import RuleUse
 from ..errors import MdlibError
-from .derivation import MatrixDerivation, _lhs, _Line, _trace_lines, rules_text
-from .differential import differential_lines
-from .grammar import canonical
-from .nodes import depends_on
+from .derivation import MatrixDerivation
+from .grammar import canonical, prepare, read, read_symbol
+from .nodes import depends_on, display_name, placeholder
+from .pipeline import DF, Lhs, Line, expand_differential, read_off, trace_stage
 from .printing import to_latex, to_text
-from .readoff import gradient_from, tidy
-from .trace_form import trace_terms
+from .readoff import tidy
 from .verify import verify as run_verify
+
+C1 = frozenset({RuleUse("C1")})
 
 
 def _is_linear_sandwich(expr: sympy.Basic, X: MatrixSymbol) -> bool:
@@ -46,10 +48,17 @@ def _is_linear_sandwich(expr: sympy.Basic, X: MatrixSymbol) -> bool:
 def chain(grad_Y: object, Y: MatrixSymbol, Y_of_X: object, X: MatrixSymbol,
           f: object | None = None, shapes: dict | None = None, verify: bool = True,
           seed: int = 0, symmetric: Iterable[str] = ()) -> MatrixDerivation:
-    """∂f/∂X from ``grad_Y`` = ∂f/∂Y and ``Y = Y_of_X`` (denominator layout)."""
+    """∂f/∂X from ``grad_Y`` = ∂f/∂Y and ``Y = Y_of_X`` (denominator layout).
+
+    Expressions may be typed text when ``shapes`` declares the matrices as text (``"Y: 3x3,
+    X: 3x3, A: 3x3"``); ``Y`` and ``X`` may then be names.
+    """
+    Y, X = read_symbol(Y, shapes, "Y"), read_symbol(X, shapes)
     if not isinstance(Y, MatrixSymbol) or not isinstance(X, MatrixSymbol):
         raise MdlibError("Y and X must be MatrixSymbols; write Y = g(X) as the expression Y_of_X")
-    Y_of_X, grad_Y = sympy.sympify(Y_of_X), sympy.sympify(grad_Y)
+    Y_of_X, grad_Y = read(Y_of_X, shapes, "Y_of_X"), read(grad_Y, shapes, "grad_Y")
+    f = read(f, shapes) if f is not None else None
+    shapes = None if isinstance(shapes, str) else shapes  # text declarations fix every size
     if not isinstance(Y_of_X, MatrixExpr) or tuple(Y_of_X.shape) != tuple(Y.shape):
         raise MdlibError(f"Y = {to_text(Y_of_X)} must have the shape of {Y.name}, {tuple(Y.shape)}")
     if not isinstance(grad_Y, MatrixExpr) or tuple(grad_Y.shape) != tuple(Y.shape):
@@ -58,44 +67,45 @@ def chain(grad_Y: object, Y: MatrixSymbol, Y_of_X: object, X: MatrixSymbol,
         raise MdlibError(f"{X.name} does not occur in {Y.name} = {to_text(Y_of_X)}")
     symmetric = tuple(symmetric)
     Yc = canonical(Y_of_X, X)
-    dX = MatrixSymbol(f"d{X.name}", *X.shape)
-    dY = MatrixSymbol(f"d{Y.name}", *Y.shape)
-    G = MatrixSymbol(f"G_{Y.name}", *Y.shape)
+    inputs = [grad_Y, Y_of_X] + ([f] if f is not None else [])
+    dX = placeholder(f"d{X.name}", *X.shape, *inputs)
+    dY = placeholder(f"d{Y.name}", *Y.shape, *inputs)
+    G = placeholder(f"G_{Y.name}", *Y.shape, *inputs)
 
-    d_lhs = _lhs(r"\mathrm{d}f", "df")
     lines = [
-        _Line(_lhs(rf"\frac{{\partial f}}{{\partial {to_latex(Y)}}} = {to_latex(G)}",
-                   f"∂f/∂{Y.name} = {G.name}"), grad_Y, "given"),
-        _Line(Y, Y_of_X, "given"),
-        _Line(d_lhs, Trace(MatMul(Transpose(G), dY)), rules_text({"C1"})),
+        Line(Lhs(rf"\frac{{\partial f}}{{\partial {to_latex(Y)}}} = {to_latex(G)}",
+                 f"∂f/∂{Y.name} = {display_name(G)}"), grad_Y, "given"),
+        Line(Y, Y_of_X, "given"),
+        Line(DF, Trace(MatMul(Transpose(G), dY)), C1),
     ]
-    expanded = differential_lines(Yc, X, dX)
-    for k, (expr, rules) in enumerate(expanded):
-        lines.append(_Line(dY if k == 0 else "", expr, rules_text(rules)))
-    D = expanded[-1][0] if expanded else dX
+    dY_expanded = expand_differential(Yc, X, dX, lhs=dY, is_canonical=True)
+    lines += dY_expanded.lines
+    D = dY_expanded.value
     df = Trace(MatMul(Transpose(G), D))
-    lines.append(_Line(d_lhs, df, rules_text({"C1"})))
-    terms = trace_terms(df, dX)
-    lefts = _trace_lines(terms, dX, X, lines, symmetric)
-    grad_G = gradient_from(lefts, symmetric)
-    g_lhs = _lhs(rf"\frac{{\partial f}}{{\partial {to_latex(X)}}}", f"∂f/∂{X.name}")
-    lines.append(_Line(g_lhs, grad_G, "L"))
+    lines.append(Line(DF, df, C1))
+    traces = trace_stage(df, dX, df, symmetric)
+    grad_G, last = read_off(traces.lefts, X, symmetric)
+    lines += [*traces.lines, last]
+    terms = list(traces.terms)
     final = tidy(grad_G.xreplace({G: grad_Y}).xreplace({Y: Y_of_X}), symmetric)
     if final != grad_G:
-        lines.append(_Line("", final, "C2" if _is_linear_sandwich(Y_of_X, X) else "C1"))
+        lines.append(Line("", final, "C2" if _is_linear_sandwich(Y_of_X, X) else "C1"))
 
     if f is not None:
-        f_expr = sympy.sympify(f).xreplace({Y: Y_of_X})
-        from .grammar import prepare
-
+        f_expr = f.xreplace({Y: Y_of_X})
         f_check = prepare(f_expr, X)
         differential = Trace(MatMul(Transpose(grad_Y.xreplace({Y: Y_of_X})), D))
         gradient = final
     else:  # any G: f_G(X) = tr(G^T Y(X)) has gradient grad_G
-        f_check = Trace(MatMul(Transpose(G), Yc))
+        # G's printed name is free among the inputs, so the check may use it (and report it).
+        shown = MatrixSymbol(display_name(G), *G.shape)
+        G_free = {G: shown}
+        f_check = Trace(MatMul(Transpose(shown), Yc))
+        df, grad_G = df.xreplace(G_free), grad_G.xreplace(G_free)
         differential, gradient = df, grad_G
-    result = MatrixDerivation(f, X, dX, f_check, differential, terms, final, lines, shapes,
-                              symmetric)
+    result = MatrixDerivation(f=f, X=X, dX=dX, canonical_f=f_check, differential=differential,
+                              terms=terms, gradient=final, lines=lines, shapes=shapes,
+                              symmetric=symmetric)
     if verify:
         check = run_verify(f_check, X, dX, differential, gradient, shapes, seed, symmetric)
         result.verification = check

@@ -1,8 +1,10 @@
 """What the engine accepts: validation, clear errors for the rest, and a canonical form.
 
 The canonical form wraps every 1×1 matrix that is used as a number (the argument of ``log``,
-``sin``, a power …) in :class:`~mdlib.engine.nodes.AsScalar`, and writes ``F^{-k}`` as an
-inverse, so the differential rules see one kind of node per operation.
+``sin``, a power …) in :class:`~mdlib.engine.nodes.AsScalar`, writes ``F^{-k}`` as an
+inverse and ``log|F|`` as a :class:`~mdlib.engine.nodes.LogDet`, so every pass finds one row of
+the table of operations (:mod:`mdlib.engine.ops`) per node, by its type. Each row's
+``canonical`` rule says what it accepts.
 
 >>> import sympy
 >>> X, a = sympy.MatrixSymbol("X", 3, 3), sympy.MatrixSymbol("a", 3, 1)
@@ -18,31 +20,12 @@ unsupported operation: Abs(X) in Abs(X); the engine handles +, -, products, tran
 from __future__ import annotations
 
 import sympy
-from sympy.matrices.expressions import (
-    Determinant,
-    HadamardPower,
-    HadamardProduct,
-    Identity,
-    Inverse,
-    MatAdd,
-    MatMul,
-    MatPow,
-    MatrixExpr,
-    MatrixSymbol,
-    OneMatrix,
-    Trace,
-    Transpose,
-    ZeroMatrix,
-)
-from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.matrices.expressions import MatrixExpr, MatrixSymbol
 
 from ..errors import MdlibError
-from .nodes import AsScalar, Sigmoid, depends_on
+from .nodes import AsScalar, depends_on
+from .ops import SCALAR_FUNCTIONS, op_for
 from .printing import to_text
-
-#: Scalar functions with a known derivative that the engine applies (elementwise or to scalars).
-SCALAR_FUNCTIONS = (sympy.exp, sympy.log, sympy.sin, sympy.cos, sympy.tan, sympy.tanh,
-                    sympy.sinh, sympy.cosh, sympy.atan, Sigmoid)
 
 _SUPPORTED = ("+, -, products, transpose, inverse, trace, determinant, log-det, Hadamard products "
               "and powers, and elementwise exp, log, sin, cos, tan, tanh, sinh, cosh, sqrt, sigmoid")
@@ -84,87 +67,77 @@ def _check_elementwise_body(body: sympy.Basic, var: sympy.Symbol, node, whole) -
         raise unsupported(node, whole)
 
 
-def _mostly_transposed(e: sympy.Basic) -> bool:
-    if isinstance(e, Transpose):
-        return True
-    if isinstance(e, MatMul):
-        mats = [a for a in e.args if isinstance(a, MatrixExpr)]
-        return bool(mats) and all(isinstance(a, Transpose) for a in mats)
-    return False
+class _Canonical:
+    """What a row's canonical rule may ask: the variable, the whole input, errors."""
+
+    def __init__(self, X: MatrixSymbol, whole: sympy.Basic) -> None:
+        self.X, self.whole = X, whole
+
+    def dep(self, e: sympy.Basic) -> bool:
+        return depends_on(e, self.X)
+
+    def unsupported(self, part: sympy.Basic, why: str = "") -> MdlibError:
+        return unsupported(part, self.whole, why)
+
+    def check_elementwise_body(self, body: sympy.Basic, var: sympy.Symbol, node) -> None:
+        _check_elementwise_body(body, var, node, self.whole)
 
 
 def canonical(expr: sympy.Basic, X: MatrixSymbol, whole: sympy.Basic | None = None) -> sympy.Basic:
     """Validate ``expr`` and return it in the engine's canonical form (see module doc)."""
-    whole = expr if whole is None else whole
+    ctx = _Canonical(X, expr if whole is None else whole)
 
     def go(e: sympy.Basic) -> sympy.Basic:
-        if isinstance(e, (MatrixSymbol, Identity, ZeroMatrix, OneMatrix)):
-            return e
-        if isinstance(e, (sympy.Symbol, sympy.Number, sympy.NumberSymbol)):
-            return e
-        if isinstance(e, AsScalar):
-            return AsScalar(go(e.args[0]))
-        if isinstance(e, (MatAdd, MatMul, HadamardProduct)):
-            return e.func(*[go(a) for a in e.args])
-        if isinstance(e, (Transpose, Inverse, Trace, Determinant)):
-            return e.func(go(e.args[0]))
-        if isinstance(e, MatPow):
-            k = e.exp
-            if not (k.is_Integer and not depends_on(k, X)):
-                raise unsupported(e, whole, "only integer matrix powers")
-            base = go(e.base)
-            if k == -1:
-                return Inverse(base)
-            if k < 0:
-                return Inverse(MatPow(base, -k))
-            return MatPow(base, k) if k != 1 else base
-        if isinstance(e, HadamardPower):
-            if depends_on(e.exp, X):
-                raise unsupported(e, whole, "the exponent may not depend on the variable")
-            return HadamardPower(go(e.base), e.exp)
-        if isinstance(e, ElementwiseApplyFunction):
-            fn = e.function
-            if not isinstance(fn, sympy.Lambda):  # e.g. a Function class given directly
-                v = sympy.Dummy("t")
-                fn = sympy.Lambda(v, fn(v))
-            (var,) = fn.variables
-            _check_elementwise_body(fn.expr, var, e, whole)
-            inner = go(e.expr)
-            if _mostly_transposed(inner):  # σ(X^T W^T) reads better as σ(W X)^T
-                from .readoff import tidy
-
-                return Transpose(ElementwiseApplyFunction(fn, tidy(inner, transposed=True)))
-            return ElementwiseApplyFunction(fn, inner)
-        if isinstance(e, (sympy.Add, sympy.Mul)):
-            args = [go(a) for a in e.args]
-            args = [AsScalar(a) if is_one_by_one(a) else a for a in args]
-            if any(isinstance(a, MatrixExpr) for a in args):
-                raise unsupported(e, whole, "a matrix used where a number is needed")
-            return e.func(*args)
-        if isinstance(e, sympy.Pow):
-            base, exp = go(e.base), go(e.exp)
-            base = AsScalar(base) if is_one_by_one(base) else base
-            exp = AsScalar(exp) if is_one_by_one(exp) else exp
-            if isinstance(base, MatrixExpr) or isinstance(exp, MatrixExpr):
-                raise unsupported(e, whole, "a power of a matrix that is not 1×1")
-            if depends_on(base, X) and depends_on(exp, X):
-                raise unsupported(e, whole, "the variable in both base and exponent")
-            return sympy.Pow(base, exp)
-        if _scalar_function_ok(e):
-            arg = go(e.args[0])
-            if is_one_by_one(arg):
-                arg = AsScalar(arg)
-            elif isinstance(arg, MatrixExpr):
-                raise unsupported(e, whole, "apply functions to matrices elementwise with "
-                                  "M.applyfunc(f)")
-            return e.func(arg)
-        raise unsupported(e, whole)
+        row = op_for(e)
+        if row is None or row.canonical is None:
+            raise ctx.unsupported(e)
+        return row.canonical(e, go, ctx)
 
     return go(expr)
 
 
+def read(expr: object, shapes: object, what: str = "f") -> sympy.Basic:
+    """``expr`` as a sympy expression: typed text goes through the safe parser, never ``eval``.
+
+    Text needs its matrices declared in ``shapes`` (text such as ``"X: 3x3, a: 3x1"``).
+
+    >>> read("tr(X.T*X)", "X: 2x2")
+    Trace(X.T*X)
+    >>> try:
+    ...     read("tr(X)", None)
+    ... except Exception as err:
+    ...     print(err)
+    f is text, so declare its matrices as text too, e.g. shapes="X: 3x3, a: 3x1"; the text is then read by the course's parser
+    """
+    if isinstance(expr, str):
+        if not isinstance(shapes, str):
+            raise MdlibError(f"{what} is text, so declare its matrices as text too, e.g. "
+                             'shapes="X: 3x3, a: 3x1"; the text is then read by the course\'s parser')
+        from ..parse import parse_expression  # here: parse imports the engine's nodes
+
+        return parse_expression(expr, shapes)[0]
+    try:
+        return sympy.sympify(expr, strict=True)
+    except (sympy.SympifyError, TypeError) as err:
+        raise MdlibError(f"{what} must be an expression or typed text, got {expr!r}") from err
+
+
+def read_symbol(X: object, shapes: object, what: str = "X") -> object:
+    """The MatrixSymbol ``X``; a name such as ``"X"`` is looked up in text ``shapes``."""
+    if isinstance(X, str) and isinstance(shapes, str):
+        from ..parse import parse_shapes
+
+        declared = parse_shapes(shapes)
+        if X not in declared:
+            raise MdlibError(f"{what} = {X!r} is not declared in the shapes {shapes!r}")
+        return declared[X]
+    return X
+
+
 def prepare(f: object, X: object) -> sympy.Basic:
-    """Check that ``f`` is scalar-valued and contains the MatrixSymbol ``X``; canonical ``f``.
+    """Check that ``f`` is a scalar-valued expression; its canonical form.
+
+    ``f`` need not contain ``X``: the derivation then says ∂f/∂X = 0 and why.
 
     >>> import sympy
     >>> X = sympy.MatrixSymbol("X", 2, 2)
@@ -177,18 +150,11 @@ def prepare(f: object, X: object) -> sympy.Basic:
     if not isinstance(X, MatrixSymbol):
         raise MdlibError(f"differentiate by a MatrixSymbol (a matrix or an n×1 vector), not {X!r}; "
                          "e.g. X = sympy.MatrixSymbol('X', 3, 3)")
-    try:
-        f = sympy.sympify(f)
-    except (sympy.SympifyError, TypeError) as err:
-        raise MdlibError(f"f must be a sympy expression, got {f!r}") from err
+    f = read(f, None)
     if isinstance(f, MatrixExpr) and not is_one_by_one(f):
         rows, cols = f.shape
         raise MdlibError(f"f must be scalar-valued, but {_show(f)} is a {rows}×{cols} matrix; "
                          "take a trace, a determinant or a quadratic form")
-    if not depends_on(f, X):
-        names = sorted(s.name for s in f.atoms(MatrixSymbol))
-        raise MdlibError(f"{X.name} does not occur in f = {_show(f)} (its matrices are "
-                         f"{', '.join(names) or 'none'}); the derivative would be zero")
     if is_one_by_one(f):
         return AsScalar(canonical(f, X, f))
     return canonical(f, X, f)

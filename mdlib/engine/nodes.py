@@ -57,6 +57,30 @@ class AsScalar(sympy.Function):
     is_real = True
 
 
+class LogDet(sympy.log):
+    """``log|F|`` as one node (the canonical form of ``log(Det(F))``, rule M6's log-det form).
+
+    It is a ``log`` of a ``Determinant``, so it prints, evaluates and compares as one; its own
+    type lets every pass find its rule by type instead of by the order of checks.
+
+    >>> X = sympy.MatrixSymbol("X", 2, 2)
+    >>> e = LogDet(sympy.Determinant(X))
+    >>> isinstance(e, sympy.log), e.args[0] == sympy.Determinant(X)
+    (True, True)
+    """
+
+    @property
+    def matrix(self) -> sympy.Basic:
+        """F in log|F|."""
+        return self.args[0].arg
+
+
+# sympy orders the terms of a sum by class name: under its own name, log|F| would move within
+# the sums readers see (d(log|Σ|) + d(tr(…)) instead of the order they had), so it keeps
+# log's name. Its type still tells the passes apart.
+LogDet.__name__ = "log"
+
+
 class DiffScalar(sympy.Function):
     """``d(s)`` for a scalar expression ``s`` that is not expanded yet."""
 
@@ -76,6 +100,31 @@ class DiffMatrix(MatrixExpr):
 
     def doit(self, **hints) -> DiffMatrix:  # sympy's canonicalisation must not look inside
         return self
+
+
+#: A character the parser refuses in names: internal placeholders (dX, G_Y) carry it, so they
+#: can never equal a matrix the reader declared, such as one named ``dX``.
+PLACEHOLDER_MARK = "·"
+
+
+def placeholder(display: str, rows: object, cols: object, *avoid: sympy.Basic) -> sympy.MatrixSymbol:
+    """An internal matrix that prints as ``display`` but cannot clash with a reader's name.
+
+    A prime is added to the printed name while it equals the name of a matrix in ``avoid``.
+
+    >>> dX, X = placeholder("dX", 3, 3), sympy.MatrixSymbol("dX", 3, 3)
+    >>> dX == X, display_name(dX), display_name(placeholder("dX", 3, 3, X.T))
+    (False, 'dX', "dX'")
+    """
+    taken = {str(m.name) for e in avoid for m in e.atoms(sympy.MatrixSymbol)}
+    while display in taken:
+        display += "'"
+    return sympy.MatrixSymbol(display + PLACEHOLDER_MARK, rows, cols)
+
+
+def display_name(symbol: sympy.Basic) -> str:
+    """The name a reader sees (placeholders without their mark)."""
+    return str(symbol.name).replace(PLACEHOLDER_MARK, "")
 
 
 def is_matrix(expr: object) -> bool:

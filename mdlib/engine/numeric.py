@@ -9,49 +9,22 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from dataclasses import dataclass
 
 import numpy as np
 import sympy
-from sympy.matrices.expressions import (
-    Determinant,
-    HadamardPower,
-    HadamardProduct,
-    Identity,
-    Inverse,
-    MatAdd,
-    MatMul,
-    MatPow,
-    MatrixSymbol,
-    OneMatrix,
-    Trace,
-    Transpose,
-    ZeroMatrix,
-)
-from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.matrices.expressions import MatrixSymbol
 
 from ..errors import MdlibError
-from ..stable import sigmoid as stable_sigmoid
-from .nodes import AsScalar
+from .ops import log_det, op_for
 
-_MODULES = [{"Sigmoid": stable_sigmoid}, "numpy"]
-
-
-@lru_cache(maxsize=512)
-def _scalar_function(fn: sympy.Lambda):
-    return sympy.lambdify(fn.variables, fn.expr, modules=_MODULES)
+__all__ = ["dims_from", "evaluate", "log_det", "scalar_value"]
 
 
-@lru_cache(maxsize=128)
-def _named_function(func: type):
-    t = sympy.Dummy("t")
-    return sympy.lambdify([t], func(t), modules=_MODULES)
-
-
-def _dim(d: sympy.Basic, dims: dict) -> int:
-    if isinstance(d, (int, np.integer)) or getattr(d, "is_Integer", False):
-        return int(d)
-    return int(sympy.sympify(d).subs(dims))
+@dataclass(frozen=True)
+class _Values:
+    values: dict
+    dims: dict
 
 
 def dims_from(expr: sympy.Basic, values: dict) -> dict:
@@ -79,73 +52,45 @@ def evaluate(expr: sympy.Basic, values: dict, dims: dict | None = None):
         memo[e] = out
         return out
 
-    def _ev(e: sympy.Basic):
-        if isinstance(e, (MatrixSymbol, sympy.Symbol)):
-            name = str(e.name)
-            if name not in values:
-                raise MdlibError(f"no numeric value given for {name}")
-            return values[name]
-        if isinstance(e, sympy.Number) or isinstance(e, sympy.NumberSymbol):
-            return float(e)
-        if isinstance(e, Identity):
-            return np.eye(_dim(e.shape[0], dims))
-        if isinstance(e, ZeroMatrix):
-            return np.zeros((_dim(e.shape[0], dims), _dim(e.shape[1], dims)))
-        if isinstance(e, OneMatrix):
-            return np.ones((_dim(e.shape[0], dims), _dim(e.shape[1], dims)))
-        if isinstance(e, (MatAdd, sympy.Add)):
-            total = ev(e.args[0])
-            for a in e.args[1:]:
-                total = total + ev(a)
-            return total
-        if isinstance(e, MatMul):
-            scalar, mats = 1.0, []
-            for a in e.args:
-                v = ev(a)
-                if np.ndim(v) == 0:
-                    scalar = scalar * v
-                else:
-                    mats.append(v)
-            out = mats[0] if len(mats) == 1 else np.linalg.multi_dot(mats) if mats else 1.0
-            return scalar * out
-        if isinstance(e, sympy.Mul):
-            out = 1.0
-            for a in e.args:
-                out = out * ev(a)
-            return out
-        if isinstance(e, Transpose):
-            return ev(e.arg).T
-        if isinstance(e, Inverse):
-            return np.linalg.inv(ev(e.arg))
-        if isinstance(e, MatPow):
-            return np.linalg.matrix_power(ev(e.base), int(e.exp))
-        if isinstance(e, Trace):
-            return float(np.trace(ev(e.arg)))
-        if isinstance(e, Determinant):
-            return float(np.linalg.det(ev(e.arg)))
-        if isinstance(e, HadamardProduct):
-            out = ev(e.args[0])
-            for a in e.args[1:]:
-                out = out * ev(a)
-            return out
-        if isinstance(e, HadamardPower):
-            return ev(e.base) ** ev(e.exp)
-        if isinstance(e, ElementwiseApplyFunction):
-            return np.asarray(_scalar_function(e.function)(ev(e.expr)), dtype=float) * np.ones(
-                np.shape(ev(e.expr)))
-        if isinstance(e, AsScalar):
-            return float(np.asarray(ev(e.args[0])).reshape(-1)[0])
-        if isinstance(e, sympy.Pow):
-            return ev(e.base) ** ev(e.exp)
-        if isinstance(e, sympy.Function) and len(e.args) == 1:
-            arg = ev(e.args[0])
-            if np.ndim(arg) == 2 and np.shape(arg) == (1, 1):
-                arg = float(arg[0, 0])
-            return _named_function(e.func)(arg)
-        raise MdlibError(f"cannot evaluate {e} numerically")
+    context = _Values(values, dims)
 
-    with np.errstate(all="ignore"):
-        return ev(expr)
+    def _ev(e: sympy.Basic):
+        row = op_for(e)
+        if row is None or row.numpy is None:
+            raise MdlibError(f"cannot evaluate {e} numerically")
+        return row.numpy(e, ev, context)
+
+    try:
+        with np.errstate(all="ignore"):
+            out = ev(expr)
+    except np.linalg.LinAlgError as err:
+        raise MdlibError(f"cannot evaluate {_show(expr)} at these values: a matrix under an "
+                         f"inverse or determinant is singular or not square ({err})") from err
+    except ZeroDivisionError as err:
+        raise MdlibError(f"cannot evaluate {_show(expr)} at these values: it divides by "
+                         "zero") from err
+    except OverflowError as err:
+        raise MdlibError(f"cannot evaluate {_show(expr)} at these values: a number is too "
+                         "large for floating point") from err
+    except MdlibError:
+        raise
+    except (ValueError, TypeError) as err:  # e.g. arrays whose shapes do not fit the formula
+        raise MdlibError(f"cannot evaluate {_show(expr)} with the values given: {err}") from err
+    if np.iscomplexobj(out):
+        raise MdlibError(f"{_show(expr)} has a complex value at these values (a fractional "
+                         "power or a log of a negative number); the course works with real "
+                         "numbers")
+    return out
+
+
+def _show(expr: sympy.Basic) -> str:
+    from .printing import to_text
+
+    try:
+        text = to_text(expr)
+    except Exception:  # noqa: BLE001 - a message must be readable whatever the node
+        text = sympy.sstr(expr)
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def scalar_value(expr: sympy.Basic, values: dict, dims: dict | None = None) -> float:

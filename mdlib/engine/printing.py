@@ -14,37 +14,12 @@ Transposes as ``X^T``, inverse-transposes as ``X^{-T}``, ``⊙`` for the Hadamar
 from __future__ import annotations
 
 import sympy
-from sympy.matrices.expressions import (
-    Determinant,
-    HadamardPower,
-    HadamardProduct,
-    Identity,
-    Inverse,
-    MatAdd,
-    MatMul,
-    MatPow,
-    MatrixSymbol,
-    OneMatrix,
-    Trace,
-    Transpose,
-    ZeroMatrix,
-)
-from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.matrices.expressions import HadamardProduct, MatMul
 
-from .nodes import AsScalar, DiffMatrix, DiffScalar, Sigmoid
+from .nodes import Sigmoid
+from .ops import ATOM, FUNCTION_NAMES, HADAMARD, POWER, PRODUCT, SUM, derivative_name, op_for
 
-# Precedence levels: a child binds looser than its parent needs → parentheses.
-_SUM, _PRODUCT, _HADAMARD, _POWER, _ATOM = 1, 2, 2, 4, 5
-
-_FUNCTION_NAMES = {
-    "exp": ("\\exp", "exp"), "log": ("\\log", "log"), "sin": ("\\sin", "sin"),
-    "cos": ("\\cos", "cos"), "tan": ("\\tan", "tan"), "tanh": ("\\tanh", "tanh"),
-    "sinh": ("\\sinh", "sinh"), "cosh": ("\\cosh", "cosh"), "atan": ("\\arctan", "arctan"),
-    "Sigmoid": ("\\sigma", "σ"),
-}
-
-#: Display names of derivative functions created by rule M8 (e.g. σ'), keyed by their Lambda.
-DERIVATIVE_NAMES: dict[sympy.Lambda, tuple[str, str]] = {}
+_SUM, _PRODUCT, _HADAMARD, _POWER, _ATOM = SUM, PRODUCT, HADAMARD, POWER, ATOM
 
 
 class _Printer:
@@ -71,68 +46,12 @@ class _Printer:
     def name(self, pair: tuple[str, str]) -> str:
         return pair[0] if self.latex else pair[1]
 
-    # -- dispatch ------------------------------------------------------------------------
+    # -- dispatch: each operation prints itself (ops.py) ---------------------------------
     def visit(self, e: sympy.Basic) -> tuple[str, int]:
-        L = self.latex
-        if isinstance(e, MatrixSymbol):
-            name = str(e.name)
-            if L and name.startswith("d") and len(name) > 1:
-                return r"\mathrm{d}" + sympy.latex(sympy.Symbol(name[1:])), _ATOM
-            return (sympy.latex(sympy.Symbol(name)) if L else name), _ATOM
-        if isinstance(e, Identity):
-            return "I", _ATOM
-        if isinstance(e, ZeroMatrix):
-            return "0", _ATOM
-        if isinstance(e, OneMatrix):
-            one = r"\mathbf{1}" if L else "1"
-            return (self.sup(one, "T") if e.shape[0] == 1 and e.shape[1] != 1 else one), _ATOM
-        if isinstance(e, Transpose):
-            return self.transpose(e.arg), _POWER
-        if isinstance(e, Inverse):
-            if isinstance(e.arg, Transpose):
-                return self.transpose(Inverse(e.arg.arg)), _POWER
-            return self.sup(self.wrap(e.arg, _ATOM), "-1"), _POWER
-        if isinstance(e, MatPow) and e.exp == -1:
-            return self.visit(Inverse(e.base))
-        if isinstance(e, MatPow):
-            return self.sup(self.wrap(e.base, _ATOM), self.visit(e.exp)[0]), _POWER
-        if isinstance(e, (MatAdd, sympy.Add)):
-            return self.sum(e), _SUM
-        if isinstance(e, (MatMul, sympy.Mul)):
-            return self.product(e)
-        if isinstance(e, HadamardProduct):
-            sep = r" \odot " if L else " ⊙ "
-            # Plain symbols first, e.g. a ⊙ exp(Xb), as people write it.
-            args = sorted(e.args, key=lambda a: 0 if isinstance(a, MatrixSymbol) else 1)
-            return sep.join(self.wrap(a, _ATOM if isinstance(a, (MatMul, MatAdd)) else _HADAMARD)
-                            for a in args), _HADAMARD
-        if isinstance(e, HadamardPower):
-            power = (r"\circ " if L else "∘") + self.visit(e.exp)[0]
-            return self.sup(self.wrap(e.base, _ATOM), power), _POWER
-        if isinstance(e, Trace):
-            return self.func(r"\mathrm{tr}" if L else "tr", self.visit(e.arg)[0]), _ATOM
-        if isinstance(e, Determinant):
-            inner = self.visit(e.arg)[0]
-            return (rf"\left|{inner}\right|" if L else f"|{inner}|"), _ATOM
-        if isinstance(e, AsScalar):
-            return self.visit(e.args[0])
-        if isinstance(e, (DiffMatrix, DiffScalar)):
-            d = r"\mathrm{d}" if L else "d"
-            return d + self.paren(self.visit(e.args[0])[0]), _ATOM
-        if isinstance(e, ElementwiseApplyFunction):
-            return self.elementwise(e.function, e.expr), _ATOM
-        if isinstance(e, sympy.Pow):
-            return self.power(e)
-        if isinstance(e, sympy.Rational):
-            return self.number(e)
-        if isinstance(e, sympy.Function) and len(e.args) == 1:
-            key = type(e).__name__
-            fname = self.name(_FUNCTION_NAMES[key]) if key in _FUNCTION_NAMES else (
-                rf"\operatorname{{{key}}}" if L else key)
-            return self.func(fname, self.visit(e.args[0])[0]), _ATOM
-        if isinstance(e, sympy.Symbol):
-            return (sympy.latex(e) if L else e.name), _ATOM
-        return (sympy.latex(e) if L else sympy.sstr(e)), _ATOM
+        row = op_for(e)
+        if row is None or row.show is None:
+            return (sympy.latex(e) if self.latex else sympy.sstr(e)), _ATOM
+        return row.show(e, self)
 
     def number(self, e: sympy.Rational) -> tuple[str, int]:
         if e.q == 1:
@@ -143,10 +62,12 @@ class _Printer:
         return f"{e.p}/{e.q}", _SUM
 
     def transpose(self, arg: sympy.Basic) -> str:
-        if isinstance(arg, MatrixSymbol) and str(arg.name).startswith("d") and len(str(arg.name)) > 1:
-            return self.sup(self.paren(self.visit(arg)[0]), "T")
-        if isinstance(arg, Inverse):
-            return self.sup(self.wrap(arg.arg, _ATOM), "-T")
+        """``arg^T``, or the operation's own transposed form (``X^{-T}``, ``(dX)^T``)."""
+        row = op_for(arg)
+        if row is not None and row.show_transposed is not None:
+            shown = row.show_transposed(arg, self)
+            if shown is not None:
+                return shown
         return self.sup(self.wrap(arg, _ATOM), "T")
 
     def sum(self, e: sympy.Basic) -> str:
@@ -186,7 +107,9 @@ class _Printer:
             return body, _PRODUCT
         if coeff == -1:
             return "-" + body, _SUM
-        ctext, _ = self.number(abs(coeff)) if isinstance(coeff, sympy.Rational) else (self.visit(abs(coeff))[0], 0)
+        # coeff is a plain number (Rational or Float): other numeric factors such as sqrt(2),
+        # pi or cos(3) stay factors, so printing them cannot recurse into this branch again.
+        ctext = self.number(abs(coeff))[0] if isinstance(coeff, sympy.Rational) else sympy.sstr(abs(coeff))
         sign = "-" if coeff < 0 else ""
         return f"{sign}{ctext} {body}", (_SUM if coeff < 0 else _PRODUCT)
 
@@ -204,12 +127,13 @@ class _Printer:
 
     def elementwise(self, function: sympy.Lambda, arg: sympy.Basic) -> str:
         inner = self.visit(arg)[0]
-        if function in DERIVATIVE_NAMES:
-            return self.func(self.name(DERIVATIVE_NAMES[function]), inner)
+        prime = derivative_name(function)
+        if prime is not None:
+            return self.func(self.name(prime), inner)
         (var,), body = function.variables, function.expr
         if isinstance(body, sympy.Function) and body.args == (var,):
-            key = type(body).__name__
-            fname = self.name(_FUNCTION_NAMES[key]) if key in _FUNCTION_NAMES else key
+            known = FUNCTION_NAMES.get(type(body))
+            fname = self.name(known) if known else type(body).__name__
             return self.func(fname, inner)
         # Any other body: print it with the matrix in place of the variable (elementwise).
         placeholder = sympy.Symbol("ZZPLACEHOLDERZZ")
@@ -232,7 +156,7 @@ def _ordered_terms(e: sympy.Basic) -> list:
 
 def _split_sign(term: sympy.Basic) -> tuple[int, sympy.Basic | None]:
     coeff, factors = _coeff_factors(term)
-    if coeff.is_number and coeff < 0:
+    if coeff < 0:
         rest = _rebuild(-coeff, factors)
         return -1, rest
     return 1, term
@@ -242,12 +166,12 @@ def _coeff_factors(e: sympy.Basic) -> tuple[sympy.Expr, list]:
     if isinstance(e, (MatMul, sympy.Mul)):
         coeff, factors = sympy.S.One, []
         for arg in e.args:
-            if arg.is_number:
+            if arg.is_Number:  # Rational or Float; sqrt(2), pi, cos(3) are factors
                 coeff *= arg
             else:
                 factors.append(arg)
         return coeff, factors
-    if e.is_number:
+    if e.is_Number:
         return e, []
     return sympy.S.One, [e]
 
@@ -273,4 +197,4 @@ def to_text(expr: object) -> str:
     return expr if isinstance(expr, str) else _Printer(False).visit(sympy.sympify(expr))[0]
 
 
-__all__ = ["DERIVATIVE_NAMES", "Sigmoid", "to_latex", "to_text"]
+__all__ = ["Sigmoid", "to_latex", "to_text"]

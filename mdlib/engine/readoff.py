@@ -13,25 +13,32 @@ a*b.T
 from __future__ import annotations
 
 from collections.abc import Iterable
+from types import SimpleNamespace
 
 import sympy
-from sympy.matrices.expressions import (
-    HadamardPower,
-    HadamardProduct,
-    Identity,
-    Inverse,
-    MatAdd,
-    MatMul,
-    MatPow,
-    MatrixExpr,
-    MatrixSymbol,
-    OneMatrix,
-    Transpose,
-    ZeroMatrix,
-)
-from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.matrices.expressions import MatAdd, MatMul, MatrixExpr, MatrixSymbol, Transpose
 
-from .trace_form import mat_mul
+from .ops import op_for
+
+
+def collect(terms: list) -> sympy.Basic:
+    """The sum of matrix ``terms`` with like terms collected (A X + A X = 2 A X).
+
+    sympy's collection asks its assumption system about the coefficients, which fails on some
+    valid scalar factors (e.g. ``tanh(log|M|)``); the sum is then kept term by term.
+
+    >>> A = sympy.MatrixSymbol("A", 2, 2)
+    >>> collect([A, A])
+    2*A
+    """
+    try:
+        return MatAdd(*terms, evaluate=True)
+    except TypeError:
+        counts: dict = {}
+        for t in terms:  # structural equality only: no assumption queries
+            counts[t] = counts.get(t, 0) + 1
+        summed = [t if k == 1 else MatMul(k, t) for t, k in counts.items()]
+        return summed[0] if len(summed) == 1 else MatAdd(*summed)
 
 
 def tidy(e: sympy.Basic, symmetric: Iterable[str] = (), transposed: bool = False) -> sympy.Basic:
@@ -41,38 +48,15 @@ def tidy(e: sympy.Basic, symmetric: Iterable[str] = (), transposed: bool = False
     def is_sym(m: sympy.Basic) -> bool:
         return isinstance(m, MatrixSymbol) and (str(m.name) in sym)
 
+    ctx = SimpleNamespace(is_sym=is_sym)  # what a row's transpose rule may ask
+
     def go(m: sympy.Basic, t: bool) -> sympy.Basic:
         if not isinstance(m, MatrixExpr):
             return m
-        if isinstance(m, MatrixSymbol):
-            return Transpose(m) if t and not is_sym(m) else m
-        if isinstance(m, Identity):
-            return m
-        if isinstance(m, (ZeroMatrix, OneMatrix)):
-            return m.func(*reversed(m.shape)) if t else m
-        if isinstance(m, Transpose):
-            return go(m.arg, not t)
-        if isinstance(m, MatMul):
-            coeff = [a for a in m.args if not isinstance(a, MatrixExpr)]
-            mats = [go(a, t) for a in m.args if isinstance(a, MatrixExpr)]
-            return mat_mul(*coeff, *(reversed(mats) if t else mats))
-        if isinstance(m, MatAdd):
-            return MatAdd(*[go(a, t) for a in m.args], evaluate=True)
-        if isinstance(m, HadamardProduct):
-            return HadamardProduct(*[go(a, t) for a in m.args])
-        if isinstance(m, HadamardPower):
-            return HadamardPower(go(m.base, t), m.exp)
-        if isinstance(m, MatPow):
-            return MatPow(go(m.base, t), m.exp)
-        if isinstance(m, Inverse):
-            inner = go(m.arg, False)
-            if t and not is_sym(inner):
-                return Transpose(Inverse(inner))
-            return Inverse(inner)
-        if isinstance(m, ElementwiseApplyFunction):
-            inner = ElementwiseApplyFunction(m.function, go(m.expr, False))
-            return Transpose(inner) if t else inner
-        return Transpose(m) if t else m
+        row = op_for(m)
+        if row is None or row.transpose is None:
+            return Transpose(m) if t else m
+        return row.transpose(m, go, t, ctx)
 
     return go(e, transposed)
 
@@ -80,4 +64,4 @@ def tidy(e: sympy.Basic, symmetric: Iterable[str] = (), transposed: bool = False
 def gradient_from(lefts: list[sympy.Basic], symmetric: Iterable[str] = ()) -> sympy.Basic:
     """∂f/∂X = (Σ A_k)^T, tidied (rule L)."""
     terms = [tidy(A, symmetric, transposed=True) for A in lefts]
-    return terms[0] if len(terms) == 1 else tidy(MatAdd(*terms, evaluate=True), symmetric)
+    return terms[0] if len(terms) == 1 else tidy(collect(terms), symmetric)

@@ -8,7 +8,7 @@ its own trace (T1). The tricks used are recorded so the derivation can name them
 >>> import sympy
 >>> X, a, b = (sympy.MatrixSymbol(n, *s) for n, s in [("X", (3, 3)), ("a", (3, 1)), ("b", (3, 1))])
 >>> dX = sympy.MatrixSymbol("dX", 3, 3)
->>> [(str(t.left), sorted(t.tricks)) for t in trace_terms(a.T * dX * b, dX)]
+>>> [(str(t.left), sorted(r.id for r in t.tricks)) for t in trace_terms(a.T * dX * b, dX)]
 [('b*a.T', ['T1', 'T4'])]
 """
 
@@ -18,18 +18,17 @@ from dataclasses import dataclass, field
 
 import sympy
 from sympy.matrices.expressions import (
-    HadamardProduct,
     Identity,
-    MatAdd,
     MatMul,
     MatrixExpr,
-    OneMatrix,
     Trace,
-    Transpose,
 )
 
+from ..curriculum import RuleUse
 from ..errors import MdlibError
+from .algebra import hadamard, mat_mul, transpose  # noqa: F401 - re-exported for callers
 from .nodes import AsScalar
+from .ops import op_for
 
 
 @dataclass
@@ -39,139 +38,61 @@ class TraceTerm:
     original: sympy.Basic  # the term as the differential rules left it
     wrapped: sympy.Basic  # the same term as one trace (after T1/T3)
     left: MatrixExpr  # A in tr(A dX)
-    tricks: set[str] = field(default_factory=set)
-
-
-def mat_mul(*factors: sympy.Basic) -> sympy.Basic:
-    """A product with scalar coefficients in front, identities and ones removed, flattened."""
-    coeff, mats = sympy.S.One, []
-    for f in factors:
-        parts = f.args if isinstance(f, MatMul) else (f,)
-        for p in parts:
-            if isinstance(p, MatrixExpr):
-                mats.append(p)
-            else:
-                coeff *= p
-    merged: list = []
-    for m in mats:  # 1_{r×k} 1_{k×c} = k 1_{r×c}
-        if merged and isinstance(m, OneMatrix) and isinstance(merged[-1], OneMatrix):
-            prev = merged.pop()
-            coeff *= prev.shape[1]
-            m = OneMatrix(prev.shape[0], m.shape[1])
-        merged.append(m)
-    mats = merged
-    non_identity = [m for m in mats if not isinstance(m, Identity)]
-    mats = non_identity or mats[:1]
-    if coeff == 1 and len(mats) == 1:
-        return mats[0]
-    if coeff == 0:
-        return sympy.ZeroMatrix(*mats[0].shape) if mats else sympy.S.Zero
-    return MatMul(*([coeff] if coeff != 1 else []), *mats)
-
-
-def transpose(e: sympy.Basic) -> sympy.Basic:
-    """``e^T`` without stacking: (A^T)^T = A, I^T = I, scalars unchanged."""
-    if not isinstance(e, MatrixExpr):
-        return e
-    if isinstance(e, Transpose):
-        return e.arg
-    if isinstance(e, Identity):
-        return e
-    if isinstance(e, OneMatrix):
-        return OneMatrix(e.shape[1], e.shape[0])
-    if isinstance(e, MatMul):
-        coeff = [a for a in e.args if not isinstance(a, MatrixExpr)]
-        mats = [a for a in e.args if isinstance(a, MatrixExpr)]
-        return mat_mul(*coeff, *[transpose(m) for m in reversed(mats)])
-    return Transpose(e)
-
-
-def hadamard(*factors: sympy.Basic) -> sympy.Basic:
-    """A Hadamard product with scalar coefficients pulled out and all-ones factors dropped."""
-    coeff, mats = sympy.S.One, []
-    for f in factors:
-        if isinstance(f, MatMul):
-            scal = [a for a in f.args if not isinstance(a, MatrixExpr)]
-            coeff *= sympy.Mul(*scal)
-            f = mat_mul(*[a for a in f.args if isinstance(a, MatrixExpr)])
-        if not isinstance(f, OneMatrix):
-            mats.append(f)
-    if not mats:
-        return mat_mul(coeff, OneMatrix(*factors[0].shape))
-    body = mats[0] if len(mats) == 1 else HadamardProduct(*mats)
-    return mat_mul(coeff, body)
+    tricks: set[RuleUse] = field(default_factory=set)
 
 
 def linear_terms(e: sympy.Basic, dX: sympy.MatrixSymbol) -> list[sympy.Basic]:
     """Split a differential into terms with exactly one ``dX`` each (distributing sums)."""
     if e == dX:
         return [e]
-    if isinstance(e, (sympy.Add, MatAdd)):
+    row = op_for(e)
+    split = row.split if row is not None else ""
+    if split == "sum":
         return [t for a in e.args if a.has(dX) for t in linear_terms(a, dX)]
-    if isinstance(e, (sympy.Mul, MatMul, HadamardProduct)):
+    if split == "product":
         args = list(e.args)
         hits = [k for k, a in enumerate(args) if a.has(dX)]
         if len(hits) != 1:
             raise MdlibError(f"internal: the differential is not linear in {dX.name}: {e}")
         k = hits[0]
         return [e.func(*args[:k], t, *args[k + 1:]) for t in linear_terms(args[k], dX)]
-    if isinstance(e, (Transpose, Trace, AsScalar)):
+    if split == "wrap":
         return [e.func(t) for t in linear_terms(e.args[0], dX)]
     raise MdlibError(f"internal: cannot split the differential term {e}")
 
 
 class _Reducer:
+    """Moves dX last in one term; each node's move is declared with its operation (ops.py)."""
+
     def __init__(self, dX: sympy.MatrixSymbol) -> None:
         self.dX = dX
-        self.tricks: set[str] = set()
+        self.tricks: set[RuleUse] = set()
+        self.whole_transpose = False  # tr(N^T R) = tr(R^T N): T2 alone, no T4
+
+    def use(self, trick: str) -> None:
+        self.tricks.add(RuleUse(trick))
+
+    @staticmethod
+    def plain(C: sympy.Basic) -> bool:
+        """C is a scalar multiple of the identity (so tr(C M) needs no rotation)."""
+        mats = [a for a in (C.args if isinstance(C, MatMul) else (C,)) if isinstance(a, MatrixExpr)]
+        return all(isinstance(m, Identity) for m in mats)
+
+    def _move(self, e: sympy.Basic, acc: sympy.Basic, what: str) -> MatrixExpr:
+        row = op_for(e)
+        if row is None or row.move is None:
+            raise MdlibError(f"internal: cannot {what} {e}")
+        return row.move(e, acc, self)
 
     def scalar(self, s: sympy.Basic, coeff: sympy.Basic) -> MatrixExpr:
         """A with coeff · s = tr(A dX), for a scalar s linear in dX."""
-        if isinstance(s, sympy.Mul):
-            const = [a for a in s.args if not a.has(self.dX)]
-            (lin,) = [a for a in s.args if a.has(self.dX)]
-            if const:
-                self.tricks.add("T3")
-            return self.scalar(lin, coeff * sympy.Mul(*const))
-        if isinstance(s, AsScalar):
-            self.tricks.add("T1")
-            s = Trace(s.args[0])
-        if isinstance(s, Trace):
-            inner = s.arg
-            return self.matrix(inner, mat_mul(coeff, Identity(inner.shape[0])))
-        raise MdlibError(f"internal: cannot write {s} as a trace")
+        return self._move(s, coeff, "write as a trace")
 
     def matrix(self, M: MatrixExpr, C: sympy.Basic) -> MatrixExpr:
         """A with tr(C M) = tr(A dX), for a matrix M linear in dX."""
-        dX = self.dX
-        if M == dX:
+        if M == self.dX:
             return C
-        if isinstance(M, MatMul):
-            args = list(M.args)
-            scalars = [a for a in args if not isinstance(a, MatrixExpr)]
-            mats = [a for a in args if isinstance(a, MatrixExpr)]
-            lin_scalars = [a for a in scalars if a.has(dX)]
-            const = sympy.Mul(*[a for a in scalars if not a.has(dX)])
-            if lin_scalars:  # tr(C s B) = s tr(C B), s a scalar holding dX
-                self.tricks.add("T3")
-                return self.scalar(lin_scalars[0], const * Trace(mat_mul(C, *mats)))
-            k = next(i for i, a in enumerate(mats) if a.has(dX))
-            left, right = mats[:k], mats[k + 1:]
-            if right:
-                self.tricks.add("T4")
-            if const != 1:
-                self.tricks.add("T3")
-            return self.matrix(mats[k], mat_mul(const, *right, C, *left))
-        if isinstance(M, Transpose):
-            self.tricks.add("T2")
-            return self.matrix(M.arg, transpose(C))
-        if isinstance(M, HadamardProduct):
-            self.tricks.add("T5")
-            args = list(M.args)
-            k = next(i for i, a in enumerate(args) if a.has(dX))
-            others = args[:k] + args[k + 1:]
-            return self.matrix(args[k], transpose(hadamard(transpose(C), *others)))
-        raise MdlibError(f"internal: cannot move {dX.name} out of {M}")
+        return self._move(M, C, f"move {self.dX.name} out of")
 
 
 def _wrapped(term: sympy.Basic, dX: sympy.MatrixSymbol) -> sympy.Basic:

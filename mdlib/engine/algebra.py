@@ -1,0 +1,82 @@
+"""Small algebra on matrix expressions: products, transposes and Hadamard products kept tidy.
+
+These helpers build expressions the way a person writes them (scalar in front, no identity
+factors, no stacked transposes); the passes of the engine share them.
+
+>>> import sympy
+>>> A, B = sympy.MatrixSymbol("A", 2, 2), sympy.MatrixSymbol("B", 2, 2)
+>>> mat_mul(2, A, sympy.Identity(2), B), transpose(A * B)
+(2*A*B, B.T*A.T)
+"""
+
+from __future__ import annotations
+
+import sympy
+from sympy.matrices.expressions import (
+    HadamardProduct,
+    Identity,
+    MatMul,
+    MatrixExpr,
+    OneMatrix,
+    Transpose,
+)
+
+
+def mat_mul(*factors: sympy.Basic) -> sympy.Basic:
+    """A product with scalar coefficients in front, identities and ones removed, flattened."""
+    coeff, mats = sympy.S.One, []
+    for f in factors:
+        parts = f.args if isinstance(f, MatMul) else (f,)
+        for p in parts:
+            if isinstance(p, MatrixExpr):
+                mats.append(p)
+            else:
+                coeff *= p
+    merged: list = []
+    for m in mats:  # 1_{r×k} 1_{k×c} = k 1_{r×c}
+        if merged and isinstance(m, OneMatrix) and isinstance(merged[-1], OneMatrix):
+            prev = merged.pop()
+            coeff *= prev.shape[1]
+            m = OneMatrix(prev.shape[0], m.shape[1])
+        merged.append(m)
+    mats = merged
+    non_identity = [m for m in mats if not isinstance(m, Identity)]
+    mats = non_identity or mats[:1]
+    if coeff == 1 and len(mats) == 1:
+        return mats[0]
+    if coeff == 0:
+        return sympy.ZeroMatrix(*mats[0].shape) if mats else sympy.S.Zero
+    return MatMul(*([coeff] if coeff != 1 else []), *mats)
+
+
+def transpose(e: sympy.Basic) -> sympy.Basic:
+    """``e^T`` without stacking: (A^T)^T = A, I^T = I, scalars unchanged."""
+    if not isinstance(e, MatrixExpr):
+        return e
+    if isinstance(e, Transpose):
+        return e.arg
+    if isinstance(e, Identity):
+        return e
+    if isinstance(e, OneMatrix):
+        return OneMatrix(e.shape[1], e.shape[0])
+    if isinstance(e, MatMul):
+        coeff = [a for a in e.args if not isinstance(a, MatrixExpr)]
+        mats = [a for a in e.args if isinstance(a, MatrixExpr)]
+        return mat_mul(*coeff, *[transpose(m) for m in reversed(mats)])
+    return Transpose(e)
+
+
+def hadamard(*factors: sympy.Basic) -> sympy.Basic:
+    """A Hadamard product with scalar coefficients pulled out and all-ones factors dropped."""
+    coeff, mats = sympy.S.One, []
+    for f in factors:
+        if isinstance(f, MatMul):
+            scal = [a for a in f.args if not isinstance(a, MatrixExpr)]
+            coeff *= sympy.Mul(*scal)
+            f = mat_mul(*[a for a in f.args if isinstance(a, MatrixExpr)])
+        if not isinstance(f, OneMatrix):
+            mats.append(f)
+    if not mats:
+        return mat_mul(coeff, OneMatrix(*factors[0].shape))
+    body = mats[0] if len(mats) == 1 else HadamardProduct(*mats)
+    return mat_mul(coeff, body)

@@ -1,0 +1,141 @@
+"""Reproducers of faults found by trying the engine as a new user and as an attacker would.
+
+Each case must come back either right (checked here against independent finite differences)
+or as an :class:`~mdlib.MdlibError` naming the cause: never a raw exception.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy
+
+import mdlib
+from mdlib import MdlibError
+from mdlib.engine import chain, derive, sigmoid
+from mdlib.engine.nodes import AsScalar
+from mdlib.engine.numeric import evaluate, scalar_value
+from mdlib.engine.printing import to_latex, to_text
+from mdlib.engine.verify import random_data
+
+X, A = sympy.MatrixSymbol("X", 3, 3), sympy.MatrixSymbol("A", 3, 3)
+a, b = sympy.MatrixSymbol("a", 3, 1), sympy.MatrixSymbol("b", 3, 1)
+
+
+def _right_by_finite_differences(d, seed: int = 5) -> None:
+    """The engine's gradient against central differences computed here, at fresh data."""
+    data = random_data(d.canonical_f, seed=seed, variable=str(d.X.name))
+    name = str(d.X.name)
+    G = d.gradient_function()(**data.values)
+    f_num = lambda Xv: scalar_value(d.canonical_f, {**data.values, name: Xv}, data.dims)  # noqa: E731
+    assert mdlib.check_gradient(f_num, data.values[name], G)
+
+
+@pytest.mark.parametrize("f", [
+    sympy.Trace(X) / sympy.sqrt(2),
+    sympy.Trace(X) / sympy.pi,
+    sympy.cos(3) * sympy.Trace(X),
+    -sympy.cos(3) * sympy.Trace(X.T * X),
+    sympy.Trace(X) * sigmoid(2),
+    sympy.tanh(sympy.log(sympy.Determinant((X - A).T * (X - A)))),
+    1 / AsScalar(a.T * X * b),
+    2 ** AsScalar(a.T * X * b),
+], ids=["tr/sqrt2", "tr/pi", "cos3 tr", "-cos3 tr(XtX)", "tr sigmoid2", "tanh logdet", "1/(aXb)",
+        "2^(aXb)"])
+def test_numeric_constants_and_nested_scalars_print_and_verify(f):
+    d = derive(f, X)
+    assert d.verification.passed
+    assert str(d) and d._repr_latex_() and to_text(d.gradient) and to_latex(d.gradient)
+    _right_by_finite_differences(d)
+
+
+def test_a_numeric_factor_prints_as_a_factor():
+    assert to_text(sympy.Trace(X) / sympy.pi) == "tr(X) / pi"
+    assert to_text(sympy.cos(3) * sympy.Trace(X)) == "tr(X) cos(3)"
+    assert to_text(sympy.Trace(X) * sigmoid(2)) == "σ(2) tr(X)"
+
+
+@pytest.mark.parametrize("f", [sympy.Trace(A), sympy.Trace(X.T * X) - sympy.Trace(X.T * X),
+                               sympy.Integer(3)])
+def test_f_without_x_has_zero_gradient_with_the_reason(f):
+    d = derive(f, X)
+    assert d.gradient == sympy.ZeroMatrix(3, 3)
+    assert "does not occur" in str(d) and "verified" not in str(d)
+    assert d.steps[-1].rule == "L"
+
+
+def test_cancelling_terms_give_zero_checked_numerically():
+    f = sympy.cos(sympy.Trace(X)) ** 2 + sympy.sin(sympy.Trace(X)) ** 2
+    d = derive(f, X)
+    assert d.gradient == sympy.ZeroMatrix(3, 3) and d.verification.passed
+    assert d.steps[-2].plain()[1] == "0"
+
+
+def test_a_reader_matrix_named_dX_does_not_clash_with_the_differential():
+    dX_reader = sympy.MatrixSymbol("dX", 3, 3)
+    d = derive(sympy.Trace(dX_reader * X) + sympy.Trace(X.T * X), X)
+    assert d.verification.passed and d.dX != dX_reader
+    values = random_data(d.canonical_f, seed=1).values
+    G = d.gradient_function()(**values)
+    assert np.allclose(G, values["dX"].T + 2 * values["X"])
+    assert "dX'" in str(d)  # the differential prints apart from the reader's dX
+
+
+def test_a_reader_matrix_named_like_the_chain_placeholder_does_not_clash():
+    Y, G = sympy.MatrixSymbol("Y", 3, 3), sympy.MatrixSymbol("G_Y", 3, 3)
+    d = chain(2 * Y, Y, G * X, X, f=sympy.Trace(Y.T * Y))
+    values = random_data(d.canonical_f, seed=2).values
+    assert np.allclose(d.gradient_function()(**values), 2 * values["G_Y"].T @ values["G_Y"] @ values["X"])
+
+
+def test_typed_text_goes_through_the_parser_or_is_refused():
+    d = derive("tr(X.T*A*X)", "X", shapes="X: 3x3, A: 3x3")
+    assert d.verification.passed
+    _right_by_finite_differences(d)
+    with pytest.raises(MdlibError, match="declare its matrices as text"):
+        derive("tr(X)", X)
+    with pytest.raises(MdlibError, match="declare its matrices as text"):
+        chain("2*Y", sympy.MatrixSymbol("Y", 3, 3), A * X, X)
+    e = chain("2*Y", "Y", "A*X", "X", shapes="Y: 3x3, A: 3x3, X: 3x3", f="tr(Y.T*Y)")
+    assert e.verification.passed
+
+
+def test_typed_text_is_never_evaluated(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("sympify called on typed text")
+
+    monkeypatch.setattr(sympy, "sympify", lambda e, *args, **kw: refuse() if isinstance(e, str)
+                        else sympy.core.sympify.sympify(e, *args, **kw))
+    with pytest.raises(MdlibError):
+        derive("__import__('os').system('true')", "X")
+
+
+def test_given_is_checked_numerically():
+    f = sympy.Trace(X.T * X)
+    right = (r"\|X\|_F^2", "‖X‖_F²", "the Frobenius norm squared", "tr(X*X.T)")
+    d = derive(f, X, given=right, shapes="X: 3x3")
+    assert "not checked" not in str(d)
+    with pytest.raises(MdlibError, match="not equal to f"):
+        derive(f, X, given=(r"\|X\|", "‖X‖", "wrong", "tr(X)"), shapes="X: 3x3")
+    words_only = derive(f, X, given=(r"\|X\|_F^2", "‖X‖_F²", "the Frobenius norm squared"))
+    assert "not checked numerically" in str(words_only)
+
+
+def test_numeric_failures_name_their_cause():
+    values = {"X": np.ones((3, 3))}
+    with pytest.raises(MdlibError, match="singular"):
+        evaluate(sympy.Inverse(X), values)
+    with pytest.raises(MdlibError, match="complex"):
+        evaluate(sympy.Pow(sympy.Trace(X), sympy.Rational(1, 3)), {"X": -np.eye(3)})
+    with pytest.raises(MdlibError, match="with the values given"):
+        evaluate(A * X, {"X": np.ones((2, 2)), "A": np.ones((3, 3))})
+    with pytest.raises(MdlibError, match="too large"):
+        evaluate(sympy.Trace(X) ** (10 ** 6), {"X": np.eye(3) * 2})
+
+
+def test_log_det_uses_slogdet_so_large_matrices_do_not_overflow():
+    n = 200
+    Xn = sympy.MatrixSymbol("X", n, n)
+    value = scalar_value(sympy.log(sympy.Determinant(Xn)), {"X": 10 * np.eye(n)})
+    assert np.isclose(value, n * np.log(10))
+    assert np.isnan(scalar_value(sympy.log(sympy.Determinant(X)), {"X": -np.eye(3)}))

@@ -1,0 +1,167 @@
+"""One generic test over the table of operations (``mdlib.engine.ops.OPS``).
+
+For every operation with a rule: its example expression keeps the operation on top in the
+canonical form, the engine's differential of it matches central differences along random
+directions, every declared wrong differential is rejected, and it prints in both notations.
+The numeric rule rows of ``mdlib.rules`` are checked against the same table.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy
+
+from mdlib.engine.differential import differential_lines
+from mdlib.engine.grammar import canonical
+from mdlib.engine.nodes import placeholder
+from mdlib.engine.numeric import evaluate
+from mdlib.engine.ops import OPS, data_needs, op_for
+from mdlib.engine.printing import to_latex, to_text
+from mdlib.rules import CORRECT, WRONG, get_rule, well_conditioned
+
+X, A = sympy.MatrixSymbol("X", 3, 3), sympy.MatrixSymbol("A", 3, 3)
+dX = placeholder("dX", 3, 3)
+ROWS = [row for row in OPS.values() if row.rule is not None or row.example is not None]
+ROWS = [row for row in ROWS if row.example is not None]
+IDS = [row.node.__name__ if row.node.__name__ != "log" or row.rule.id != "M6" else "LogDet"
+       for row in ROWS]
+H = 1e-5
+
+
+def _point(row, seed: int) -> dict:
+    rng = np.random.default_rng(seed)
+    if row.data == "spd":  # positive definite symmetric part: det > 0, yet X ≠ X^T
+        R, K = rng.standard_normal((3, 3)), rng.standard_normal((3, 3))
+        X0 = R @ R.T / 3 + np.eye(3) + 0.5 * (K - K.T)
+    elif row.data == "invertible":
+        X0 = well_conditioned(rng, 3)
+    else:
+        X0 = rng.standard_normal((3, 3))
+    return {"X": X0, "A": rng.standard_normal((3, 3))}
+
+
+def _df(D: sympy.Basic, values: dict, V: np.ndarray) -> np.ndarray:
+    return np.asarray(evaluate(D, {**values, str(dX.name): V}), dtype=float)
+
+
+def _central(F: sympy.Basic, values: dict, V: np.ndarray) -> np.ndarray:
+    up = evaluate(F, {**values, "X": values["X"] + H * V})
+    down = evaluate(F, {**values, "X": values["X"] - H * V})
+    return (np.asarray(up, dtype=float) - np.asarray(down, dtype=float)) / (2 * H)
+
+
+def test_every_operation_with_a_rule_has_an_example():
+    missing = [row.node.__name__ for row in OPS.values() if row.rule is not None and row.example is None]
+    assert not missing
+
+
+@pytest.mark.parametrize("row", ROWS, ids=IDS)
+def test_differential_matches_central_differences(row):
+    F = canonical(row.example(X, A), X)
+    assert op_for(F) is row, "the example must keep its operation on top"
+    (D, rules), *_ = reversed(differential_lines(F, X, dX))
+    assert not D.has(sympy.Function("DiffMatrix")) and D.has(dX)
+    for seed in range(3):
+        values = _point(row, seed)
+        V = np.random.default_rng(100 + seed).standard_normal((3, 3))
+        reference = _central(F, values, V)
+        scale = max(np.linalg.norm(reference), 1.0)
+        assert np.linalg.norm(_df(D, values, V) - reference) <= 1e-6 * scale, (row.node, seed)
+
+
+@pytest.mark.parametrize("row", [r for r in ROWS if r.wrong], ids=[i for r, i in zip(ROWS, IDS, strict=True) if r.wrong])
+def test_every_wrong_differential_is_rejected(row):
+    F = canonical(row.example(X, A), X)
+    for name, wrong in row.wrong:
+        D = differential_lines(F, X, dX, override={row.node: wrong})[-1][0]
+        values = _point(row, 0)
+        V = np.random.default_rng(7).standard_normal((3, 3))
+        reference = _central(F, values, V)
+        gap = np.linalg.norm(_df(D, values, V) - reference)
+        assert gap > 1e-3 * max(np.linalg.norm(reference), 1.0), (row.node, name)
+
+
+@pytest.mark.parametrize("row", ROWS, ids=IDS)
+def test_operation_prints_in_both_notations(row):
+    F = canonical(row.example(X, A), X)
+    text, latex = to_text(F), to_latex(F)
+    assert text and latex and "Lambda" not in text and "MatMul" not in text
+    assert to_text(row.example(X, A)) == text or row.node.__name__ in ("log", "MatPow")
+
+
+def test_data_needs_come_from_the_table():
+    spd, regular = data_needs(sympy.log(sympy.Determinant(X.T * A * X)) + sympy.Trace(A.I))
+    assert spd == {"X", "A"} and regular == {"X", "A"}
+    assert data_needs(sympy.Trace(A * X)) == (set(), set())
+
+
+# --------------------------------------------------------------- rules.py against the table
+
+Y = sympy.MatrixSymbol("Y", 3, 3)
+_ENGINE_FORM = {  # each numeric rule row as the engine writes its function
+    "M1": X + Y, "M1 (minus)": X - Y, "M1 (dY forgotten)": X + Y,
+    "M1 (minus: sign lost)": X - Y, "M2": X * Y, "M2 ((dX)Y only)": X * Y,
+    "M2 (X dY only)": X * Y, "M2 (dX dY)": X * Y, "M3": X.T, "M3 (no transpose)": X.T,
+    "M4": sympy.Trace(X), "M4 (sum of all entries)": sympy.Trace(X), "M5": X.I,
+    "M5 (wrong sign)": X.I, "M5 (order swapped)": X.I, "M6": sympy.Determinant(X),
+    "M6 (adjugate form)": sympy.Determinant(X), "M6 (no |X| factor)": sympy.Determinant(X),
+    "M6 (adj transposed)": sympy.Determinant(X),
+    "M7": sympy.HadamardProduct(X, Y), "M7 (dX ⊙ dY)": sympy.HadamardProduct(X, Y),
+    "M7 (dX ⊙ Y only)": sympy.HadamardProduct(X, Y), "M8": X.applyfunc(sympy.sin),
+    "M8 (exp)": X.applyfunc(sympy.exp), "M8 (matrix product)": X.applyfunc(sympy.sin),
+    "M8 (wrong sign)": X.applyfunc(sympy.sin),
+}
+
+
+def _engine_differential(expr: sympy.Basic, point: tuple, dpoint: tuple) -> np.ndarray:
+    """The table's differential in every input: d wrt X plus d wrt Y (it is linear)."""
+    names = ["X", "Y"][: len(point)]
+    values = {n: np.asarray(p, dtype=float) for n, p in zip(names, point, strict=True)}
+    total = 0.0
+    for name, dp in zip(names, dpoint, strict=True):
+        var = X if name == "X" else Y
+        dvar = placeholder(f"d{name}", 3, 3)
+        D = differential_lines(canonical(expr, var), var, dvar)[-1][0]
+        total = total + np.asarray(evaluate(D, {**values, str(dvar.name): dp}), dtype=float)
+    return total
+
+
+def test_every_numeric_rule_row_has_an_engine_form():
+    assert set(_ENGINE_FORM) == set(CORRECT) | set(WRONG)
+
+
+@pytest.mark.parametrize("label", CORRECT)
+def test_numeric_rule_agrees_with_the_table(label):
+    rule = get_rule(label)
+    point = rule.point(seed=3)
+    if any(np.shape(p) != (3, 3) for p in point):
+        point = tuple(np.random.default_rng(3).standard_normal((3, 3)) for _ in point)
+    dpoint = tuple(np.random.default_rng(4 + k).standard_normal((3, 3)) for k in range(len(point)))
+    claimed = np.asarray(rule.differential(point, dpoint), dtype=float)
+    assert np.allclose(claimed, _engine_differential(_ENGINE_FORM[label], point, dpoint),
+                       rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("label", WRONG)
+def test_wrong_numeric_rule_disagrees_with_the_table(label):
+    rule = get_rule(label)
+    point = tuple(well_conditioned(np.random.default_rng(5 + k), 3) for k in range(len(rule.point())))
+    dpoint = tuple(np.random.default_rng(9 + k).standard_normal((3, 3)) for k in range(len(point)))
+    claimed = np.asarray(rule.differential(point, dpoint), dtype=float)
+    assert not np.allclose(claimed, _engine_differential(_ENGINE_FORM[label], point, dpoint),
+                           rtol=1e-6, atol=1e-6)
+
+
+def test_attach_fills_a_field_of_existing_rows_only():
+    from mdlib import MdlibError
+    from mdlib.engine.ops import attach
+
+    before = OPS[sympy.Transpose]
+    try:
+        attach("vec", {sympy.Transpose: "K"})
+        assert OPS[sympy.Transpose].vec == "K" and OPS[sympy.Transpose].rule == before.rule
+        with pytest.raises(MdlibError, match="no operation"):
+            attach("vec", {sympy.Abs: "?"})
+    finally:
+        OPS[sympy.Transpose] = before
