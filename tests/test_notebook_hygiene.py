@@ -44,8 +44,8 @@ INTERNAL_LABEL = re.compile(
     r"\bseed\s+0\d*\b|\bthe\s+curriculum\b|\bcurriculum\s+(?:ids?|map)\b", re.IGNORECASE
 )
 
-# Curriculum parts whose ids every notebook set must cover (part H is optional extra material).
-COVERED_PARTS = ("S", "V", "M", "T", "C", "E")
+# Curriculum parts whose ids every notebook set must cover (H: second order, chapter 8).
+COVERED_PARTS = ("S", "V", "M", "T", "C", "E", "H")
 CURRICULUM_ID = re.compile(r"^-\s+([A-Z]\d*)\s")
 
 
@@ -206,7 +206,7 @@ def test_the_checks_catch_a_broken_notebook() -> None:
 def curriculum_ids(text: str) -> list[str]:
     """The ids listed in the curriculum parts that notebooks must cover.
 
-    >>> curriculum_ids("## Part S: x\\n- S1 a\\n- S2 b\\n## Part H: y\\n- H1 c\\n## Part T\\n- L d")
+    >>> curriculum_ids("## Part S: x\\n- S1 a\\n- S2 b\\n## Part Q: y\\n- Q1 c\\n## Part T\\n- L d")
     ['S1', 'S2', 'L']
     """
     ids: list[str] = []
@@ -229,6 +229,7 @@ def test_curriculum_ids_parse_to_the_expected_set() -> None:
         [f"S{i}" for i in range(1, 3)] + [f"V{i}" for i in range(1, 7)]
         + [f"M{i}" for i in range(0, 9)] + ["L"] + [f"T{i}" for i in range(1, 6)] + ["P"]
         + [f"C{i}" for i in range(1, 3)] + [f"E{i}" for i in range(1, 8)]
+        + [f"H{i}" for i in range(1, 7)]
     )
     assert sorted(curriculum_ids(CURRICULUM.read_text(encoding="utf-8"))) == sorted(expected)
 

@@ -11,16 +11,16 @@ from mdlib.exercises.ch08 import MatrixByMatrixExercise
 IDS = ["8.1", "8.2", "8.3", "8.4", "8.5"]
 
 EXPECTED_HINTS = {
-    ("8.1", "gave chapter 2's Jacobian Bᵀ ⊗ A (not transposed)"): "transpose",
-    ("8.1", "Kronecker factors swapped"): "values differ",
-    ("8.2", "forgot K: the identity"): "values differ",
-    ("8.2", "K_mn instead of K_nm"): "transpose",
-    ("8.3", "assumed A symmetric: I ⊗ 2A"): "values differ",
-    ("8.3", "factors swapped: (A + Aᵀ) ⊗ I"): "values differ",
-    ("8.4", "forgot σ' (M8): XᵀX"): "values differ",
-    ("8.4", "σ instead of σ'"): "values differ",
-    ("8.5", "forgot the commutation matrix K"): "values differ",
-    ("8.5", "sign of M5 dropped"): "sign is flipped",
+    ("8.1", "gave chapter 2's Jacobian Bᵀ ⊗ A (not transposed)"): "chapter 2's Jacobian",
+    ("8.1", "Kronecker factors swapped"): "factors are swapped",
+    ("8.2", "forgot K: the identity"): "commutation matrix is missing",
+    ("8.2", "K_mn instead of K_nm"): "takes its transpose",
+    ("8.3", "assumed A symmetric: I ⊗ 2A"): "assumed A is symmetric",
+    ("8.3", "factors swapped: (A + Aᵀ) ⊗ I"): "factors are swapped",
+    ("8.4", "forgot σ' (M8): XᵀX"): "σ′ was dropped",
+    ("8.4", "σ instead of σ'"): "derivative σ′",
+    ("8.5", "forgot the commutation matrix K"): "commutation matrix is missing",
+    ("8.5", "sign of M5 dropped"): "minus sign",
 }
 
 

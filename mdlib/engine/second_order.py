@@ -49,10 +49,10 @@ from ..render import Derivation, Step
 from ..vec import unvec
 from ..vec import vec as vec_numeric
 from . import numeric, printing, vectorize
-from .derivation import derive, rules_text
-from .differential import differential_lines
+from .derivation import derive
 from .grammar import canonical, is_one_by_one, prepare
 from .nodes import depends_on
+from .pipeline import Lhs, expand_differential
 from .readoff import tidy
 from .verify import random_data
 
@@ -173,13 +173,9 @@ class _Pipeline:
 
 def _pipeline(Fc: sympy.Basic, X: MatrixSymbol, dX: MatrixSymbol, names: dict) -> _Pipeline:
     """The shared second-order pipeline; ``names`` gives the LaTeX/text of F, dF, vec dF, ∂F/∂X."""
-    steps: list[Step] = []
-    expanded = differential_lines(Fc, X, dX)
-    for k, (expr, rules) in enumerate(expanded):
-        lhs = names["dF"] if k == 0 else ("", "")
-        steps.append(Step(lhs[0], printing.to_latex(expr), rules_text(rules),
-                          text=printing.to_text(expr), lhs_text=lhs[1]))
-    D = expanded[-1][0] if expanded else dX
+    dF = expand_differential(Fc, X, dX, lhs=Lhs(*names["dF"]), is_canonical=True)
+    steps: list[Step] = [line.step() for line in dF.lines]
+    D = dF.value
     lines = vectorize.vec_lines(D, dX)
     if not lines:  # F = X: vec dF = vec dX
         lines = [(vectorize.Vec(dX), vectorize.H1_SUM)]

@@ -20,7 +20,7 @@ import numpy as np
 from ..gradcheck import numerical_jacobian
 from ..stable import sigmoid, sigmoid_prime
 from ..vec import commutation_matrix, unvec, vec
-from .core import Exercise, register
+from .core import Exercise, Mistake, register
 
 
 @dataclass(frozen=True)
@@ -77,8 +77,14 @@ register(
         make_inputs=_axb,
         solution=lambda X, A, B: np.kron(B, A.T),
         mistakes={
-            "gave chapter 2's Jacobian Bᵀ ⊗ A (not transposed)": lambda X, A, B: np.kron(B.T, A),
-            "Kronecker factors swapped": lambda X, A, B: np.kron(A.T, B),
+            "gave chapter 2's Jacobian Bᵀ ⊗ A (not transposed)": Mistake(
+                lambda X, A, B: np.kron(B.T, A),
+                "you gave chapter 2's Jacobian Bᵀ ⊗ A; the article's layout is its transpose, "
+                "B ⊗ Aᵀ, because vec dF = (∂F/∂X)ᵀ vec dX (H3)"),
+            "Kronecker factors swapped": Mistake(
+                lambda X, A, B: np.kron(A.T, B),
+                "the Kronecker factors are swapped: vec(A dX B) = (Bᵀ ⊗ A) vec dX puts the "
+                "right-hand factor first (H1)"),
         },
     ),
     MatrixByMatrixExercise(
@@ -89,8 +95,14 @@ register(
         make_inputs=_rect,
         solution=lambda X: commutation_matrix(X.shape[1], X.shape[0]),
         mistakes={
-            "forgot K: the identity": lambda X: np.eye(X.size),
-            "K_mn instead of K_nm": lambda X: commutation_matrix(X.shape[0], X.shape[1]),
+            "forgot K: the identity": Mistake(
+                lambda X: np.eye(X.size),
+                "the commutation matrix is missing: vec(dXᵀ) = K vec dX reorders the entries, "
+                "it is not vec dX (H1)"),
+            "K_mn instead of K_nm": Mistake(
+                lambda X: commutation_matrix(X.shape[0], X.shape[1]),
+                "this is K itself, but the read-off takes its transpose: vec dF = K vec dX "
+                "gives ∂F/∂X = Kᵀ (H3), the commutation matrix with the sizes swapped"),
         },
     ),
     MatrixByMatrixExercise(
@@ -102,8 +114,14 @@ register(
         make_inputs=_square_with_A,
         solution=lambda X, A: np.kron(np.eye(3), A + A.T),
         mistakes={
-            "assumed A symmetric: I ⊗ 2A": lambda X, A: np.kron(np.eye(3), 2 * A),
-            "factors swapped: (A + Aᵀ) ⊗ I": lambda X, A: np.kron(A + A.T, np.eye(3)),
+            "assumed A symmetric: I ⊗ 2A": Mistake(
+                lambda X, A: np.kron(np.eye(3), 2 * A),
+                "you assumed A is symmetric: ∇f = (A + Aᵀ) X, so ∇²f = I ⊗ (A + Aᵀ), "
+                "which is I ⊗ 2A only when A = Aᵀ"),
+            "factors swapped: (A + Aᵀ) ⊗ I": Mistake(
+                lambda X, A: np.kron(A + A.T, np.eye(3)),
+                "the Kronecker factors are swapped: vec(M dX) = (I ⊗ M) vec dX for a left "
+                "factor M (H1 with B = I)"),
         },
     ),
     MatrixByMatrixExercise(
@@ -115,8 +133,12 @@ register(
         make_inputs=_logistic,
         solution=lambda w, X, y: X.T @ np.diag(sigmoid_prime(X @ w)) @ X,
         mistakes={
-            "forgot σ' (M8): XᵀX": lambda w, X, y: X.T @ X,
-            "σ instead of σ'": lambda w, X, y: X.T @ np.diag(sigmoid(X @ w)) @ X,
+            "forgot σ' (M8): XᵀX": Mistake(
+                lambda w, X, y: X.T @ X,
+                "σ′ was dropped (M8): dσ(Xw) = σ′(Xw) ⊙ (X dw), so ∇²l = Xᵀ diag(σ′(Xw)) X"),
+            "σ instead of σ'": Mistake(
+                lambda w, X, y: X.T @ np.diag(sigmoid(X @ w)) @ X,
+                "σ stands where its derivative σ′ = σ ⊙ (1 − σ) belongs (M8)"),
         },
     ),
     MatrixByMatrixExercise(
@@ -128,8 +150,13 @@ register(
         make_inputs=_positive_det,
         solution=lambda X: -commutation_matrix(3, 3) @ np.kron(_inv(X).T, _inv(X)),
         mistakes={
-            "forgot the commutation matrix K": lambda X: -np.kron(_inv(X).T, _inv(X)),
-            "sign of M5 dropped": lambda X: commutation_matrix(3, 3) @ np.kron(_inv(X).T, _inv(X)),
+            "forgot the commutation matrix K": Mistake(
+                lambda X: -np.kron(_inv(X).T, _inv(X)),
+                "the commutation matrix is missing: ∇f = X⁻ᵀ is a transpose, and vec of a "
+                "transpose needs K (H1)"),
+            "sign of M5 dropped": Mistake(
+                lambda X: commutation_matrix(3, 3) @ np.kron(_inv(X).T, _inv(X)),
+                "the minus sign of the inverse rule d(X⁻¹) = −X⁻¹ dX X⁻¹ (M5) was dropped"),
         },
     ),
 )
