@@ -172,6 +172,7 @@ class _Problem:
                                     for part in step.rule.split(";")
                                     if part.strip()[:2] in {f"M{k}" for k in range(1, 9)}})
         self.samples = _samples(expr, symbols, X, self.dname, seed)
+        self.memo: dict = {}  # values and rules of lines already seen
         from .engine.numeric import evaluate
 
         for values in self.samples:
@@ -272,7 +273,10 @@ def _read(text: str, problem_key: tuple) -> sympy.Basic:
         if unknown:
             place = re.search(rf"(?<![\w.]){re.escape(unknown.group(1))}\b", text)
             column = place.start() if place else None
-        if "not aligned" in message or "do not fit" in message:
+        at = re.search(r"\(column (\d+)\)", message)
+        if column is None and at:
+            column = int(at.group(1)) - 1
+        if "not aligned" in message:  # sympy's bare ('Matrices are not aligned', m, n)
             used = [M for name, M in declared.items() if re.search(rf"(?<![\w.]){name}\b", text)]
             message = ("the shapes do not fit: in a product A*B the columns of A must equal the "
                        "rows of B, and a sum needs equal shapes; here "
@@ -294,19 +298,29 @@ def _value(expr: sympy.Basic, problem: _Problem, scale: float = 1.0) -> np.ndarr
     """The expression at every sample point (dX scaled by ``scale``), as a vector of numbers."""
     from .engine.numeric import evaluate
 
+    key = ("value", expr, scale)
+    if len(problem.memo) > 20_000:  # a long session of typing: start afresh
+        problem.memo.clear()
+    if key in problem.memo:  # the same lines come back on every keystroke
+        return problem.memo[key]
     out = []
     for values in problem.samples:
         if scale != 1.0:
             values = {**values, problem.dname: scale * values[problem.dname]}
-        out.append(np.asarray(evaluate(expr, values), dtype=float).reshape(-1)[0]
+        # dims={}: every shape is a number here, so nothing needs to be looked up
+        out.append(np.asarray(evaluate(expr, values, {}), dtype=float).reshape(-1)[0]
                    if isinstance(expr, sympy.Basic) else float(expr))
-    return np.asarray(out)
+    problem.memo[key] = result = np.asarray(out)
+    return result
 
 
 def _matrix_value(expr: sympy.Basic, problem: _Problem) -> np.ndarray:
     from .engine.numeric import evaluate
 
-    return np.asarray(evaluate(expr, problem.samples[0]), dtype=float)
+    key = ("matrix", expr)
+    if key not in problem.memo:
+        problem.memo[key] = np.asarray(evaluate(expr, problem.samples[0], {}), dtype=float)
+    return problem.memo[key]
 
 
 def _df(problem: _Problem) -> np.ndarray:
@@ -388,6 +402,7 @@ def _matrix_coefficient(term: sympy.Basic) -> tuple[sympy.Expr, sympy.Basic]:
     return sympy.Integer(1), term
 
 
+@lru_cache(maxsize=4096)
 def _latex(expr: sympy.Basic) -> str:
     from .engine.printing import to_latex
 
@@ -397,6 +412,7 @@ def _latex(expr: sympy.Basic) -> str:
         return sympy.latex(expr)
 
 
+@lru_cache(maxsize=4096)
 def _text(expr: sympy.Basic) -> str:
     from .engine.printing import to_text
 
@@ -427,7 +443,7 @@ def _replace(expr: sympy.Basic, path: tuple, new: sympy.Basic) -> sympy.Basic:
     return expr.func(*args)
 
 
-def _mutations(term: sympy.Basic, problem: _Problem):
+def _mutations(term: sympy.Basic, problem: _Problem, first: bool = True):
     """(mutated term, what the reader wrote wrongly) — each a single known slip, undone."""
     dname = problem.dname
     # First the classic slip of reading off: tr(M dX) turned into tr(M^T dX).
@@ -490,7 +506,7 @@ def _mutations(term: sympy.Basic, problem: _Problem):
                     fixed = _replace(term, path, MatMul(*scalars, *[factors[k] for k in order]))
                 except Exception:  # noqa: BLE001
                     continue
-                yield fixed, _order_message(factors, order, problem, under_trace=_under_trace(term, path))
+                yield fixed, _order_message(factors, order, problem, _under_trace(term, path), first)
             for i in range(len(factors) - 1):
                 pair = factors[i:i + 2]
                 if pair[0].shape != pair[1].shape:
@@ -561,13 +577,14 @@ def _under_trace(term: sympy.Basic, path: tuple) -> bool:
     return False
 
 
-def _order_message(factors: list, order: tuple, problem: _Problem, under_trace: bool) -> str:
+def _order_message(factors: list, order: tuple, problem: _Problem, under_trace: bool,
+                   first: bool) -> str:
     wrote = " ".join(_text(f) for f in factors)
     needed = " ".join(_text(factors[k]) for k in order)
     message = f"the order of a product is wrong: {wrote} should be {needed}"
     dX_at = [k for k, f in enumerate(factors) if str(f) == problem.dname]
     inverses = [k for k, f in enumerate(factors) if isinstance(f, Inverse)]
-    if dX_at and len(inverses) >= 2:
+    if first and dX_at and len(inverses) >= 2:  # differentiating: the M5 slip
         message += f" ({RULE_VARIANTS['M5 (order swapped)'].mistake}, rule M5)"
     elif under_trace:
         message += (" (inside a trace only cyclic moves are allowed, T4: "
@@ -621,6 +638,7 @@ def _diagnose(expected: sympy.Basic, got: sympy.Basic, problem: _Problem) -> str
         return (f"{_sum_text(nonlinear)} is not linear in {problem.dname}: "
                 f"{RULE_VARIANTS['M2 (dX dY)'].mistake}; drop it")
     v_expected, v_got = _value(expected, problem), _value(got, problem)
+    first = expected is problem.derivation.differential
     # 2. the whole line: a sign, a factor or a determinant
     whole = _ratio_message(v_got, v_expected, problem, "the whole line")
     if whole:
@@ -639,7 +657,7 @@ def _diagnose(expected: sympy.Basic, got: sympy.Basic, problem: _Problem) -> str
     if left_e and not left_g:
         lost = [t for t, _ in left_e]
         hint = " (the product rule M2 gives one term for each factor that depends on X)" \
-            if expected is problem.derivation.differential else ""
+            if first else ""
         return f"a term is lost: {_sum_text(lost)} is missing{hint}"
     if left_g and not left_e:
         return f"an extra term: {_sum_text([t for t, _ in left_g])} is not in the line before"
@@ -649,7 +667,7 @@ def _diagnose(expected: sympy.Basic, got: sympy.Basic, problem: _Problem) -> str
             pair = _ratio_message(vg, ve, problem, f"the term {_text(g)}")
             if pair:
                 return pair
-            for fixed, what in _mutations(g, problem):
+            for fixed, what in _mutations(g, problem, first):
                 v = _safe_value(fixed, problem)
                 if v is None:
                     continue
@@ -671,6 +689,13 @@ def _diagnose(expected: sympy.Basic, got: sympy.Basic, problem: _Problem) -> str
 
 def _rule_between(before: sympy.Basic, after: sympy.Basic, problem: _Problem) -> str:
     """Which trace rules turn ``before`` into ``after`` (both right), where recognisable."""
+    key = ("rule", before, after)
+    if key not in problem.memo:
+        problem.memo[key] = _find_rules(before, after, problem)
+    return problem.memo[key]
+
+
+def _find_rules(before: sympy.Basic, after: sympy.Basic, problem: _Problem) -> str:
     if _text(before) == _text(after):
         return "unchanged"
     rules: set[str] = set()
@@ -835,20 +860,28 @@ def _conclude(report: StepReport, problem: _Problem, last: sympy.Basic | None) -
         kind = "cannot be read" if bad.ok is None else "is the first wrong line"
         report.verdict = f"✘ Line {bad.number} {kind}."
         return
+    key = ("conclusion", last)
+    if key not in problem.memo:
+        problem.memo[key] = _conclusion(problem, last)
+    report.gradient_latex, report.verdict = problem.memo[key]
+
+
+def _conclusion(problem: _Problem, last: sympy.Basic | None) -> tuple[str, str]:
+    """(the reader's gradient in LaTeX, the verdict) for a derivation whose lines are all right."""
+    name = problem.X.name
     gradient = _read_off(last, problem) if last is not None else None
     if gradient is None:
-        report.verdict = (f"✔ Every line is right. To read off ∂f/∂{name}, bring the last line to "
-                          f"the form tr(G^T d{name}) (move d{name} to the end with T4).")
-        return
+        return "", (f"✔ Every line is right. To read off ∂f/∂{name}, bring the last line to "
+                    f"the form tr(G^T d{name}) (move d{name} to the end with T4).")
     from .engine.numeric import evaluate
 
     values = problem.samples[0]
     G_reader = np.asarray(evaluate(gradient, values), dtype=float)
     G_true = np.asarray(evaluate(problem.gradient, values), dtype=float)
-    report.gradient_latex = _latex(gradient)
     if G_reader.shape == G_true.shape and _close(G_reader, G_true):
-        report.verdict = (f"✔ Every line is right, and the last one gives ∂f/∂{name} = "
-                          f"{_text(gradient)} (L), which equals the verified gradient "
-                          f"{_text(problem.gradient)}.")
-    else:  # cannot happen when every line equals df; kept so nothing unverified is claimed
-        report.verdict = f"✘ The gradient read off the last line, {_text(gradient)}, is not the verified one."
+        return _latex(gradient), (f"✔ Every line is right, and the last one gives ∂f/∂{name} = "
+                                  f"{_text(gradient)} (L), which equals the verified gradient "
+                                  f"{_text(problem.gradient)}.")
+    # cannot happen when every line equals df; kept so nothing unverified is claimed
+    return _latex(gradient), (f"✘ The gradient read off the last line, {_text(gradient)}, is not "
+                              "the verified one.")

@@ -159,7 +159,7 @@ def test_generated_mutants(name, f, X, shapes, lines, wrong, kind):
     assert report.first_wrong == wrong, str(report)
     line = report.lines[wrong - 1]
     if kind == "transpose" and line.ok is None:
-        assert "shapes do not fit" in line.message  # a dropped transpose that breaks the shapes
+        assert "×" in line.message  # a dropped transpose that breaks the shapes: they are named
         return
     assert line.ok is False, str(report)
     expected = {"sign": ["sign"], "lost": ["lost", "missing"],
@@ -262,7 +262,7 @@ def test_fuzz_a_non_cyclic_swap_is_caught_where_it_happens(seed):
     ("dX*A", ["matrix", "trace"], None),
     ("tr(X*A)", ["does not contain dX"], None),
     ("tr(X*dX) +", ["ends with an operator"], 9),
-    ("tr(a*dX)", ["shapes do not fit", "a is 3×1"], None),
+    ("tr(a*dX)", ["3×1"], None),
 ])
 def test_unreadable_lines_point_at_the_place(line, words, column):
     report = check_steps("tr(X*A*X)", "X", [line], "X: 3x3, A: 3x3, a: 3")
