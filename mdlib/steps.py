@@ -22,6 +22,7 @@ for a right line it names the rule used where it can tell.
 
 from __future__ import annotations
 
+import ast
 import html
 import itertools
 import re
@@ -126,6 +127,7 @@ class StepReport:
 
     def html(self) -> str:
         """An HTML table (LaTeX between ``$`` for MathJax) and the verdict in an aria-live region."""
+        left = "text-align:left; vertical-align:top"  # inline: output sanitizers drop <style>
         rows = []
         for line in self.lines:
             word = {True: "right", False: "wrong", None: "cannot be read"}[line.ok]
@@ -133,11 +135,13 @@ class StepReport:
             body = f"${line.latex}$" if line.latex else f"<code>{html.escape(line.text)}</code>"
             why = html.escape(line.message + (f" ({line.rule})" if line.ok and line.rule else ""))
             rows.append(
-                f"<tr><td>{line.number}</td><td style='color:{colour}'>"
+                f"<tr><td style='{left}'>{line.number}</td>"
+                f"<td style='{left}; color:{colour}; white-space:nowrap'>"
                 f"<span aria-hidden='true'>{line.mark}</span> {word}</td>"
-                f"<td>{body}</td><td>{why}</td></tr>")
-        table = ("<table class='mdlib-steps'><thead><tr><th>line</th><th>verdict</th>"
-                 "<th>df =</th><th>why</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+                f"<td style='{left}'>{body}</td><td style='{left}'>{why}</td></tr>")
+        head = "".join(f"<th style='{left}'>{h}</th>" for h in ("line", "verdict", "df =", "why"))
+        table = (f"<table class='mdlib-steps'><thead><tr>{head}</tr></thead><tbody>"
+                 + "".join(rows) + "</tbody></table>")
         return (table + "<div role='status' aria-live='polite' class='mdlib-steps-verdict'><b>"
                 + html.escape(self.verdict) + "</b></div>")
 
@@ -179,6 +183,8 @@ class _Problem:
             G = np.asarray(evaluate(self.gradient, values), dtype=float)
             dX = values[self.dname]
             values["__df__"] = float(np.sum(np.broadcast_to(G, dX.shape) * dX))
+            # |tr(G^T dX)| <= |G| |dX|: the natural size of df, against which round-off is judged
+            values["__scale__"] = float(np.linalg.norm(G) * np.linalg.norm(dX))
 
 
 def _needs_positive(expr: sympy.Basic) -> bool:
@@ -327,6 +333,12 @@ def _df(problem: _Problem) -> np.ndarray:
     return np.asarray([values["__df__"] for values in problem.samples])
 
 
+def _scale(expr: sympy.Basic, problem: _Problem) -> np.ndarray:
+    """The size of a line's numbers: terms that cancel must not make round-off look like an error."""
+    natural = np.asarray([values["__scale__"] for values in problem.samples])
+    return natural + sum(np.abs(_value(t, problem)) for t in _terms(expr))
+
+
 def _close(a: np.ndarray, b: np.ndarray, scale: np.ndarray | float = 0.0) -> bool:
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if a.shape != b.shape or not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
@@ -400,6 +412,75 @@ def _matrix_coefficient(term: sympy.Basic) -> tuple[sympy.Expr, sympy.Basic]:
         if numbers:
             return sympy.Mul(*numbers), MatMul(*[a for a in term.args if a not in numbers]).doit()
     return sympy.Integer(1), term
+
+
+_FUNCTION_LATEX = {"tr": r"\mathrm{tr}", "trace": r"\mathrm{tr}", "det": r"\det",
+                   "logdet": r"\log\det", "exp": r"\exp", "log": r"\log", "sin": r"\sin",
+                   "cos": r"\cos", "tanh": r"\tanh", "sqrt": r"\sqrt", "sigmoid": r"\sigma"}
+_SUM, _PRODUCT, _UNARY, _POWER, _ATOM = 1, 2, 3, 4, 5
+
+
+def typed_latex(text: str) -> str:
+    """LaTeX of a line *as the reader typed it* (sympy would reorder and merge terms).
+
+    The text is only read into a syntax tree (``ast.parse``, nothing is run); it has already
+    passed the whitelist parser when this is called.
+
+    >>> print(typed_latex("tr(dX.T*A*X) - 2*tr(inv(X).T*dX)"))
+    \\mathrm{tr}\\left(\\left(\\mathrm{d}X\\right)^{T}\\,A\\,X\\right) - 2\\,\\mathrm{tr}\\left(X^{-T}\\,\\mathrm{d}X\\right)
+    """
+    return _node_latex(ast.parse(text.strip(), mode="eval").body)[0]
+
+
+def _name_latex(name: str) -> str:
+    if len(name) > 1 and name[0] == "d" and name[1:].isidentifier():
+        return r"\mathrm{d}" + _name_latex(name[1:])
+    head, tail = re.match(r"([A-Za-z_]+)(\w*)", name).groups()
+    head = head if len(head) == 1 else rf"\mathrm{{{head}}}"
+    return f"{head}_{{{tail}}}" if tail else head
+
+
+def _wrapped(node: ast.AST, level: int) -> str:
+    text, own = _node_latex(node)
+    return rf"\left({text}\right)" if own < level else text
+
+
+def _node_latex(node: ast.AST) -> tuple[str, int]:
+    if isinstance(node, ast.Name):
+        return _name_latex(node.id), _ATOM
+    if isinstance(node, ast.Constant):
+        return str(node.value), _ATOM
+    if isinstance(node, ast.Attribute) and node.attr == "T":
+        base, own = _node_latex(node.value)
+        if own == _POWER and base.endswith("^{-1}"):
+            return base[:-5] + "^{-T}", _POWER
+        atom = own == _ATOM and not base.startswith(r"\mathrm{d}")  # (dX)^T, as the course writes it
+        return (base if atom else rf"\left({base}\right)") + "^{T}", _POWER
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        sign = "-" if isinstance(node.op, ast.USub) else "+"
+        return sign + _wrapped(node.operand, _PRODUCT), _UNARY
+    if isinstance(node, ast.BinOp):
+        if isinstance(node.op, (ast.Add, ast.Sub)):
+            sign = " + " if isinstance(node.op, ast.Add) else " - "
+            right = _wrapped(node.right, _PRODUCT if isinstance(node.op, ast.Sub) else _SUM)
+            return _node_latex(node.left)[0] + sign + right, _SUM
+        if isinstance(node.op, ast.Mult):
+            return _wrapped(node.left, _PRODUCT) + r"\," + _wrapped(node.right, _UNARY), _PRODUCT
+        if isinstance(node.op, ast.Div):
+            return rf"\frac{{{_node_latex(node.left)[0]}}}{{{_node_latex(node.right)[0]}}}", _ATOM
+        if isinstance(node.op, ast.Pow):
+            return rf"{_wrapped(node.left, _ATOM)}^{{{_node_latex(node.right)[0]}}}", _POWER
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        name, args = node.func.id, node.args
+        if name == "inv" and len(args) == 1:
+            return _wrapped(args[0], _ATOM) + "^{-1}", _POWER
+        if name == "had":
+            return r" \odot ".join(_wrapped(a, _POWER) for a in args), _PRODUCT
+        if name == "sum" and len(args) == 1:
+            return rf"\mathbf{{1}}^{{T}}{_wrapped(args[0], _ATOM)}\,\mathbf{{1}}", _PRODUCT
+        inner = ", ".join(_node_latex(a)[0] for a in args)
+        return rf"{_FUNCTION_LATEX.get(name, _name_latex(name))}\left({inner}\right)", _ATOM
+    raise ValueError("not a typed expression")
 
 
 @lru_cache(maxsize=4096)
@@ -624,6 +705,13 @@ def _number(c: float) -> str:
     return str(exact) if abs(float(exact) - c) < 1e-9 * max(1.0, abs(c)) else f"{c:.6g}"
 
 
+def _cite_sign_rule(message: str, got: sympy.Basic, first: bool) -> str:
+    """A lost sign in the differentiation step next to an inverse is rule M5's wrong variant."""
+    if first and "sign" in message and any(isinstance(n, Inverse) for n in sympy.preorder_traversal(got)):
+        return f"{message} ({RULE_VARIANTS['M5 (wrong sign)'].mistake}: rule M5 says d(X^-1) = -X^-1 dX X^-1)"
+    return message
+
+
 def _diagnose(expected: sympy.Basic, got: sympy.Basic, problem: _Problem) -> str:
     """Why ``got`` is not equal to ``expected`` (both functions of X and dX), in words."""
     dX = sympy.Symbol(problem.dname)
@@ -642,7 +730,7 @@ def _diagnose(expected: sympy.Basic, got: sympy.Basic, problem: _Problem) -> str
     # 2. the whole line: a sign, a factor or a determinant
     whole = _ratio_message(v_got, v_expected, problem, "the whole line")
     if whole:
-        return whole
+        return _cite_sign_rule(whole, got, first)
     # 3. term by term: match equal terms, diagnose what is left
     left_e = [(t, _value(t, problem)) for t in _unit_atoms(expected)]
     left_g = [(t, _value(t, problem)) for t in _unit_atoms(got)]
@@ -666,7 +754,7 @@ def _diagnose(expected: sympy.Basic, got: sympy.Basic, problem: _Problem) -> str
         for e, ve in left_e:
             pair = _ratio_message(vg, ve, problem, f"the term {_text(g)}")
             if pair:
-                return pair
+                return _cite_sign_rule(pair, g, first)
             for fixed, what in _mutations(g, problem, first):
                 v = _safe_value(fixed, problem)
                 if v is None:
@@ -820,9 +908,13 @@ def check_steps(f: str, X: str, lines: str | list[str], shapes: str, seed: int =
             report.first_wrong = report.first_wrong or number
             previous = None
             continue
-        latex = _latex(expr)
+        try:
+            latex = typed_latex(text)
+        except (SyntaxError, ValueError):  # an accepted spelling this printer does not know
+            latex = _latex(expr)
         value = _value(expr, problem)
-        ok = _close(value, df) and _close(_value(expr, problem, 2.0), 2 * df)
+        scale = _scale(expr, problem)
+        ok = _close(value, df, scale) and _close(_value(expr, problem, 2.0), 2 * df, 2 * scale)
         if ok:
             if number == 1:
                 rule = "; ".join(rule_label(r) for r in problem.engine_rules)
@@ -837,7 +929,7 @@ def check_steps(f: str, X: str, lines: str | list[str], shapes: str, seed: int =
                 rule, message = "", "right (the same as the line before)"
             report.lines.append(LineVerdict(number, text, latex, True, message, rule))
         else:
-            if previous is not None and not previous_ok and _close(value, _value(previous, problem)):
+            if previous is not None and not previous_ok and _close(value, _value(previous, problem), scale):
                 message = "it follows from the line before, but carries that line's mistake"
             elif previous is None:
                 message = "it does not equal df (the line before could not be read)"

@@ -81,7 +81,9 @@ MUTANTS = [
     # tr(A X^-1): M5 with the order swapped, M5 with the sign lost
     ("tr(A*inv(X))", "X", "X: 3x3, A: 3x3", ["-tr(A*inv(X)*inv(X)*dX)"], 1,
      ["order", "between the two inverses", "M5"]),
-    ("tr(A*inv(X))", "X", "X: 3x3, A: 3x3", ["tr(A*inv(X)*dX*inv(X))"], 1, ["sign"]),
+    ("tr(A*inv(X))", "X", "X: 3x3, A: 3x3", ["tr(A*inv(X)*dX*inv(X))"], 1, ["sign", "M5"]),
+    ("tr(A*inv(X)) + tr(X)", "X", "X: 3x3, A: 3x3", ["tr(A*inv(X)*dX*inv(X)) + tr(dX)"], 1,
+     ["sign", "M5"]),
     # M6 without the determinant, and with it where it cancels
     ("det(X)", "X", "X: 3x3", ["tr(inv(X)*dX)"], 1, ["|X| is missing", "M6"]),
     ("logdet(X)", "X", "X: 3x3", ["det(X)*tr(inv(X)*dX)"], 1, ["extra factor |X|"]),
@@ -314,3 +316,10 @@ def test_text_markdown_and_html_say_the_verdict_in_words():
 def test_empty_derivation_asks_for_a_first_line():
     report = check_steps("tr(X)", "X", "", "X: 3x3")
     assert not report.ok and "first line" in report.verdict
+
+
+def test_lines_are_shown_as_typed_not_as_sympy_rewrites_them():
+    report = check_steps("tr(A*inv(X))", "X", ["-tr(A*inv(X)*inv(X)*dX)"], "X: 3x3, A: 3x3")
+    assert r"X^{-1}\,X^{-1}" in report.lines[0].latex  # sympy alone would print X^{-2}
+    report = check_steps("tr(X.T*A*X)", "X", ["tr(X.T*A*dX) + tr(X.T*A*dX)"], "X: 3x3, A: 3x3")
+    assert report.lines[0].latex.count(r"\mathrm{tr}") == 2  # not merged into 2 tr(...)
