@@ -177,6 +177,7 @@ class _Problem:
                                     if part.strip()[:2] in {f"M{k}" for k in range(1, 9)}})
         self.samples = _samples(expr, symbols, X, self.dname, seed)
         self.memo: dict = {}  # values and rules of lines already seen
+        self.key = (f, X, shapes, seed)
         from .engine.numeric import evaluate
 
         for values in self.samples:
@@ -272,6 +273,9 @@ def _read(text: str, problem_key: tuple) -> sympy.Basic:
                           len(text.rstrip()) - 1)
     try:
         expr, _symbols = parse_expression(text, problem.line_shapes)
+    except (AttributeError, TypeError) as err:  # e.g. .T on a number, such as tr(M).T
+        raise _Unreadable(f"cannot read this line: {err}; a trace or a determinant is a number, "
+                          "which has no .T") from None
     except MdlibError as err:
         message = str(err)
         column = None
@@ -705,22 +709,61 @@ def _number(c: float) -> str:
     return str(exact) if abs(float(exact) - c) < 1e-9 * max(1.0, abs(c)) else f"{c:.6g}"
 
 
+def _operand_before(text: str, end: int) -> tuple[int, str]:
+    """(start, text) of the operand that ends at ``end``: a name, or a bracket with its function."""
+    if end > 0 and text[end - 1] == ")":
+        depth, k = 0, end - 1
+        while k >= 0:
+            depth += {")": 1, "(": -1}.get(text[k], 0)
+            if depth == 0:
+                break
+            k -= 1
+        name = re.search(r"\w*$", text[:k])
+        start = k - len(name.group(0)) if name else k
+        return start, text[start:end]
+    name = re.search(r"\w+$", text[:end])
+    return (end - len(name.group(0)), name.group(0)) if name else (end, "")
+
+
+def _typed_transposes(text: str, problem: _Problem):
+    """The line with one ``.T`` removed or added, and what that would mean, by column."""
+    for match in re.finditer(r"\.T\b", text):
+        start, operand = _operand_before(text, match.start())
+        yield (text[:match.start()] + text[match.end():],
+               f"an extra transpose: {operand}.T (column {start + 1}) should be {operand}")
+    declared = set(problem.constants) | {problem.X.name, problem.dname}
+    ends = [m.end() for m in re.finditer(r"(?<![\w.])[A-Za-z_]\w*(?!\w|\s*\()", text)
+            if m.group(0) in declared] + [m.end() for m in re.finditer(r"\)", text)]
+    for end in sorted(set(ends)):
+        if text[end:end + 2] == ".T":
+            continue
+        start, operand = _operand_before(text, end)
+        message = f"a transpose is missing: {operand} (column {start + 1}) should be {operand}.T"
+        if operand == problem.dname:
+            message += f" ({RULE_VARIANTS['M3 (no transpose)'].mistake}, rule M3)"
+        yield text[:end] + ".T" + text[end:], message
+
+
 def _cite_sign_rule(message: str, got: sympy.Basic, first: bool) -> str:
     """A lost sign in the differentiation step next to an inverse is rule M5's wrong variant."""
     if first and "sign" in message and any(isinstance(n, Inverse) for n in sympy.preorder_traversal(got)):
-        return f"{message} ({RULE_VARIANTS['M5 (wrong sign)'].mistake}: rule M5 says d(X^-1) = -X^-1 dX X^-1)"
+        return f"{message}: rule M5 says d(X^-1) = -X^-1 dX X^-1, with a minus sign"
     return message
 
 
-def _diagnose(expected: sympy.Basic, got: sympy.Basic, problem: _Problem) -> str:
-    """Why ``got`` is not equal to ``expected`` (both functions of X and dX), in words."""
+def _diagnose(expected: sympy.Basic, got: sympy.Basic, problem: _Problem, typed: str = "") -> str:
+    """Why ``got`` is not equal to ``expected`` (both functions of X and dX), in words.
+
+    ``typed`` is the line as the reader wrote it: sympy merges ``M + M`` into ``2 M``, so a
+    transpose lost there can only be found in the text.
+    """
     dX = sympy.Symbol(problem.dname)
     constant = [t for t in _terms(got) if not (t.has(dX) or any(
         str(m.name) == problem.dname for m in t.atoms(MatrixSymbol)))]
     if constant:
         return (f"{_sum_text(constant)} contains no {problem.dname}: the differential of a "
                 "constant is 0, and df has only terms with dX")
-    # 1. a term without dX, or one that is not linear in dX, or one without dX at all
+    # 1. a term that is not linear in dX
     nonlinear = [t for t in _atoms(got) if not _close(_value(t, problem, 2.0), 2 * _value(t, problem))]
     if nonlinear:
         return (f"{_sum_text(nonlinear)} is not linear in {problem.dname}: "
@@ -749,6 +792,22 @@ def _diagnose(expected: sympy.Basic, got: sympy.Basic, problem: _Problem) -> str
         return f"a term is lost: {_sum_text(lost)} is missing{hint}"
     if left_g and not left_e:
         return f"an extra term: {_sum_text([t for t, _ in left_g])} is not in the line before"
+    # One slip in one of the reader's terms may account for everything left over.
+    total_e, total_g = sum(ve for _, ve in left_e), sum(vg for _, vg in left_g)
+    for g, vg in left_g:
+        for fixed, what in _mutations(_spell_powers(g), problem, first):
+            v = _safe_value(fixed, problem)
+            if v is not None and _close(v, total_e - (total_g - vg), v_expected):
+                return f"in the term {_text(g)}: {what}"
+    # ... or a transpose added or removed in the text as typed
+    if typed:
+        for candidate, what in _typed_transposes(typed, problem):
+            try:
+                v = _value(_read(candidate, problem.key), problem)
+            except Exception:  # noqa: BLE001 - a candidate the parser refuses is not the fix
+                continue
+            if _close(v, v_expected, v_expected):
+                return what
     for g, vg in left_g:
         g = _spell_powers(g)
         for e, ve in left_e:
@@ -818,7 +877,9 @@ def _pair_rules(before: sympy.Basic, after: sympy.Basic, problem: _Problem) -> s
         return rules | {"T1"}
     if not (isinstance(b, Trace) and isinstance(a, Trace)):
         return rules | ({"T1"} if isinstance(b, Trace) else set())
-    hadamards = [sorted(_text(n) for n in sympy.preorder_traversal(e) if isinstance(n, HadamardProduct))
+    # T5 moves a factor into or out of a Hadamard product; a transpose of one is not T5.
+    hadamards = [{frozenset({_text(n), _text(Transpose(n).doit())})
+                  for n in sympy.preorder_traversal(e) if isinstance(n, HadamardProduct)}
                  for e in (b, a)]
     if hadamards[0] != hadamards[1]:
         rules.add("T5")
@@ -898,7 +959,7 @@ def check_steps(f: str, X: str, lines: str | list[str], shapes: str, seed: int =
     report = StepReport(f, X, verified_latex=problem.verified_latex)
     df = _df(problem)
     previous: sympy.Basic | None = problem.derivation.differential
-    previous_ok = True
+    previous_ok, previous_text = True, ""
     texts = split_lines(lines)
     for number, text in enumerate(texts, start=1):
         try:
@@ -925,8 +986,9 @@ def check_steps(f: str, X: str, lines: str | list[str], shapes: str, seed: int =
             else:
                 rule = _rule_between(previous, expr, problem)
             message = "right" if previous_ok else "right again (the line before was wrong)"
-            if rule == "unchanged":
-                rule, message = "", "right (the same as the line before)"
+            if rule == "unchanged":  # the same once sympy multiplies out transposes and merges terms
+                same = "".join(text.split()) == "".join(previous_text.split())
+                rule, message = "", "right (the same as the line before)" if same else message
             report.lines.append(LineVerdict(number, text, latex, True, message, rule))
         else:
             if previous is not None and not previous_ok and _close(value, _value(previous, problem), scale):
@@ -934,10 +996,10 @@ def check_steps(f: str, X: str, lines: str | list[str], shapes: str, seed: int =
             elif previous is None:
                 message = "it does not equal df (the line before could not be read)"
             else:
-                message = _diagnose(previous, expr, problem)
+                message = _diagnose(previous, expr, problem, text)
             report.lines.append(LineVerdict(number, text, latex, False, message))
             report.first_wrong = report.first_wrong or number
-        previous, previous_ok = expr, ok
+        previous, previous_ok, previous_text = expr, ok, text
     _conclude(report, problem, previous if texts else None)
     return report
 
