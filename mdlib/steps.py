@@ -534,7 +534,7 @@ def _mutations(term: sympy.Basic, problem: _Problem, first: bool = True):
     # First the classic slip of reading off: tr(M dX) turned into tr(M^T dX).
     for path, node in _nodes(term):
         factors = _factors(node) if isinstance(node, MatMul) else []
-        if _under_trace(term, path) and len(factors) > 2 and str(factors[-1]) == dname:
+        if _under_trace(term, path) and len(factors) > 2 and _is(factors[-1], dname):
             scalars = [a for a in node.args if not isinstance(a, MatrixExpr)]
             left = MatMul(*factors[:-1])
             try:
@@ -553,7 +553,7 @@ def _mutations(term: sympy.Basic, problem: _Problem, first: bool = True):
             else:
                 fixed = _replace(term, path, Transpose(node))
                 what = f"a transpose is missing: {_text(node)} should be {_text(Transpose(node))}"
-                if str(node) == dname:
+                if _is(node, dname):
                     what += f" ({RULE_VARIANTS['M3 (no transpose)'].mistake}, rule M3)"
             if any(isinstance(n, HadamardProduct) for _, n in _nodes(term)):
                 what += f"; T5 keeps the transpose: {_false_t5()}"
@@ -584,9 +584,7 @@ def _mutations(term: sympy.Basic, problem: _Problem, first: bool = True):
                     continue
                 yield fixed, (f"{_text(group)} should be {_text(kept)}: transposing a product "
                               "reverses its order, (YZ)^T = Z^T Y^T")
-            for order in itertools.permutations(range(len(factors))):
-                if list(order) == sorted(order):
-                    continue
+            for order in _one_move_orders(len(factors)):
                 try:
                     fixed = _replace(term, path, MatMul(*scalars, *[factors[k] for k in order]))
                 except Exception:  # noqa: BLE001
@@ -620,6 +618,33 @@ def _merged_traces(term: sympy.Basic):
             false = next(k for k in WRONG_TRACE_IDENTITIES if "tr(A) tr(B)" in k)
             yield merged, (f"tr({_text(A)}) tr({_text(B)}) and tr({_text(MatMul(*product))}) differ: "
                            f"{false} is false (the trace is not multiplicative)")
+
+
+def _one_move_orders(n: int) -> list[tuple[int, ...]]:
+    """Orders of n factors reached by one slip, the likeliest first: neighbours swapped (from the
+    right, where dX usually stands), then any two swapped, then one factor moved.
+
+    >>> _one_move_orders(3)
+    [(0, 2, 1), (1, 0, 2), (2, 1, 0), (1, 2, 0), (2, 0, 1)]
+    """
+    swaps = sorted(itertools.combinations(range(n), 2), key=lambda ij: (ij[1] - ij[0], -ij[0]))
+    out: list[tuple[int, ...]] = []
+    for i, j in swaps:
+        order = list(range(n))
+        order[i], order[j] = order[j], order[i]
+        out.append(tuple(order))
+    for i in range(n):
+        for j in range(n):
+            rest = [k for k in range(n) if k != i]
+            order = tuple(rest[:j] + [i] + rest[j:])
+            if order != tuple(range(n)) and order not in out:
+                out.append(order)
+    return out
+
+
+def _is(expr: object, name: str) -> bool:
+    """``expr`` is the matrix symbol ``name`` (without printing expr: that is slow for big ones)."""
+    return isinstance(expr, MatrixSymbol) and str(expr.name) == name
 
 
 def _factors(product: MatMul) -> list[sympy.Basic]:
@@ -667,7 +692,7 @@ def _order_message(factors: list, order: tuple, problem: _Problem, under_trace: 
     wrote = " ".join(_text(f) for f in factors)
     needed = " ".join(_text(factors[k]) for k in order)
     message = f"the order of a product is wrong: {wrote} should be {needed}"
-    dX_at = [k for k, f in enumerate(factors) if str(f) == problem.dname]
+    dX_at = [k for k, f in enumerate(factors) if _is(f, problem.dname)]
     inverses = [k for k, f in enumerate(factors) if isinstance(f, Inverse)]
     if first and dX_at and len(inverses) >= 2:  # differentiating: the M5 slip
         message += f" ({RULE_VARIANTS['M5 (order swapped)'].mistake}, rule M5)"
@@ -751,12 +776,57 @@ def _cite_sign_rule(message: str, got: sympy.Basic, first: bool) -> str:
     return message
 
 
+class _OutOfBudget(Exception):
+    """The search for a single slip took too long: the line is too far off for one cause."""
+
+
+class _Budget:
+    """How many candidate repairs may still be evaluated (a count, so verdicts are reproducible)."""
+
+    def __init__(self, units: int) -> None:
+        self.left = units
+
+    def value(self, expr: sympy.Basic, problem: _Problem) -> np.ndarray | None:
+        self.left -= 1
+        if self.left < 0:
+            raise _OutOfBudget
+        return _safe_value(expr, problem)
+
+    def typed_value(self, text: str, problem: _Problem) -> np.ndarray | None:
+        # parsing costs 1 ms for a short line and 40 for a long one, evaluating 0.1–1 ms
+        self.left -= 10 + len(text)
+        if self.left < 0:
+            raise _OutOfBudget
+        try:
+            return _value(_read(text, problem.key), problem)
+        except Exception:  # noqa: BLE001 - a candidate the parser refuses is not the fix
+            return None
+
+
+#: Candidate repairs tried per wrong line (≈ 0.1 s when every one is tried).
+SEARCH_BUDGET = 600
+
+
 def _diagnose(expected: sympy.Basic, got: sympy.Basic, problem: _Problem, typed: str = "") -> str:
     """Why ``got`` is not equal to ``expected`` (both functions of X and dX), in words.
 
     ``typed`` is the line as the reader wrote it: sympy merges ``M + M`` into ``2 M``, so a
-    transpose lost there can only be found in the text.
+    transpose lost there can only be found in the text. Remembered per line, because a wrong
+    line is checked again on every keystroke below it.
     """
+    key = ("diagnosis", expected, got, typed)
+    if key not in problem.memo:
+        try:
+            problem.memo[key] = _find_cause(expected, got, problem, typed, _Budget(SEARCH_BUDGET))
+        except _OutOfBudget:
+            problem.memo[key] = ("this line does not equal the line before, and no single slip "
+                                 "(a sign, a factor, a transpose, an order, a term) explains the "
+                                 "difference: redo this step from the line before")
+    return problem.memo[key]
+
+
+def _find_cause(expected: sympy.Basic, got: sympy.Basic, problem: _Problem, typed: str,
+                budget: _Budget) -> str:
     dX = sympy.Symbol(problem.dname)
     constant = [t for t in _terms(got) if not (t.has(dX) or any(
         str(m.name) == problem.dname for m in t.atoms(MatrixSymbol)))]
@@ -792,21 +862,22 @@ def _diagnose(expected: sympy.Basic, got: sympy.Basic, problem: _Problem, typed:
         return f"a term is lost: {_sum_text(lost)} is missing{hint}"
     if left_g and not left_e:
         return f"an extra term: {_sum_text([t for t, _ in left_g])} is not in the line before"
+    if len(left_g) == 1 and len(left_e) == 1:  # one term for one: a sign or a factor says it all
+        pair = _ratio_message(left_g[0][1], left_e[0][1], problem, f"the term {_text(left_g[0][0])}")
+        if pair:
+            return _cite_sign_rule(pair, left_g[0][0], first)
     # One slip in one of the reader's terms may account for everything left over.
     total_e, total_g = sum(ve for _, ve in left_e), sum(vg for _, vg in left_g)
     for g, vg in left_g:
         for fixed, what in _mutations(_spell_powers(g), problem, first):
-            v = _safe_value(fixed, problem)
+            v = budget.value(fixed, problem)
             if v is not None and _close(v, total_e - (total_g - vg), v_expected):
                 return f"in the term {_text(g)}: {what}"
     # ... or a transpose added or removed in the text as typed
     if typed:
         for candidate, what in _typed_transposes(typed, problem):
-            try:
-                v = _value(_read(candidate, problem.key), problem)
-            except Exception:  # noqa: BLE001 - a candidate the parser refuses is not the fix
-                continue
-            if _close(v, v_expected, v_expected):
+            v = budget.typed_value(candidate, problem)
+            if v is not None and _close(v, v_expected, v_expected):
                 return what
     for g, vg in left_g:
         g = _spell_powers(g)
@@ -815,7 +886,7 @@ def _diagnose(expected: sympy.Basic, got: sympy.Basic, problem: _Problem, typed:
             if pair:
                 return _cite_sign_rule(pair, g, first)
             for fixed, what in _mutations(g, problem, first):
-                v = _safe_value(fixed, problem)
+                v = budget.value(fixed, problem)
                 if v is None:
                     continue
                 if _close(v, ve):
@@ -823,13 +894,13 @@ def _diagnose(expected: sympy.Basic, got: sympy.Basic, problem: _Problem, typed:
                 if _close(v, -ve):
                     return f"in the term {_text(g)}: {what}, and its sign is flipped"
             for merged, what in _merged_traces(e):
-                v = _safe_value(merged, problem)
+                v = budget.value(merged, problem)
                 if v is not None and _close(v, vg):
                     return f"in the term {_text(g)}: {what}"
-    if len(left_g) == 1 and len(left_e) == 1:
-        return f"{_text(left_g[0][0])} does not equal {_text(left_e[0][0])} of the line before"
-    return (f"{_sum_text([t for t, _ in left_g])} does not equal "
-            f"{_sum_text([t for t, _ in left_e])} of the line before")
+    got_text, expected_text = _sum_text([t for t, _ in left_g]), _sum_text([t for t, _ in left_e])
+    if len(got_text) + len(expected_text) > 160:
+        raise _OutOfBudget  # too long to quote usefully: the general advice is better
+    return f"{got_text} does not equal {expected_text} of the line before"
 
 
 # ------------------------------------------------------------------ rules of a right line
@@ -915,7 +986,7 @@ def _read_off(expr: sympy.Basic, problem: _Problem) -> sympy.Basic | None:
         if not isinstance(body, Trace) and not (isinstance(body, MatrixExpr) and body.shape == (1, 1)):
             return None
         factors = list(inner.args) if isinstance(inner, MatMul) else [inner]
-        if not factors or str(factors[-1]) != dname:
+        if not factors or not _is(factors[-1], dname):
             return None
         left = factors[:-1]
         if any(str(m.name) == dname for f in left for m in
