@@ -47,3 +47,22 @@ def test_the_keyboard_reaches_everything_and_outputs_never_use_with_out():
     assert checker.textarea.continuous_update and not checker.textarea.disabled
     assert not re.search(r"^\s*with\s", inspect.getsource(module), re.MULTILINE)
     assert checker.widget.children[1] is checker.textarea
+
+
+def test_in_a_running_kernel_the_check_waits_for_a_pause_in_typing():
+    import asyncio
+
+    async def type_then_pause() -> tuple[int, int]:
+        checker = StepChecker(F, X, SHAPES, delay=0.05)
+        calls = []
+        original = checker.check
+        checker.check = lambda: calls.append(1) or original()
+        for end in range(1, len("tr(X.T*A*dX)") + 1):  # one change per key press
+            checker.textarea.value = "tr(X.T*A*dX)"[:end]
+        during = len(calls)
+        await asyncio.sleep(0.2)
+        return during, len(calls), checker
+
+    during, after, checker = asyncio.run(type_then_pause())
+    assert during == 0 and after == 1  # twelve key presses, one check
+    assert checker.report.lines[0].text == "tr(X.T*A*dX)" and not checker.report.ok

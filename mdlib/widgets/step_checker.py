@@ -1,9 +1,9 @@
 """Write your own derivation of df, one line at a time, and see each line checked as you type.
 
-A text area takes the lines (right-hand sides of ``df = …`` with ``dX``); after every change
-(``continuous_update``, so each keystroke) :func:`mdlib.check_steps` runs again — fast, because
-the verified gradient of f and every line already read are cached — and a table shows each line
-as rendered LaTeX with ✔ or ✘ and its hint. The verdict is also written in words into an
+A text area takes the lines (right-hand sides of ``df = …`` with ``dX``); every keystroke is
+sent (``continuous_update``) and, once typing pauses for ``delay`` seconds, :func:`mdlib.check_steps`
+runs again — fast, because the verified gradient of f and every line already read are cached —
+and a table shows each line as rendered LaTeX with ✔ or ✘ and its hint. The verdict is also written in words into an
 ``aria-live`` region, so a screen reader announces it; nothing is said by colour alone.
 
 >>> checker = StepChecker("a.T*X*b", "X", "X: 3x3, a: 3, b: 3", lines="tr(a.T*dX*b)")
@@ -18,6 +18,7 @@ True
 
 from __future__ import annotations
 
+import asyncio
 import html
 
 import ipywidgets as widgets
@@ -34,9 +35,10 @@ class StepChecker:
     ``.report`` the last :class:`~mdlib.steps.StepReport`.
     """
 
-    def __init__(self, f: str, X: str, shapes: str, lines: str = "") -> None:
-        self.f, self.X, self.shapes = f, X, shapes
+    def __init__(self, f: str, X: str, shapes: str, lines: str = "", delay: float = 0.25) -> None:
+        self.f, self.X, self.shapes, self.delay = f, X, shapes, delay
         self.report: StepReport | None = None
+        self._pending: asyncio.TimerHandle | None = None
         header = widgets.HTMLMath(
             f"Write your derivation of $df$ for <code>f = {html.escape(f)}</code> "
             f"(shapes <code>{html.escape(shapes)}</code>), one line per step, each a right-hand "
@@ -58,14 +60,29 @@ class StepChecker:
         return cls("tr(X.T*A*X)", "X", "X: 3x3, A: 3x3", "tr(dX.T*A*X) + tr(X.T*A*dX)")
 
     def set_lines(self, lines: str) -> None:
-        """Replace the text (as typing would) and check it."""
-        self.textarea.value = lines  # the observer runs check()
+        """Replace the text and check it at once (no pause to wait for)."""
+        self.textarea.value = lines
+        self.check()
 
     def _on_change(self, _change: dict) -> None:
-        self.check()
+        # Debounce: in a running kernel, check when typing pauses; elsewhere (tests, scripts,
+        # nbconvert) there is no event loop running here, so check at once.
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is None or self.delay <= 0:
+            self.check()
+            return
+        if self._pending is not None:
+            self._pending.cancel()
+        self._pending = loop.call_later(self.delay, self.check)
 
     def check(self) -> StepReport | None:
         """Check the current text; show the verdicts (or why f itself cannot be checked)."""
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
         try:
             self.report = check_steps(self.f, self.X, self.textarea.value, self.shapes)
         except MdlibError as err:
