@@ -50,7 +50,10 @@ def _median_ms(fn, runs: int = RUNS) -> float:
 
 
 def main() -> bool:
-    from mdlib.steps import _latex, _problem, _read, _text, check_steps
+    from mdlib.steps import check_steps
+    from mdlib.steps.problem import _problem
+    from mdlib.steps.reading import _read
+    from mdlib.steps.terms import _latex, _text
 
     assert check_steps(F, X, LINES, SHAPES).ok  # the benchmark times a right derivation
     counter = iter(range(10**6))
