@@ -59,7 +59,7 @@ def main() -> bool:
     counter = iter(range(10**6))
 
     def forget_values() -> None:
-        _problem(F, X, SHAPES, 0).memo.clear()
+        _problem(F, X, SHAPES, 0, ()).memo.clear()
         _latex.cache_clear()
         _text.cache_clear()
 

@@ -345,3 +345,12 @@ def test_a_transpose_of_a_number_is_unreadable_not_a_crash():
     # refused in words by one parser, read as the number it is (its own transpose) by another
     assert report.lines[0].ok in (None, True)
     assert report.lines[0].ok or "cannot read" in report.lines[0].message
+
+
+def test_symmetric_constants_may_be_used_as_such_and_only_then():
+    lines = ["tr(dX.T*M*X) + tr(X.T*M*dX)", "tr(X.T*M.T*dX) + tr(X.T*M*dX)", "2*tr(X.T*M*dX)"]
+    assert check_steps("tr(X.T*M*X)", "X", lines, "X: 3x2, M: 3x3", symmetric=["M"]).ok
+    general = check_steps("tr(X.T*M*X)", "X", lines, "X: 3x2, M: 3x3")
+    assert general.first_wrong == 3  # 2 M X is the gradient only for a symmetric M
+    with pytest.raises(MdlibError, match="dX would have to be symmetric"):
+        check_steps("tr(X)", "X", "tr(dX)", "X: 3x3", symmetric=["X"])

@@ -38,16 +38,21 @@ def split_lines(lines: str | list[str]) -> list[str]:
     return [_PREFIX.sub("", line).strip() for line in raw if line.strip()]
 
 
-def check_steps(f: str, X: str, lines: str | list[str], shapes: str, seed: int = 0) -> StepReport:
+def check_steps(f: str, X: str, lines: str | list[str], shapes: str, seed: int = 0,
+                symmetric: tuple[str, ...] | list[str] = ()) -> StepReport:
     """Check a hand derivation of df, one ``df = …`` right-hand side per line.
 
     ``f`` and each line are typed text (read by the whitelist parser, never evaluated as
-    Python); ``dX`` is the differential of ``X``, with X's shape. Raises :class:`MdlibError` if
+    Python); ``dX`` is the differential of ``X``, with X's shape. ``symmetric`` names constant
+    matrices known to be symmetric (then M^T may be written M). Raises :class:`MdlibError` if
     ``f`` itself cannot be read or its gradient cannot be verified; a line that cannot be read
     gets its own verdict instead.
+
+    >>> check_steps("tr(X.T*M*X)", "X", "2*tr(X.T*M*dX)", "X: 3x2, M: 3x3", symmetric=["M"]).ok
+    True
     """
-    problem = _problem(f, X, shapes, seed)
-    key = (f, X, shapes, seed)
+    key = (f, X, shapes, seed, tuple(symmetric))
+    problem = _problem(*key)
     report = StepReport(f, X, verified_latex=problem.verified_latex)
     df = _df(problem)
     previous: sympy.Basic | None = problem.derivation.differential

@@ -32,7 +32,8 @@ RTOL = 1e-7
 class _Problem:
     """f parsed and derived by the engine (verified), and the seeded sample points."""
 
-    def __init__(self, f: str, X: str, shapes: str, seed: int) -> None:
+    def __init__(self, f: str, X: str, shapes: str, seed: int,
+                 symmetric: tuple[str, ...] = ()) -> None:
         from ..engine import derive
         from ..engine.printing import to_latex
 
@@ -46,15 +47,22 @@ class _Problem:
         rows, cols = self.X.shape
         self.line_shapes = f"{shapes}, {self.dname}: {rows}x{cols}"
         self.constants = sorted(name for name in symbols if name != X)
-        self.derivation = derive(expr, self.X)  # raises MdlibError if it cannot be verified
+        for name in symmetric:
+            if name == X:
+                raise MdlibError(f"{X} itself cannot be symmetric here: its differential d{X} would "
+                                 "have to be symmetric too; declare only constants symmetric")
+            if name not in symbols or symbols[name].shape[0] != symbols[name].shape[1]:
+                raise MdlibError(f"only a declared square matrix can be symmetric; {name!r} is not one")
+        # raises MdlibError if the gradient cannot be verified
+        self.derivation = derive(expr, self.X, symmetric=symmetric)
         self.gradient = self.derivation.gradient
         self.verified_latex = to_latex(self.gradient)
         self.engine_rules = sorted({part.split(":")[0].strip() for step in self.derivation.steps
                                     for part in step.rule.split(";")
                                     if part.strip()[:2] in {f"M{k}" for k in range(1, 9)}})
-        self.samples = _samples(expr, symbols, X, self.dname, seed)
+        self.samples = _samples(expr, symbols, X, self.dname, seed, symmetric)
         self.memo: dict = {}  # values and rules of lines already seen
-        self.key = (f, X, shapes, seed)
+        self.key = (f, X, shapes, seed, symmetric)
         from ..engine.numeric import evaluate
 
         for values in self.samples:
@@ -75,7 +83,8 @@ def _needs_positive(expr: sympy.Basic) -> bool:
     return False
 
 
-def _samples(expr, symbols: dict, X: str, dname: str, seed: int) -> list[dict]:
+def _samples(expr, symbols: dict, X: str, dname: str, seed: int,
+             symmetric: tuple[str, ...] = ()) -> list[dict]:
     positive = _needs_positive(expr)
     rng = np.random.default_rng((seed, 12))
     out = []
@@ -83,7 +92,10 @@ def _samples(expr, symbols: dict, X: str, dname: str, seed: int) -> list[dict]:
         values: dict = {}
         for name, M in symbols.items():
             r, c = (int(d) for d in M.shape)
-            if r == c and r > 1:
+            if name in symmetric:  # symmetric positive definite: fine under inv, det and log det
+                R = rng.standard_normal((r, r))
+                value = R @ R.T / r + np.eye(r)
+            elif r == c and r > 1:
                 value = well_conditioned(rng, r)
                 if np.linalg.det(value) < 0:  # det > 0, so log|det| and logdet are both defined
                     value[0] *= -1
@@ -100,9 +112,9 @@ def _samples(expr, symbols: dict, X: str, dname: str, seed: int) -> list[dict]:
 
 
 @lru_cache(maxsize=64)
-def _problem(f: str, X: str, shapes: str, seed: int) -> _Problem:
+def _problem(f: str, X: str, shapes: str, seed: int, symmetric: tuple[str, ...] = ()) -> _Problem:
     # Cached: a widget re-checks on every pause in typing with the same f.
-    return _Problem(f, X, shapes, seed)
+    return _Problem(f, X, shapes, seed, symmetric)
 
 
 

@@ -35,13 +35,17 @@ class StepChecker:
     ``.report`` the last :class:`~mdlib.steps.StepReport`.
     """
 
-    def __init__(self, f: str, X: str, shapes: str, lines: str = "", delay: float = 0.25) -> None:
+    def __init__(self, f: str, X: str, shapes: str, lines: str = "", delay: float = 0.25,
+                 symmetric: tuple[str, ...] = ()) -> None:
         self.f, self.X, self.shapes, self.delay = f, X, shapes, delay
+        self.symmetric = tuple(symmetric)
         self.report: StepReport | None = None
         self._pending: asyncio.TimerHandle | None = None
         header = widgets.HTMLMath(
             f"Write your derivation of $df$ for <code>f = {html.escape(f)}</code> "
-            f"(shapes <code>{html.escape(shapes)}</code>), one line per step, each a right-hand "
+            f"(shapes <code>{html.escape(shapes)}</code>"
+            + "".join(f", {html.escape(name)} symmetric" for name in self.symmetric)
+            + "), one line per step, each a right-hand "
             f"side of <code>df = …</code> written with <code>d{html.escape(X)}</code>. "
             "Each line is checked as you type.")
         self.textarea = widgets.Textarea(
@@ -84,7 +88,8 @@ class StepChecker:
             self._pending.cancel()
             self._pending = None
         try:
-            self.report = check_steps(self.f, self.X, self.textarea.value, self.shapes)
+            self.report = check_steps(self.f, self.X, self.textarea.value, self.shapes,
+                                      symmetric=self.symmetric)
         except MdlibError as err:
             self.report = None
             self.table.value = ""
