@@ -354,3 +354,8 @@ def test_symmetric_constants_may_be_used_as_such_and_only_then():
     assert general.first_wrong == 3  # 2 M X is the gradient only for a symmetric M
     with pytest.raises(MdlibError, match="dX would have to be symmetric"):
         check_steps("tr(X)", "X", "tr(dX)", "X: 3x3", symmetric=["X"])
+
+
+def test_the_table_names_the_column_of_an_unreadable_line():
+    report = check_steps("tr(X)", "X", ["tr(dX"], "X: 3x3")
+    assert "(column 3)" in report.html() and "(column 3)" in report._repr_markdown_()

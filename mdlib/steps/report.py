@@ -31,6 +31,15 @@ class LineVerdict:
     def mark(self) -> str:
         return _MARK[self.ok]
 
+    @property
+    def explanation(self) -> str:
+        """The message with the rule of a right line, or the column of an unreadable one."""
+        if self.ok and self.rule:
+            return f"{self.message} ({self.rule})"
+        if self.column is not None and "column" not in self.message:
+            return f"{self.message} (column {self.column + 1})"
+        return self.message
+
     def __str__(self) -> str:
         head = f"{self.mark} line {self.number}: {self.text}  — "
         if self.ok is None:
@@ -70,7 +79,7 @@ class StepReport:
         rows = ["| line | verdict | $df =$ | why |", "|---|---|---|---|"]
         for line in self.lines:
             word = {True: "right", False: "wrong", None: "unreadable"}[line.ok]
-            why = line.message + (f" ({line.rule})" if line.ok and line.rule else "")
+            why = line.explanation
             body = f"${line.latex}$" if line.latex else f"`{line.text}`"
             rows.append(f"| {line.number} | {line.mark} {word} | {body} | {_md_cell(why)} |")
         return "\n".join(rows) + f"\n\n**{_md_cell(self.verdict)}**"
@@ -86,7 +95,7 @@ class StepReport:
             word = {True: "right", False: "wrong", None: "cannot be read"}[line.ok]
             colour = {True: "#1a7f37", False: "#b42318", None: "#9a6700"}[line.ok]
             body = f"${line.latex}$" if line.latex else f"<code>{html.escape(line.text)}</code>"
-            why = html.escape(line.message + (f" ({line.rule})" if line.ok and line.rule else ""))
+            why = html.escape(line.explanation)
             rows.append(
                 f"<tr><td style='{left}'>{line.number}</td>"
                 f"<td style='{left}; color:{colour}; white-space:nowrap'>"
