@@ -19,6 +19,7 @@ from .gradcheck import (
 )
 from .remainder import RemainderStudy, check_differential, remainder_study
 from .render import Derivation, Step
+from .steps import StepReport, check_steps
 
 __all__ = [
     "Derivation",
@@ -26,11 +27,13 @@ __all__ = [
     "MdlibError",
     "RemainderStudy",
     "Step",
+    "StepReport",
     "assert_gradient",
     "check_differential",
     "check_gradient",
     "chain",
     "check_jacobian",
+    "check_steps",
     "derive",
     "diagnose",
     "hessian",

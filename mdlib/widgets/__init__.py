@@ -3,6 +3,7 @@
 Every widget class has ``.widget`` (what to display), ``.slider`` (its primary slider),
 ``.readout`` (an HTML line with the numbers), ``.live`` (its :class:`LiveFigure`) and a
 ``demo()`` classmethod; :data:`ALL_WIDGETS` lists the classes (used by the benchmarks).
+:class:`StepChecker` (a text area, no slider) checks a reader's own derivation line by line.
 """
 
 from .jacobian_ellipse import JacobianEllipse
@@ -11,8 +12,9 @@ from .remainder_explorer import RemainderExplorer
 from .rule_explorer import RuleExplorer
 from .second_order_explorer import SecondOrderExplorer
 from .slope_explorer import SlopeExplorer
+from .step_checker import StepChecker
 
 ALL_WIDGETS = [RemainderExplorer, JacobianEllipse, SlopeExplorer, RuleExplorer, SecondOrderExplorer]
 
 __all__ = ["ALL_WIDGETS", "JacobianEllipse", "LiveFigure", "RemainderExplorer", "RuleExplorer",
-           "SecondOrderExplorer", "SlopeExplorer"]
+           "SecondOrderExplorer", "SlopeExplorer", "StepChecker"]

@@ -1,0 +1,106 @@
+"""Write your own derivation of df, one line at a time, and see each line checked as you type.
+
+A text area takes the lines (right-hand sides of ``df = …`` with ``dX``); every keystroke is
+sent (``continuous_update``) and, once typing pauses for ``delay`` seconds, :func:`mdlib.check_steps`
+runs again — fast, because the verified gradient of f and every line already read are cached —
+and a table shows each line as rendered LaTeX with ✔ or ✘ and its hint. The verdict is also written in words into an
+``aria-live`` region, so a screen reader announces it; nothing is said by colour alone.
+
+>>> checker = StepChecker("a.T*X*b", "X", "X: 3x3, a: 3, b: 3", lines="tr(a.T*dX*b)")
+>>> checker.report.ok
+True
+>>> checker.set_lines("tr(a.T*dX*b)\\ntr(a*b.T*dX)")
+>>> checker.report.first_wrong
+2
+>>> "Line 2 is the first wrong line" in checker.verdict.value
+True
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+
+import ipywidgets as widgets
+
+from ..errors import MdlibError
+from ..steps import StepReport, check_steps
+
+
+class StepChecker:
+    """A text area for a hand derivation, re-checked on every change.
+
+    ``.widget`` is what to display, ``.textarea`` the input, ``.table`` the per-line verdicts
+    (HTMLMath: LaTeX rendered), ``.verdict`` the overall verdict (an aria-live region) and
+    ``.report`` the last :class:`~mdlib.steps.StepReport`.
+    """
+
+    def __init__(self, f: str, X: str, shapes: str, lines: str = "", delay: float = 0.25,
+                 symmetric: tuple[str, ...] = ()) -> None:
+        self.f, self.X, self.shapes, self.delay = f, X, shapes, delay
+        self.symmetric = tuple(symmetric)
+        self.report: StepReport | None = None
+        self._pending: asyncio.TimerHandle | None = None
+        header = widgets.HTMLMath(
+            f"Write your derivation of $df$ for <code>f = {html.escape(f)}</code> "
+            f"(shapes <code>{html.escape(shapes)}</code>"
+            + "".join(f", {html.escape(name)} symmetric" for name in self.symmetric)
+            + "), one line per step, each a right-hand "
+            f"side of <code>df = …</code> written with <code>d{html.escape(X)}</code>. "
+            "Each line is checked as you type.")
+        self.textarea = widgets.Textarea(
+            value=lines, placeholder=f"e.g. tr(... d{X} ...)", continuous_update=True,
+            description="df =", layout=widgets.Layout(width="640px", height="140px"))
+        self.table = widgets.HTMLMath()
+        self.verdict = widgets.HTML()
+        self.widget = widgets.VBox([header, self.textarea, self.table, self.verdict])
+        self.widget.add_class("mdlib-step-checker")
+        self.textarea.observe(self._on_change, names="value")
+        self.check()
+
+    @classmethod
+    def demo(cls) -> StepChecker:
+        """The checker of chapter 7, opened on tr(XᵀAX) with a first line written."""
+        return cls("tr(X.T*A*X)", "X", "X: 3x3, A: 3x3", "tr(dX.T*A*X) + tr(X.T*A*dX)")
+
+    def set_lines(self, lines: str) -> None:
+        """Replace the text and check it at once (no pause to wait for)."""
+        self.textarea.value = lines
+        self.check()
+
+    def _on_change(self, _change: dict) -> None:
+        # Debounce: in a running kernel, check when typing pauses; elsewhere (tests, scripts,
+        # nbconvert) there is no event loop running here, so check at once.
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is None or self.delay <= 0:
+            self.check()
+            return
+        if self._pending is not None:
+            self._pending.cancel()
+        self._pending = loop.call_later(self.delay, self.check)
+
+    def check(self) -> StepReport | None:
+        """Check the current text; show the verdicts (or why f itself cannot be checked)."""
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
+        try:
+            self.report = check_steps(self.f, self.X, self.textarea.value, self.shapes,
+                                      symmetric=self.symmetric)
+        except MdlibError as err:
+            self.report = None
+            self.table.value = ""
+            self.verdict.value = _live(f"mdlib: {err}")
+            return None
+        self.table.value = self.report.html().split("<div role='status'")[0]
+        self.verdict.value = _live(self.report.verdict)
+        return self.report
+
+
+def _live(text: str) -> str:
+    # role=status + aria-live: screen readers announce the verdict when it changes.
+    return (f"<div role='status' aria-live='polite' class='mdlib-steps-verdict'>"
+            f"<b>{html.escape(text)}</b></div>")

@@ -1,0 +1,88 @@
+"""Chapter 7's step checker in a real JupyterLab: type a derivation by keyboard, read the verdicts.
+
+The notebook is run from a fresh kernel, the checker's text area gets the focus, its text is
+replaced by typing (key presses, Enter between lines) a derivation with a slip in line 2, and
+the test reads what a reader (or a screen reader) gets: ✔/✘ and words per line, the LaTeX of
+each line typeset, and the verdict in the aria-live region.
+
+Needs Debian's ``chromium`` and the playwright package, like ``test_jupyterlab.py``; without
+them it skips, except in CI (``CI=true``), where it fails with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from lab_driver import NOTEBOOK_DIR, JupyterLab, NotebookSession, find_chromium, launch_chromium
+
+pytestmark = pytest.mark.browser
+
+NOTEBOOK = NOTEBOOK_DIR / "07_try_your_own.ipynb"
+CHECKER = ".mdlib-step-checker"
+TYPED = ["tr(dX.T*A*X) + tr(X.T*A*dX)", "tr(X.T*A*dX) + tr(X.T*A*dX)"]
+
+
+def _skip_or_fail(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: the browser tests must run in CI)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    path = find_chromium()
+    if path is None:
+        _skip_or_fail("Debian's chromium is not installed (apt-get install chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        _skip_or_fail("the playwright Python package is not installed (see binder/requirements.txt)")
+    if not NOTEBOOK.exists():
+        _skip_or_fail(f"{NOTEBOOK.name} is not in {NOTEBOOK_DIR}")
+    return path
+
+
+def test_typing_a_derivation_shows_each_verdict(chromium: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    stored = NOTEBOOK.read_bytes()
+    with JupyterLab(NOTEBOOK_DIR) as lab, sync_playwright() as playwright:
+        browser = launch_chromium(playwright, chromium)
+        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        page.set_default_timeout(30_000)
+        try:
+            session = NotebookSession(page, lab, NOTEBOOK.name, "test-step-checker")
+            session.open()
+            state = session.restart_and_run_all()
+            assert not state["errors"], state["errors"]
+
+            area = page.locator(f"{CHECKER} textarea").first
+            area.scroll_into_view_if_needed()
+            area.focus()  # as Tab would: the text area takes keyboard focus
+            page.keyboard.press("Control+A")
+            page.keyboard.press("Delete")
+            for k, line in enumerate(TYPED):
+                if k:
+                    page.keyboard.press("Enter")
+                page.keyboard.type(line, delay=5)
+
+            status = page.locator(f"{CHECKER} [role='status']").first
+            page.wait_for_function(
+                """(selector) => {
+                     const s = document.querySelector(selector);
+                     return s && s.innerText.includes('Line 2 is the first wrong line');
+                   }""", arg=f"{CHECKER} [role='status']", timeout=30_000, polling=100)
+            assert status.get_attribute("aria-live") == "polite"
+
+            rows = page.locator(f"{CHECKER} table.mdlib-steps tbody tr")
+            assert rows.count() == 2
+            first, second = rows.nth(0).inner_text(), rows.nth(1).inner_text()
+            assert "✔" in first and "right" in first and "M2" in first
+            assert "✘" in second and "wrong" in second and "A should be A^T" in second
+            # the lines are shown as typeset LaTeX, not as raw text
+            page.wait_for_selector(f"{CHECKER} table.mdlib-steps mjx-container", state="attached")
+        finally:
+            lab.shutdown_kernels()
+            browser.close()
+    assert NOTEBOOK.read_bytes() == stored, "the notebook changed on disk during the browser test"
