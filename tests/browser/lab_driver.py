@@ -60,6 +60,19 @@ def find_chromium() -> str | None:
     return "/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None
 
 
+def skip_or_fail(reason: str) -> None:
+    """Skip the calling test locally; in CI (``CI=true``) the browser tests are required, so fail.
+
+    Called from fixtures only: pytest is imported here so the benchmark can import this module
+    without it.
+    """
+    import pytest
+
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: the browser tests must run in CI)", pytrace=False)
+    pytest.skip(reason)
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

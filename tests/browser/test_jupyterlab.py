@@ -11,7 +11,6 @@ tests skip with the reason, except in CI (``CI=true``), where they must run and 
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from lab_driver import (
     NotebookSession,
     find_chromium,
     launch_chromium,
+    skip_or_fail,
     stored_has_math,
     stored_images,
     stored_widget_views,
@@ -33,22 +33,15 @@ NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))  # discovered at collection: ne
 VIEWPORT = {"width": 1280, "height": 900}
 
 
-def _skip_or_fail(reason: str) -> None:
-    """Skip locally; in CI the browser tests are required, so fail with the same reason."""
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason} (CI=true: the browser tests must run in CI)", pytrace=False)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def chromium() -> str:
     path = find_chromium()
     if path is None:
-        _skip_or_fail("Debian's chromium is not installed (apt-get install chromium)")
+        skip_or_fail("Debian's chromium is not installed (apt-get install chromium)")
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        _skip_or_fail("the playwright Python package is not installed (see binder/requirements.txt)")
+        skip_or_fail("the playwright Python package is not installed (see binder/requirements.txt)")
     return path
 
 

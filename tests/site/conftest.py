@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
 import subprocess
 import sys
 import threading
@@ -21,14 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "browser"))
 sys.path.insert(0, str(REPO))
 
-from lab_driver import find_chromium, launch_chromium  # noqa: E402
-
-
-def skip_or_fail(reason: str) -> None:
-    """Skip locally; in CI (``CI=true``) the browser tests are required, so fail instead."""
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason} (CI=true: the browser tests must run in CI)", pytrace=False)
-    pytest.skip(reason)
+from lab_driver import find_chromium, launch_chromium, skip_or_fail  # noqa: E402
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
