@@ -79,19 +79,22 @@ def main() -> bool:
     rows, ok = [], True
     single = _single_threaded()
     for label, passed, t_verified, t_plain, limit in time_all():
-        row_ok = passed and (limit is None or t_verified <= limit)
-        ok = ok and row_ok
+        # The verdict uses one BLAS thread: the algorithm's cost, not the machine's contention
+        # (falls back to the default threads if the separate process could not run).
+        judged = single.get(label, t_verified)
+        ok = ok and passed and (limit is None or judged <= limit)
         one = f"{single[label]:.3f}" if label in single else "n/a"
-        rows.append([label, "✅" if passed else "❌", f"{t_verified:.3f}", one, f"{t_plain:.3f}",
+        rows.append([label, "✅" if passed else "❌", one, f"{t_verified:.3f}", f"{t_plain:.3f}",
                      f"≤ {limit:g}" if limit else "(reported)",
-                     verdict(t_verified, limit) if limit else ""])
+                     verdict(judged, limit) if limit else ""])
     report("derive with numeric verification (seconds, median of 5)",
-           ["f", "verified", "s with verification", "same, 1 BLAS thread", "s without",
-            "target", "result"], rows,
+           ["f", "verified", "s with verification (1 BLAS thread)", "same, default BLAS threads",
+            "s without verification", "target", "result"], rows,
            note="Before issue 8 (entrywise differences): tr(X.T*A*X) took 6 s at n = 128 and "
-                "46 s at n = 200; tr(X**64) over 15 s. The verdict uses the default BLAS "
-                "threads; on a machine shared by busy processes multi-threaded BLAS slows the "
-                "n = 200 rows several times, which the single-thread column shows.")
+                "46 s at n = 200; tr(X**64) over 15 s. The verdict uses the single-thread "
+                "column, measured in a fresh process with OPENBLAS/OMP/MKL_NUM_THREADS=1: on a "
+                "small machine shared by busy processes, multi-threaded BLAS makes the n = 200 "
+                "rows vary by more than ten times between runs.")
     return ok
 
 

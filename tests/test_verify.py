@@ -70,19 +70,30 @@ def test_right_answers_are_checked_independently_here():
     assert G[3, 7] == pytest.approx(fd, rel=1e-6)
 
 
-@pytest.mark.parametrize("n, limit", [(200, 0.5), (3, 1.0)])
-def test_verification_cost_does_not_grow_like_n_to_the_fifth(n, limit):
-    """Timing targets of benchmarks/bench_verify.py, with slack for a loaded test machine."""
-    if n == 200:
-        X, A = M("X", 200), M("A", 200)
-        f = sympy.Trace(X.T * A * X)
-    else:
-        X = M("X", 3)
-        f = sympy.Trace(X ** 64)
-    derive(f, X)  # warm caches (lambdify, sympy)
+def test_the_number_of_evaluations_of_f_does_not_grow_with_n(monkeypatch):
+    import mdlib.engine.verify as verify_module
+
+    counts = {}
+    real = verify_module._Numeric.__call__
+    for n in (4, 40):
+        calls = []
+        monkeypatch.setattr(verify_module._Numeric, "__call__",
+                            lambda self, *a, calls=calls: calls.append(self.what) or real(self, *a))
+        X, A = M("X", n), M("A", n)
+        assert derive(sympy.Trace(X.T * A * X), X).verification.passed
+        counts[n] = calls.count("f")
+    assert counts[4] == counts[40] <= 40  # entrywise differences would need 2 n² = 3200 at n = 40
+
+
+@pytest.mark.parametrize("n", [200, 3])
+def test_verification_at_the_benchmark_sizes_is_quick(n):
+    """benchmarks/bench_verify.py times these (targets 0.5 s and 1 s); here only a loose bound
+    that a shared, loaded test machine always meets but the old n⁵ cost (46 s, 60 s) did not."""
+    X = M("X", n)
+    f = sympy.Trace(X.T * M("A", n) * X) if n == 200 else sympy.Trace(X ** 64)
     start = time.perf_counter()
     assert derive(f, X).verification.passed
-    assert time.perf_counter() - start < 6 * limit
+    assert time.perf_counter() - start < 12
 
 
 @pytest.mark.parametrize("make, cause", [
