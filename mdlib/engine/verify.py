@@ -231,7 +231,7 @@ def _rebuild(e: sympy.Basic, logdets: list) -> sympy.Basic:
     args = tuple(_rebuild(a, logdets) for a in e.args)
     if isinstance(e, sympy.log) and isinstance(args[0], Determinant):
         placeholder = sympy.Symbol(_PLACEHOLDER.format(len(logdets) + 1), real=True)
-        logdets.append((placeholder, args[0].arg))
+        logdets.append((placeholder, args[0].arg, e.args[0].arg))  # rebuilt, and as typed
         return placeholder
     if isinstance(e, MatMul):  # X*X*...*X as X**k: numpy's chain ordering is cubic in length
         runs: list = []
@@ -259,7 +259,8 @@ def _real(value: object, what: str) -> np.ndarray:
         arr = arr.real
     arr = arr.astype(float)
     if not np.all(np.isfinite(arr)):
-        raise _DataProblem(f"{what} is not finite (NaN or infinity) at the random data")
+        raise _DataProblem(f"{what} is not finite (NaN or infinity) at the random data (e.g. the log "
+                           "or root of a negative number, or a division by zero)")
     return arr
 
 
@@ -275,11 +276,11 @@ class _Numeric:
         values = dict(values)
         try:
             with np.errstate(all="ignore"):
-                for placeholder, M in self.logdets:
+                for placeholder, M, shown in self.logdets:
                     m = _real(evaluate(M, values, dims), f"the matrix under log det in {self.what}")
                     sign, logabs = np.linalg.slogdet(np.atleast_2d(m))
                     if sign <= 0:
-                        raise _DataProblem(f"{self.what} takes the log-det of {_show(M)}, whose "
+                        raise _DataProblem(f"{self.what} takes the log-det of {_show(shown)}, whose "
                                            "determinant is not positive at the random data")
                     values[placeholder.name] = float(logabs)
                 return _real(evaluate(self.expr, values, dims), self.what)
