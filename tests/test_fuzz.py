@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 
 import mdlib
+import mdlib.engine.numeric
 from mdlib import MdlibError
 from mdlib.parse import parse_expression
 
@@ -406,3 +407,55 @@ def test_generator_is_deterministic_and_its_reference_is_right(k):
     node = Node("tr(X.T*X)", lambda v: np.trace(v["X"].T @ v["X"]), True)
     gen = Generator(np.random.default_rng(0), (3, 2))
     assert _independent_verdict(node, gen, Wrong, 0).startswith("WRONG")
+
+
+MUTANTS = 150  # expressions whose right gradient is spoiled on purpose
+
+
+def _mutations(gradient, differential):
+    import sympy
+    from sympy.matrices.expressions import MatAdd
+
+    yield "sign", -gradient, differential
+    yield "factor 1.001", sympy.Float(1.001) * gradient, differential
+    if gradient.shape[0] == gradient.shape[1]:
+        yield "transpose", gradient.T, differential
+    if isinstance(gradient, MatAdd) and len(gradient.args) > 1:
+        yield "a term dropped", MatAdd(*gradient.args[1:]), differential
+    yield "differential × 1.001", gradient, sympy.Float(1.001) * differential
+
+
+def test_the_verifier_rejects_spoiled_gradients():
+    """Mutation test of the verifier itself: no wrong gradient or differential passes."""
+    from mdlib.engine.verify import verify
+
+    passed_wrong, judged = [], 0
+    for k in range(MUTANTS):
+        node, gen = _generate(10_000 + k)
+        try:
+            expr, symbols = parse_expression(node.text, _shape_text(gen))
+            d = mdlib.derive(expr, symbols["X"])
+        except MdlibError:
+            continue
+        grad = d.gradient_function()
+        values = _values(gen, np.random.default_rng([k, 99]))
+        right = np.asarray(grad(**values), dtype=float)
+        for name, gradient, differential in _mutations(d.gradient, d.differential):
+            if name.startswith("differential"):
+                really_wrong = np.linalg.norm(right) > 0
+            else:
+                spoiled = np.broadcast_to(np.asarray(
+                    mdlib.engine.numeric.evaluate(gradient, values), dtype=float), right.shape)
+                really_wrong = np.linalg.norm(spoiled - right) > 1e-6 * np.linalg.norm(right)
+            if not really_wrong:  # e.g. the transpose of a symmetric gradient is no mistake
+                continue
+            try:
+                result = verify(d._f, d.X, d.dX, differential, gradient)
+            except MdlibError:
+                continue  # refused, not verified: allowed
+            judged += 1
+            if result.passed:
+                passed_wrong.append(f"{node.text} [{_shape_text(gen)}] {name}: {result.message}")
+    print(f"\nmutants judged: {judged}")
+    assert judged >= 3 * MUTANTS
+    assert not passed_wrong, "spoiled gradients verified:\n" + "\n".join(passed_wrong)
