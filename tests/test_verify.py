@@ -131,6 +131,13 @@ def test_a_zero_reference_is_refused_unless_the_claim_is_exactly_zero():
     assert exact_zero.passed and "the gradient is 0 and f does not change" in exact_zero.message
 
 
+def test_a_gradient_that_only_underflows_to_zero_is_not_verified():
+    # tr(X)^(10^6): every value under- or overflows, so the zero claim is no evidence
+    X = M("X", 3)
+    with pytest.raises(MdlibError, match="could not verify the result numerically"):
+        derive(sympy.Trace(X) ** 10**6, X)
+
+
 def test_wrong_claims_fail_and_say_which_part():
     X, A = M("X", 4), M("A", 4)
     f = sympy.Trace(X.T * A * X)

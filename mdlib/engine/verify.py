@@ -378,7 +378,11 @@ def _directional(phi: Callable[[float], float], f0: float) -> _Directional:
             quotients, estimates = [], []
             continue
         evaluated += [h, -h]
-        quotients.append((h, (plus - minus) / (2 * h), max(abs(plus), abs(minus), abs(f0))))
+        quotient = (plus - minus) / (2 * h)
+        if not np.isfinite(quotient):  # values near the float64 limit: start again smaller
+            quotients, estimates = [], []
+            continue
+        quotients.append((h, quotient, max(abs(plus), abs(minus), abs(f0))))
         if len(quotients) >= 2:
             estimates.append((4 * quotients[-1][1] - quotients[-2][1]) / 3)
         if len(estimates) >= 2:
@@ -407,7 +411,7 @@ def _zero_gradient_message(k: int, seed: int, shapes: dict) -> str:
 
 
 def _verify_at(f: _Numeric, differential: _Numeric, gradient: _Numeric, data: Data, name: str,
-               dname: str, singular: list, seed: int, note: str) -> Verification:
+               dname: str, singular: list, seed: int, note: str, zero: bool) -> Verification:
     X0 = np.asarray(data.values[name], dtype=float)
     _check_conditions(singular, data)
 
@@ -444,16 +448,20 @@ def _verify_at(f: _Numeric, differential: _Numeric, gradient: _Numeric, data: Da
         diffs.append(float(dv.reshape(-1)[0]))
     reference, errors = np.array(reference), np.array(errors)
     claimed, diffs = np.array(claimed), np.array(diffs)
+    if not (np.all(np.isfinite(reference)) and np.all(np.isfinite(errors))):
+        raise _DataProblem("f is too large near the random data for differences to be computed")
     scale = float(np.max(np.abs(reference)))
     details = {"gradient": G, "directions": directions, "reference": reference,
                "claimed": claimed, "differential": diffs, "errors": errors}
     if scale <= 10 * float(np.max(errors)):  # f does not change: a comparison proves nothing
-        if not np.any(G) and np.all(np.abs(diffs) <= 10 * errors + 1e3 * _EPS * abs(f0)):
+        # ... unless the claim is 0 as a formula (not a value that underflowed at this point)
+        if zero and np.all(np.abs(diffs) <= 10 * errors + 1e3 * _EPS * abs(f0)):
             details["tolerance"] = errors
             return Verification(True, 0.0, float("inf"), data.shapes, seed,
                                 _zero_gradient_message(DIRECTIONS, seed, data.shapes), details)
         raise _DataProblem("f does not change at the random data (its central differences are 0 "
-                           "to round-off), so comparing the gradient with them would prove nothing")
+                           "to round-off, e.g. because its values under- or overflow there), so "
+                           "comparing the gradient with them would prove nothing")
     if float(np.max(errors)) > 1e-4 * scale:
         raise _DataProblem("central differences cannot resolve f's slope at the random data "
                            "(f varies too fast, or is too large next to its change)")
@@ -494,6 +502,7 @@ def verify(f: sympy.Basic, X: MatrixSymbol, dX: MatrixSymbol, differential: symp
     gradient_num = _Numeric(gradient, "the gradient")
     differential_num = _Numeric(differential, "the differential")
     singular = _singular_parts([f, gradient, differential], dX)
+    zero = gradient == 0 or bool(getattr(gradient, "is_ZeroMatrix", False))
     problems: list[str] = []
     for attempt in range(ATTEMPTS):
         data_seed, positive = seed + 7919 * (attempt // 2), bool(attempt % 2)
@@ -501,7 +510,7 @@ def verify(f: sympy.Basic, X: MatrixSymbol, dX: MatrixSymbol, differential: symp
         note = ", positive entries" if positive else ""
         try:
             return _verify_at(f_num, differential_num, gradient_num, data, name, dname, singular,
-                              data_seed, note)
+                              data_seed, note, zero)
         except _DataProblem as problem:
             problems.append(str(problem))
     # The most frequent cause is the one to fix; ties go to the first data set's.
