@@ -9,7 +9,9 @@ the engine's numeric evaluator nor its verifier judges itself.
 
 Asserted over the sample: no wrong gradient, no exception other than ``MdlibError``, every
 refusal names a cause, and at least 99 % of the expressions involving X come back right and
-verified. Run with ``-s`` to see the tally and every refusal.
+verified. Run with ``-s`` to see the tally and every refusal. A second test spoils the right
+answers of further generated expressions (sign, factor 1.001, transpose, a dropped term, a
+scaled differential) and asserts that the engine's verifier passes none of them.
 """
 
 from __future__ import annotations

@@ -12,16 +12,23 @@ Why each choice:
   one at every size (``n I`` plus noise made ``tr X ≈ n²`` and saturated ``tanh``/``σ``).
   Matrices under an inverse or a determinant get ``I + E`` with a random non-symmetric ``E``
   of spectral norm about 1/2 (``det > 0``, condition number about 3, ``log det`` of order one
-  at any size); those under a log-det or declared symmetric get ``A A^T/n + I``. The variable is never made symmetric unless
-  declared so: a symmetric point would hide a missing transpose.
+  at any size); those under a log-det or declared symmetric get ``A A^T/n + I``. The variable
+  is never made symmetric unless declared so: a symmetric point would hide a missing transpose.
 * **Steps and tolerance.** ``V`` has the norm of ``X``, so the step ``t`` is relative. The
   difference quotient is Richardson-extrapolated on a halving ladder of steps, and the step
   whose estimated error (the spread of successive estimates plus round-off ``≈ ε |f| / t``) is
-  smallest wins. A direction passes when ``|tr(G^T V) − D| ≤ RTOL · scale + 4 · error``.
+  smallest wins. The gradient and the differential pass when, along *every* direction,
+  ``|claim − D| ≤ RTOL · scale + 4 · error`` (``scale`` = the largest ``|D|``); the remainder
+  study reuses the ladder's small steps.
 * **Honesty.** Log-dets are evaluated with ``slogdet``; complex or non-finite values, a
-  (nearly) singular matrix under an inverse or determinant, and a reference that is zero (f
-  does not change, so a comparison would prove nothing) are never reported as verified: other
-  data are tried, then an :class:`~mdlib.MdlibError` names the cause.
+  (nearly) singular matrix under an inverse or determinant (1-norm condition number above
+  ``MAX_CONDITION``), and a reference that is zero (f does not change, so a comparison would
+  prove nothing — unless the claimed gradient is 0 as a formula) are never reported as
+  verified: other data are tried, then an :class:`~mdlib.MdlibError` names the cause. Sizes
+  above ``MAX_ENTRIES`` are refused before anything is allocated.
+
+The one-line message keeps the form notebooks print: ``verified: gradient vs central
+differences relative error …, remainder order of df … (random data, seed …, shapes …)``.
 
 >>> import sympy
 >>> X = sympy.MatrixSymbol("X", 2, 2)
