@@ -107,8 +107,8 @@ class Generator:
         if depth <= 0:
             return self.leaf(r, c)
         choice = self.rng.choice(["leaf", "product", "transpose", "sum", "scaled", "hadamard",
-                                  "elementwise", "inverse", "scalar times"],
-                                 p=[0.16, 0.24, 0.08, 0.12, 0.05, 0.08, 0.12, 0.11, 0.04])
+                                  "elementwise", "inverse", "scalar times", "power"],
+                                 p=[0.15, 0.22, 0.08, 0.12, 0.05, 0.08, 0.12, 0.11, 0.03, 0.04])
         if choice == "leaf":
             return self.leaf(r, c)
         if choice == "product":
@@ -150,6 +150,11 @@ class Generator:
                             lambda v, i=inverse, b=b: i.fn(v) @ b.fn(v), a.has_x or b.has_x)
             return Node(f"({b.text})*({inverse.text})",
                         lambda v, i=inverse, b=b: b.fn(v) @ i.fn(v), a.has_x or b.has_x)
+        if choice == "power" and r == c:  # matrix powers, negative ones of invertible forms
+            k = int(self.rng.choice([2, 3, -1, -2]))
+            a = self.matrix(r, r, depth - 1) if k > 0 else self.invertible(r, depth - 1)
+            return Node(f"({a.text})**{k}",
+                        lambda v, a=a, k=k: np.linalg.matrix_power(a.fn(v), k), a.has_x)
         if choice == "scalar times":
             s, a = self.scalar(depth - 1), self.matrix(r, c, depth - 1)
             return Node(f"({s.text})*({a.text})", lambda v, s=s, a=a: s.fn(v) * a.fn(v),
