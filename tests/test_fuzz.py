@@ -43,6 +43,9 @@ LEFT_OUT = {
         "with X: 3x3 → RecursionError in printing); constants appear only as factors and "
         "addends outside function arguments",
     "the constants pi, e and I (identity)": "the current parser does not know them yet",
+    "X of shape 1×1, and 1×1 matrices outside tr(u.T*M*v)":
+        "the parser fails on some (sum(exp(X)) with X: 1x1 raises AttributeError); the "
+        "generator's matrices are never 1×1 except inside tr(...)",
     "sums of identical terms inside functions (tanh(logdet(S + (X + X).T*(X + X))))":
         "they become numeric factors inside a function; the engine then raises TypeError "
         "'Mix of Matrix and Scalar symbols' in derivation._trace_lines (reproducer: "
@@ -108,7 +111,7 @@ class Generator:
             return self.leaf(r, c)
         choice = self.rng.choice(["leaf", "product", "transpose", "sum", "scaled", "hadamard",
                                   "elementwise", "inverse", "scalar times", "power"],
-                                 p=[0.15, 0.22, 0.08, 0.12, 0.05, 0.08, 0.12, 0.11, 0.03, 0.04])
+                                 p=[0.15, 0.21, 0.08, 0.12, 0.05, 0.08, 0.12, 0.11, 0.04, 0.04])
         if choice == "leaf":
             return self.leaf(r, c)
         if choice == "product":
@@ -156,8 +159,13 @@ class Generator:
             return Node(f"({a.text})**{k}",
                         lambda v, a=a, k=k: np.linalg.matrix_power(a.fn(v), k), a.has_x)
         if choice == "scalar times":
-            s, a = self.scalar(depth - 1), self.matrix(r, c, depth - 1)
-            return Node(f"({s.text})*({a.text})", lambda v, s=s, a=a: s.fn(v) * a.fn(v),
+            a = self.matrix(r, c, depth - 1)
+            if self.rng.random() < 0.5:
+                s = self.scalar(depth - 1)
+                return Node(f"({s.text})*({a.text})", lambda v, s=s, a=a: s.fn(v) * a.fn(v),
+                            s.has_x or a.has_x)
+            s = self.inside_function(lambda: self.scalar(depth - 1))  # divided by exp(s) > 0
+            return Node(f"({a.text})/exp({s.text})", lambda v, s=s, a=a: a.fn(v) / np.exp(s.fn(v)),
                         s.has_x or a.has_x)
         return self.leaf(r, c)
 
