@@ -194,3 +194,15 @@ def test_placeholders_cannot_meet_typed_names():
     from mdlib.engine.verify import _PLACEHOLDER
 
     assert not _PLACEHOLDER.format(1).isidentifier()
+
+
+def test_symbolic_claims_are_judged_and_text_is_not_evaluated():
+    from mdlib.engine import check_symbolic_gradient
+
+    X = M("X", 3)
+    f = sympy.log(sympy.Determinant(X))
+    assert check_symbolic_gradient(f, X, X.T.inv())
+    with pytest.raises(MdlibError, match="not text"):
+        check_symbolic_gradient(f, X, "X.T**-1")  # typed text is never handed to sympify
+    complex_claim = check_symbolic_gradient(f, X, sympy.I * X.T.inv())
+    assert not complex_claim and "cannot be evaluated" in complex_claim.message

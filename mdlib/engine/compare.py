@@ -30,8 +30,8 @@ def check_symbolic_gradient(f: sympy.Basic, X: MatrixSymbol, claimed: object, se
     and the full matrix lets the verdict name a transpose, sign or factor slip).
     """
     if not isinstance(claimed, sympy.Basic):
-        raise MdlibError("the claimed gradient must be a sympy expression (typed text goes "
-                         "through mdlib.parse.parse_expression first)")
+        raise MdlibError("the claimed gradient must be a matrix expression, not text: read typed "
+                         "text with mdlib.parse.parse_expression first")
     name = str(X.name)
     data = random_data(f, seed=seed, symmetric=symmetric, variable=name)
     X0 = np.asarray(data.values[name], dtype=float)
