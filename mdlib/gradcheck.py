@@ -25,14 +25,63 @@ from .validation import as_array, check_step
 DEFAULT_STEP = 1e-6
 
 
-def _scalar(value: object) -> float:
-    arr = np.asarray(value, dtype=float)
-    if arr.size != 1:
+#: The loosest relative tolerance a check accepts: beyond it a wrong gradient (a slipped factor,
+#: a missing term) could pass; rtol = 10 would even accept a sign flip.
+MAX_RTOL = 1e-2
+
+# Numeric failures of f that mean "f is not defined there", reported as such.
+_NUMERIC_ERRORS = (ArithmeticError, np.linalg.LinAlgError)
+
+
+def _value(f: Callable, X: np.ndarray, where: str) -> np.ndarray:
+    """``f(X)`` as a real array; NaN, complex values and numeric errors are blamed on f."""
+    try:
+        value = f(X)
+    except _NUMERIC_ERRORS as err:
+        raise MdlibError(f"f cannot be evaluated {where} ({type(err).__name__}: {err}); "
+                         "f is not defined there, so nothing can be checked at this point") from None
+    arr = np.asarray(value)
+    if arr.dtype == object or np.iscomplexobj(arr):
+        try:
+            arr = arr.astype(complex)
+        except (TypeError, ValueError):
+            raise MdlibError(f"f must return numbers, but {where} it returned {value!r}") from None
+        if np.any(arr.imag != 0):
+            raise MdlibError(f"f returned a complex value {where}; f is not real there (e.g. the "
+                             "log or root of a negative number), so nothing can be checked")
+        arr = arr.real
+    try:
+        arr = arr.astype(float)
+    except (TypeError, ValueError):
+        raise MdlibError(f"f must return numbers, but {where} it returned {value!r}") from None
+    if not np.all(np.isfinite(arr)):
+        raise MdlibError(f"f is not finite (NaN or infinity) {where}: f is not defined there, so "
+                         "the check fails because of f, not because of the claimed derivative")
+    return arr
+
+
+def _scalar(value: np.ndarray) -> float:
+    if value.size != 1:
         raise MdlibError(
-            f"f must return a scalar for a gradient, but it returned shape {arr.shape}; "
+            f"f must return a scalar for a gradient, but it returned shape {value.shape}; "
             "use numerical_jacobian for vector-valued functions"
         )
-    return float(arr.reshape(()))
+    return float(value.reshape(()))
+
+
+def _check_resolvable(X: np.ndarray, step: float) -> None:
+    """Refuse a step that does not change some entry of X in float64 (the difference is 0)."""
+    if np.any(X + abs(step) == X) or np.any(X - abs(step) == X):
+        biggest = float(np.max(np.abs(X)))
+        raise MdlibError(f"the step {step:g} is too small to change X (entries up to {biggest:.3g}) "
+                         "in float64; use a step of about 1e-6 times the size of X's entries")
+
+
+def _check_rtol(rtol: object) -> float:
+    if not isinstance(rtol, (int, float, np.floating)) or not np.isfinite(rtol) or not 0 < rtol <= MAX_RTOL:
+        raise MdlibError(f"rtol must be a number in (0, {MAX_RTOL}], got {rtol!r}: a looser "
+                         "tolerance would let wrong gradients pass")
+    return float(rtol)
 
 
 def numerical_gradient(f: Callable, X: object, step: float = DEFAULT_STEP) -> np.ndarray:
@@ -43,11 +92,13 @@ def numerical_gradient(f: Callable, X: object, step: float = DEFAULT_STEP) -> np
     """
     X = as_array(X, "X")
     step = check_step(step, "the finite-difference step")
+    _check_resolvable(X, step)
     grad = np.empty_like(X)
     for idx in np.ndindex(X.shape):
         E = np.zeros_like(X)
         E[idx] = step
-        grad[idx] = (_scalar(f(X + E)) - _scalar(f(X - E))) / (2 * step)
+        where = f"at X with entry {idx} moved by ±{step:g}" if idx else f"at X ± {step:g}"
+        grad[idx] = (_scalar(_value(f, X + E, where)) - _scalar(_value(f, X - E, where))) / (2 * step)
     return grad
 
 
@@ -64,12 +115,14 @@ def numerical_jacobian(f: Callable, x: object, step: float = DEFAULT_STEP) -> np
     if x.ndim != 1:
         raise MdlibError(f"x must be a vector (1-D) for a Jacobian, got shape {x.shape}")
     step = check_step(step, "the finite-difference step")
+    _check_resolvable(x, step)
     columns = []
     for j in range(x.size):
         e = np.zeros_like(x)
         e[j] = step
-        plus = np.atleast_1d(as_array(f(x + e), "f(x)"))
-        minus = np.atleast_1d(as_array(f(x - e), "f(x)"))
+        where = f"at x with entry {j} moved by ±{step:g}"
+        plus = np.atleast_1d(_value(f, x + e, where))
+        minus = np.atleast_1d(_value(f, x - e, where))
         if plus.ndim != 1:
             raise MdlibError(f"f must return a vector, got shape {plus.shape}")
         columns.append((plus - minus) / (2 * step))
@@ -154,8 +207,10 @@ def check_gradient(
     >>> bool(check_gradient(f, np.eye(2), A.T)), bool(check_gradient(f, np.eye(2), A))
     (True, False)
     """
+    rtol = _check_rtol(rtol)
     X = as_array(X, "X")
     claimed = as_array(claimed, "the claimed gradient")
+    _scalar(_value(f, X, "at X"))  # a NaN at X itself is f's, and is said so first
     reference = numerical_gradient(f, X, step)
     return compare_with_reference(claimed, reference, rtol, "gradient")
 
@@ -168,6 +223,7 @@ def check_jacobian(
     step: float = DEFAULT_STEP,
 ) -> GradientCheck:
     """Compare a claimed Jacobian (m × n) with central differences of ``f`` at ``x``."""
+    rtol = _check_rtol(rtol)
     claimed = as_array(claimed, "the claimed Jacobian")
     reference = numerical_jacobian(f, x, step)
     return compare_with_reference(claimed, reference, rtol, "Jacobian")
@@ -181,6 +237,9 @@ def compare_with_reference(claimed: np.ndarray, reference: np.ndarray, rtol: flo
     >>> compare_with_reference(np.eye(2), -np.eye(2)).message
     'gradient check failed (relative error 2.0e+00): the sign is flipped'
     """
+    rtol = _check_rtol(rtol)
+    claimed = as_array(claimed, f"the claimed {what}")
+    reference = as_array(reference, f"the finite-difference {what}")
     if claimed.shape != reference.shape:
         return GradientCheck(False, float("inf"), f"{what} check failed: {diagnose(claimed, reference)}")
     err = relative_error(claimed, reference)

@@ -25,6 +25,10 @@ from .errors import MdlibError
 from .remainder import DEFAULT_STEPS, RemainderStudy, fit_order, remainder_study
 from .validation import as_array, check_step
 
+#: Working precision allowed: below 20 digits there is little gain over float64; above 1000
+#: every evaluation slows down a lot without showing anything new.
+MIN_DIGITS, MAX_DIGITS = 20, 1000
+
 #: Default steps for the precise path: far below where float64 breaks down.
 PRECISE_STEPS = np.logspace(0, -20, 41)
 
@@ -69,30 +73,61 @@ def precise_remainder_study(
 
     ``expr`` is a sympy expression or a column of expressions in ``variables``.
     """
-    if not isinstance(digits, int) or digits < 20:
-        raise MdlibError("digits must be an integer of at least 20")
+    if not isinstance(digits, int) or not MIN_DIGITS <= digits <= MAX_DIGITS:
+        raise MdlibError(f"digits must be an integer from {MIN_DIGITS} to {MAX_DIGITS} (more "
+                         f"digits only make every step slower), got {digits!r}")
     column, symbols, jacobian = _prepare(expr, variables)
     c, u = _point_and_direction(point, direction, len(symbols))
-    steps = np.asarray(PRECISE_STEPS if steps is None else steps, dtype=float)
+    steps = np.atleast_1d(as_array(PRECISE_STEPS if steps is None else steps, "the steps")).ravel()
     for h in steps:
         check_step(float(h), "every step h")
+    if len(np.unique(np.abs(steps))) < 3:
+        raise MdlibError("give at least three different step sizes h: the order is the slope of "
+                         "a line fitted through log ‖r(h)‖ against log h")
+    try:
+        return _precise_study(column, symbols, jacobian, c, u, steps, digits)
+    except (ArithmeticError, ValueError, TypeError) as err:
+        if isinstance(err, MdlibError):
+            raise
+        raise MdlibError(f"the expression cannot be evaluated near the point ({type(err).__name__}: "
+                         f"{err}); pick a point where it is defined") from None
+
+
+def _real_column(values: object, where: str) -> object:
+    column = mpmath.matrix(values)
+    for v in column:
+        if isinstance(v, mpmath.mpc) and v.imag != 0:
+            raise MdlibError(f"the expression is complex {where} (e.g. the log or root of a "
+                             "negative number); pick a point where it is real")
+        if not mpmath.isfinite(v):
+            raise MdlibError(f"the expression is not finite {where}")
+    return column
+
+
+def _precise_study(column, symbols, jacobian, c, u, steps, digits) -> RemainderStudy:
     with mpmath.workdps(digits):
         f = sympy.lambdify(symbols, column, modules="mpmath")
         J = sympy.lambdify(symbols, jacobian, modules="mpmath")
         c_mp = [mpmath.mpf(float(v)) for v in c]
         u_mp = mpmath.matrix([mpmath.mpf(float(v)) for v in u])
-        fc = mpmath.matrix(f(*c_mp))
-        Jc = mpmath.matrix(J(*c_mp))
-        remainders = []
+        fc = _real_column(f(*c_mp), "at the point")
+        Jc = _real_column(J(*c_mp), "(its Jacobian) at the point")
+        remainders, increments = [], []
         for h in steps:
             h_mp = mpmath.mpf(float(h))
             moved = [ci + h_mp * ui for ci, ui in zip(c_mp, u_mp, strict=True)]
-            r = mpmath.matrix(f(*moved)) - fc - Jc * (h_mp * u_mp)
+            moved_value = _real_column(f(*moved), f"at the point + {float(h):g} u")
+            r = moved_value - fc - Jc * (h_mp * u_mp)
             remainders.append(float(mpmath.norm(r)))
+            increments.append(float(mpmath.norm(moved_value - fc)))
         scale = max(float(mpmath.norm(fc)), 1.0)
     remainders = np.array(remainders)
-    ratio = remainders / (np.abs(steps) * float(np.linalg.norm(u)))
     floor = scale * 10.0 ** (-digits) * 1e3
+    if np.count_nonzero(np.array(increments) > floor) < 3:
+        raise MdlibError("f changes by less than round-off for almost every step, so the "
+                         "remainder cannot tell anything; use larger steps or a direction of norm "
+                         "about 1")
+    ratio = remainders / (np.abs(steps) * float(np.linalg.norm(u)))
     order, mask = fit_order(steps, remainders, floor)
     return RemainderStudy(steps=steps, remainder=remainders, ratio=ratio, order=order, fit_mask=mask)
 

@@ -99,32 +99,57 @@ def remainder_study(
         direction = direction / max(_norm(direction), 1e-300)
     u = check_direction(direction, x.shape)
     steps = DEFAULT_STEPS if steps is None else as_array(steps, "the steps")
-    steps = np.atleast_1d(steps).astype(float)
+    steps = np.atleast_1d(steps).astype(float).ravel()
     for h in steps:
         check_step(float(h), "every step h")
+    if len(np.unique(np.abs(steps))) < 3:
+        raise MdlibError("give at least three different step sizes h: the order is the slope of "
+                         "a line fitted through log ‖r(h)‖ against log h")
 
-    fx = as_array(f(x), "f(x)")
+    fx = _evaluate(f, x, "f(x)")
     remainders = np.empty(len(steps))
-    scale = _norm(fx)
+    increments = np.empty(len(steps))
+    floors = np.empty(len(steps))
     for i, h in enumerate(steps):
-        fxh = as_array(f(x + h * u), "f(x + h u)")
-        dfx = as_array(differential(x, h * u), "the differential df(x; h u)")
+        fxh = _evaluate(f, x + h * u, f"f(x + h u) for h = {h:g}")
+        dfx = _evaluate(lambda _, h=h: differential(x, h * u), x,
+                        f"the differential df(x; h u) for h = {h:g}")
         if dfx.shape != fx.shape:
             raise MdlibError(
                 f"the differential has shape {dfx.shape} but f(x) has shape {fx.shape}; "
                 "df must have the shape of f"
             )
         remainders[i] = _norm(fxh - fx - dfx)
-        scale = max(scale, _norm(fxh), _norm(dfx))
+        increments[i] = max(_norm(fxh - fx), _norm(dfx))
+        # Round-off of this step's remainder: a few ulps of the largest term in it.
+        floors[i] = np.finfo(float).eps * max(_norm(fx), _norm(fxh), _norm(dfx)) * _FLOOR_MARGIN
     hu_norm = np.abs(steps) * _norm(u)
+    if np.count_nonzero(increments > floors) < 3:
+        raise MdlibError(
+            f"f(x + h u) − f(x) and df(x; h u) are at round-off level for almost every step "
+            f"(‖h u‖ from {hu_norm.min():.1e} to {hu_norm.max():.1e}), so the remainder cannot "
+            "tell a right differential from a wrong one; use larger steps or a direction of "
+            "norm about 1")
     ratio = remainders / hu_norm
-    floor = np.finfo(float).eps * max(scale, 1.0)
-    order, mask = fit_order(steps, remainders, floor * _FLOOR_MARGIN)
+    order, mask = fit_order(steps, remainders, floors)
     return RemainderStudy(steps=steps, remainder=remainders, ratio=ratio, order=order, fit_mask=mask)
 
 
-def fit_order(steps: np.ndarray, remainders: np.ndarray, floor: float) -> tuple[float, np.ndarray]:
+def _evaluate(fn: Callable, at: np.ndarray, what: str) -> np.ndarray:
+    """``fn(at)`` as a finite real array; a numeric failure is reported as ``what``'s."""
+    try:
+        value = fn(at)
+    except (ArithmeticError, np.linalg.LinAlgError) as err:
+        raise MdlibError(f"{what} cannot be computed ({type(err).__name__}: {err}); the function "
+                         "is not defined there") from None
+    return as_array(value, what)
+
+
+def fit_order(steps: np.ndarray, remainders: np.ndarray, floor: float | np.ndarray
+              ) -> tuple[float, np.ndarray]:
     """Least-squares slope of ``log r`` against ``log |h|`` over the points above ``floor``.
+
+    ``floor`` is one round-off level for every step, or one per step.
 
     Returns ``(inf, mask)`` when fewer than three points rise above the floor: the remainder is
     round-off, i.e. the linear part is exact.

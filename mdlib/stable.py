@@ -16,7 +16,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from .errors import MdlibError
 from .validation import as_array
+
+
+def _check_axis(a: np.ndarray, axis: int | None) -> None:
+    if axis is None:
+        return
+    if not isinstance(axis, (int, np.integer)) or not -max(a.ndim, 1) <= axis < max(a.ndim, 1):
+        raise MdlibError(f"axis must be None or an integer from {-max(a.ndim, 1)} to "
+                         f"{max(a.ndim, 1) - 1} for an array of shape {a.shape}, got {axis!r}")
 
 
 def sigmoid(x: object) -> np.ndarray:
@@ -47,7 +56,10 @@ def logsumexp(a: object, axis: int | None = 0) -> np.ndarray:
     >>> float(logsumexp(np.array([1000.0, 1000.0])) - 1000.0).__round__(6)
     0.693147
     """
-    a = as_array(a, "a")
+    a = np.atleast_1d(as_array(a, "a"))
+    _check_axis(a, axis)
+    if a.size == 0:
+        raise MdlibError("logsumexp of an empty array is -infinity; give at least one number")
     m = np.max(a, axis=axis, keepdims=True)
     out = m + np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True))
     return np.squeeze(out, axis=axis) if axis is not None else out.reshape(())
@@ -59,7 +71,8 @@ def log_softmax(a: object, axis: int = 0) -> np.ndarray:
     >>> log_softmax(np.array([0.0, 0.0])).round(4).tolist()
     [-0.6931, -0.6931]
     """
-    a = as_array(a, "a")
+    a = np.atleast_1d(as_array(a, "a"))
+    _check_axis(a, axis)
     return a - np.expand_dims(logsumexp(a, axis=axis), axis)
 
 

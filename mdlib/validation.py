@@ -21,9 +21,36 @@ SINGULAR_CONDITION = 1e12
 
 
 def as_array(value: object, name: str = "input") -> np.ndarray:
-    """Return ``value`` as a finite float64 array, or raise a clear error."""
+    """Return ``value`` as a finite real float64 array, or raise a clear error.
+
+    Complex entries are refused (not silently cut to their real part): everything in the course
+    is real, so a complex number means a value outside a function's domain, e.g. ``√-1``.
+
+    >>> as_array([1, 2.5]).tolist()
+    [1.0, 2.5]
+    >>> as_array([1 + 2j], "the gradient")
+    Traceback (most recent call last):
+    ...
+    mdlib.errors.MdlibError: the gradient has complex entries (e.g. (1+2j)); real numbers are needed here
+    """
     try:
-        arr = np.asarray(value, dtype=float)
+        arr = np.asarray(value)
+        if arr.dtype == object:  # e.g. sympy numbers: real ones convert to float directly
+            try:
+                arr = arr.astype(float)
+            except TypeError:
+                arr = arr.astype(complex)
+    except (TypeError, ValueError) as exc:
+        raise MdlibError(f"{name} must be numbers (a scalar, vector or matrix), got {value!r}") from exc
+    if np.iscomplexobj(arr):
+        flat = np.ravel(arr)
+        bad = flat[flat.imag != 0]
+        if bad.size:
+            raise MdlibError(f"{name} has complex entries (e.g. {bad[0]}); real numbers "
+                             "are needed here")
+        arr = arr.real
+    try:
+        arr = arr.astype(float)
     except (TypeError, ValueError) as exc:
         raise MdlibError(f"{name} must be numbers (a scalar, vector or matrix), got {value!r}") from exc
     if not np.all(np.isfinite(arr)):

@@ -129,3 +129,39 @@ def test_singular_matrix_is_refused_with_a_clear_message():
     with pytest.raises(MdlibError, match="singular.*Pick an invertible"):
         check_invertible(singular)
     check_invertible(S)  # no error for an invertible matrix
+
+
+@pytest.mark.parametrize("rtol", [10, 0.5, 0.0, -1e-5, float("nan"), "1e-5"])
+def test_absurd_tolerances_are_refused(rtol):
+    f = lambda X: np.trace(A.T @ X)  # noqa: E731
+    with pytest.raises(MdlibError, match=r"rtol must be a number in \(0, 0.01\]"):
+        check_gradient(f, X, -A, rtol=rtol)  # rtol = 10 used to pass this sign-flipped gradient
+
+
+def test_the_loosest_tolerance_still_fails_a_sign_flip():
+    result = check_gradient(lambda X: np.trace(A.T @ X), X, -A, rtol=1e-2)
+    assert not result and "sign is flipped" in result.message
+
+
+def test_complex_claimed_gradient_is_refused():
+    with pytest.raises(MdlibError, match="claimed gradient has complex entries"):
+        check_gradient(lambda X: np.sum(X), X, np.ones(X.shape) * (1 + 1e-3j))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_nan_from_f_is_blamed_on_f_at_that_point():
+    # log(x0) is -inf at x0 = 0: f is not defined there; the reader's gradient is not at fault
+    with pytest.raises(MdlibError, match=r"f is not finite \(NaN or infinity\) at X:.*because of f"):
+        check_gradient(lambda x: np.log(x[0]) + x[1], np.array([0.0, 1.0]), np.array([1.0, 1.0]))
+    with pytest.raises(MdlibError, match=r"at X with entry \(0,\) moved by ±0.1"):
+        numerical_gradient(lambda x: np.sqrt(x[0]) + x[1], np.array([0.05, 1.0]), step=0.1)
+    with pytest.raises(MdlibError, match="f returned a complex value"):
+        numerical_gradient(lambda x: np.sqrt(x[0] + 0j), np.array([-1.0]))
+    with pytest.raises(MdlibError, match="ZeroDivisionError"):
+        numerical_gradient(lambda x: 1 / float(x[0] - 1e-6), np.array([0.0]))
+
+
+@pytest.mark.parametrize("step", [1e-300, -1e-300])
+def test_steps_that_do_not_change_x_are_refused(step):
+    with pytest.raises(MdlibError, match="too small to change X"):
+        numerical_gradient(lambda X: np.sum(X), X, step=step)

@@ -61,8 +61,10 @@ def test_extra_symbols_are_refused():
 
 
 def test_bad_arguments_are_refused():
-    with pytest.raises(MdlibError, match="digits must be an integer of at least 20"):
+    with pytest.raises(MdlibError, match="digits must be an integer from 20 to 1000"):
         precise_remainder_study(sp.sin(x), x, 1.0, digits=10)
+    with pytest.raises(MdlibError, match="digits must be an integer from 20 to 1000"):
+        precise_remainder_study(sp.sin(x), x, 1.0, digits=10**6)  # would take forever
     with pytest.raises(MdlibError, match="variables must be a sympy Symbol"):
         precise_remainder_study(sp.sin(x), "x", 1.0)
     with pytest.raises(MdlibError, match="the point needs 2 coordinates"):
@@ -73,3 +75,12 @@ def test_bad_arguments_are_refused():
         precise_remainder_study(sp.sin(x), x, 1.0, steps=[1e-3, 0.0])
     with pytest.raises(MdlibError, match="NaN"):
         float64_remainder_study(sp.sin(x), x, float("nan"))
+
+
+def test_complex_values_and_unresolvable_steps_are_refused_not_fitted():
+    with pytest.raises(MdlibError, match="complex at the point"):
+        precise_remainder_study(sp.log(x), x, -1.0, steps=[1e-3, 1e-4, 1e-5])
+    with pytest.raises(MdlibError, match="less than round-off"):  # x + h u == x at 50 digits
+        precise_remainder_study(sp.sin(x), x, 0.3, direction=[1e-200], steps=[1e-3, 1e-4, 1e-5])
+    with pytest.raises(MdlibError, match="three different step sizes"):
+        precise_remainder_study(sp.sin(x), x, 0.3, steps=[1e-3, 1e-3])

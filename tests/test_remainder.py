@@ -155,3 +155,30 @@ def test_nan_point_and_nan_values_are_refused():
 def test_differential_of_the_wrong_shape_is_refused():
     with pytest.raises(MdlibError, match="df must have the shape of f"):
         remainder_study(lambda X: X @ X, X_SQ, lambda X, dX: np.trace(dX))
+
+
+@pytest.mark.parametrize("steps", [[], [1e-2], [1e-2, 1e-3], [1e-3, -1e-3, 1e-3]])
+def test_fewer_than_three_step_sizes_are_refused(steps):
+    # a fit through fewer than three sizes used to call a wrong differential "exact"
+    with pytest.raises(MdlibError, match="at least three different step sizes"):
+        remainder_study(np.sin, 0.3, lambda x, dx: 5 * dx, steps=steps)
+
+
+def test_a_direction_too_small_to_move_x_is_refused_not_called_exact():
+    for df in (lambda x, dx: np.cos(x) * dx, lambda x, dx: 5 * dx):  # right and wrong alike
+        with pytest.raises(MdlibError, match="round-off level for almost every step"):
+            check_differential(np.sin, 0.3, df, direction=1e-200)
+
+
+def test_a_small_function_is_judged_on_its_own_scale():
+    # values near 1e-20: an absolute round-off floor of 1e-13 would call anything "exact"
+    wrong = remainder_study(lambda x: 1e-20 * np.sin(x), 0.3, lambda x, dx: 2e-20 * np.cos(x) * dx)
+    assert not wrong.is_second_order() and wrong.order == pytest.approx(1.0, abs=0.15)
+    right = remainder_study(lambda x: 1e-20 * np.sin(x), 0.3, lambda x, dx: 1e-20 * np.cos(x) * dx)
+    assert right.order == pytest.approx(2.0, abs=0.15)
+
+
+def test_numeric_failures_of_f_name_the_step():
+    with pytest.raises(MdlibError, match=r"f\(x \+ h u\) for h = 1 cannot be computed \(LinAlgError"):
+        remainder_study(np.linalg.inv, np.diag([1.0, -1.0]), lambda X, dX: -dX,
+                        direction=np.diag([0.0, 1.0]), steps=[1.0, 0.5, 0.25])  # diag(1, 0) at h = 1

@@ -16,25 +16,34 @@ import numpy as np
 import sympy
 from sympy import MatrixSymbol
 
+from ..errors import MdlibError
 from ..gradcheck import GradientCheck, compare_with_reference, numerical_gradient
-from .numeric import evaluate, scalar_value
-from .verify import RTOL, random_data
+from .verify import RTOL, _DataProblem, _Numeric, random_data
 
 
 def check_symbolic_gradient(f: sympy.Basic, X: MatrixSymbol, claimed: object, seed: int = 0,
                             symmetric: tuple = ()) -> GradientCheck:
     """Evaluate ``claimed`` (a sympy expression for ∂f/∂X) at seeded random data and compare.
 
-    Never raises for a bad claim: an answer that cannot be evaluated fails with the reason.
+    Never raises for a bad claim: an answer that cannot be evaluated fails with the reason. The
+    reference is entrywise central differences (this is for the small matrices of a notebook,
+    and the full matrix lets the verdict name a transpose, sign or factor slip).
     """
+    if not isinstance(claimed, sympy.Basic):
+        raise MdlibError("the claimed gradient must be a matrix expression, not text: read typed "
+                         "text with mdlib.parse.parse_expression first")
     name = str(X.name)
     data = random_data(f, seed=seed, symmetric=symmetric, variable=name)
     X0 = np.asarray(data.values[name], dtype=float)
-    reference = numerical_gradient(
-        lambda Xv: scalar_value(f, {**data.values, name: Xv}, data.dims), X0)
+    f_num = _Numeric(f, "f")
     try:
-        G = np.asarray(evaluate(sympy.sympify(claimed), data.values, data.dims), dtype=float)
-    except Exception as err:  # noqa: BLE001 - any failure to evaluate is the verdict itself
+        reference = numerical_gradient(
+            lambda Xv: f_num({**data.values, name: Xv}, data.dims).reshape(-1)[0], X0)
+    except _DataProblem as problem:
+        raise MdlibError(f"f cannot be checked at the random data: {problem}") from None
+    try:
+        G = _Numeric(claimed, "the claimed gradient")(data.values, data.dims)
+    except (MdlibError, _DataProblem) as err:
         reason = str(err).split(";")[0][:160]
         return GradientCheck(False, float("inf"), f"the claimed gradient cannot be evaluated: {reason}")
     if G.size == 1 and X0.size > 1:

@@ -1,35 +1,85 @@
-"""Numeric verification: random seeded data, finite differences and the remainder order.
+"""Numeric verification of a derivation: random seeded data, directional differences, remainder.
 
-The gradient is compared with central differences (:func:`mdlib.numerical_gradient`) and the
-differential's remainder ``f(X + h U) − f(X) − df(X; h U)`` must vanish like ``h²``
-(:func:`mdlib.remainder_study`). Matrices under an inverse or determinant get a
-well-conditioned value (``n I`` plus a small random part); those under a log-det or declared
-symmetric get a symmetric positive definite one.
+The claimed gradient ``G`` is checked along a few random directions ``V``: ``tr(G^T V)`` (and
+the differential ``df(X; V)``) must equal the central difference of ``φ(t) = f(X + t V)`` at
+``t = 0``, and the remainder ``f(X + t V) − f(X) − t tr(G^T V)`` must vanish like ``t²``
+(:func:`mdlib.remainder_study`). That costs a few dozen evaluations of ``f`` whatever the size
+of ``X`` (entrywise differences would cost ``2 n²``).
+
+Why each choice:
+
+* **Data.** General matrices get entries ``N(0, 1)/√n``, so products and traces stay of order
+  one at every size (``n I`` plus noise made ``tr X ≈ n²`` and saturated ``tanh``/``σ``).
+  Matrices under an inverse or a determinant get ``I + E`` with a random non-symmetric ``E``
+  of spectral norm about 1/2 (``det > 0``, condition number about 3, ``log det`` of order one
+  at any size); those under a log-det or declared symmetric get ``A A^T/n + I``. The variable
+  is never made symmetric unless declared so: a symmetric point would hide a missing transpose.
+* **Steps and tolerance.** ``V`` has the norm of ``X``, so the step ``t`` is relative. The
+  difference quotient is Richardson-extrapolated on a halving ladder of steps, and the step
+  whose estimated error (the spread of successive estimates plus round-off ``≈ ε |f| / t``) is
+  smallest wins. The gradient and the differential pass when, along *every* direction,
+  ``|claim − D| ≤ RTOL · scale + 4 · error`` (``scale`` = the largest ``|D|``). The remainder
+  study uses relative steps from 3e-3 down to 1e-5.
+* **Honesty.** Log-dets are evaluated with ``slogdet``; complex or non-finite values, a
+  (nearly) singular matrix under an inverse or determinant (1-norm condition number above
+  ``MAX_CONDITION``), and a reference that is zero (f does not change, so a comparison would
+  prove nothing — unless the claimed gradient is 0 as a formula) are never reported as
+  verified: other data are tried, then an :class:`~mdlib.MdlibError` names the cause. Sizes
+  above ``MAX_ENTRIES`` are refused before anything is allocated.
+
+The one-line message keeps the form notebooks print: ``verified: gradient vs central
+differences relative error …, remainder order of df … (random data, seed …, shapes …)``.
 
 >>> import sympy
 >>> X = sympy.MatrixSymbol("X", 2, 2)
 >>> data = random_data(sympy.Trace(X), seed=0)
 >>> data.values["X"].shape
 (2, 2)
+>>> A = sympy.MatrixSymbol("A", 2, 2)
+>>> dX = sympy.MatrixSymbol("dX", 2, 2)
+>>> bool(verify(sympy.Trace(A * X), X, dX, sympy.Trace(A * dX), A.T))
+True
+>>> bool(verify(sympy.Trace(A * X), X, dX, sympy.Trace(A * dX), A))  # missing transpose
+False
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 import sympy
-from sympy.matrices.expressions import Determinant, MatrixSymbol
+from sympy.matrices.expressions import Determinant, Inverse, MatMul, MatPow, MatrixSymbol
 
 from ..errors import MdlibError
-from ..gradcheck import numerical_gradient, relative_error
 from ..remainder import remainder_study
-from .numeric import evaluate, scalar_value
+from .numeric import evaluate
 
 DEFAULT_SIZE = 3
-#: Relative error allowed between the gradient and central differences.
+#: Relative error allowed between ``tr(G^T V)`` and the difference quotient (plus its error).
 RTOL = 1e-5
+#: Random directions per verification.
+DIRECTIONS = 3
+#: Largest matrix (entries) the verifier builds: 1000 × 1000 doubles are 8 MB each, and every
+#: evaluation of f costs O(n³); beyond that a numeric check is neither quick nor meaningful.
+MAX_ENTRIES = 1_000_000
+#: A matrix under an inverse or determinant with a larger condition number counts as singular
+#: at the data: its inverse has lost more than half of float64's digits.
+MAX_CONDITION = 1e8
+#: Data sets tried (seed, then entries made positive, then the next seed ...).
+ATTEMPTS = 6
+_EPS = float(np.finfo(float).eps)
+# Relative steps of the difference ladder (halving: each Richardson error falls ~16×).
+_LADDER = 0.05 * 0.5 ** np.arange(16)
+# Relative steps of the remainder study: small enough that the t² term dominates (at larger t a
+# t³ term can cancel it on one side and bend the fitted slope), large enough to stay far above
+# round-off; one sign only, for the same reason.
+_REMAINDER_STEPS = np.array([3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5])
+
+
+class _DataProblem(Exception):
+    """The random data do not suit f (complex, singular, not finite ...): try other data."""
 
 
 @dataclass
@@ -65,44 +115,75 @@ def _resolve_shapes(expr: sympy.Basic, shapes: dict | None) -> tuple[dict, dict]
                 dims.update({s: v for s, v in free.items() if s not in dims})
                 size.append(int(sympy.sympify(d).subs(free)))
         resolved[str(M.name)] = tuple(size)
+    for name, (r, c) in resolved.items():  # refuse before allocating anything
+        if r < 1 or c < 1:
+            raise MdlibError(f"{name} would be {r}×{c}; every matrix needs at least one row and column")
+        if r * c > MAX_ENTRIES:
+            raise MdlibError(
+                f"{name} would be {r}×{c}; the numeric check builds matrices of at most "
+                f"{MAX_ENTRIES:,} entries (e.g. 1000×1000), so pick smaller sizes to verify")
     return resolved, dims
 
 
 def _special_names(expr: sympy.Basic) -> tuple[set, set]:
-    """Names inside a log-det (want SPD) and inside an inverse/determinant (want well-conditioned)."""
-    spd, regular = set(), set()
+    """What the data must satisfy, by name: ``(spd, invertible)``.
+
+    Names inside a log-det want a symmetric positive definite value (a positive determinant);
+    names inside an inverse or a determinant want a well-conditioned value. This is the one
+    place that reads data needs off an expression.
+
+    >>> X, A = sympy.MatrixSymbol("X", 2, 2), sympy.MatrixSymbol("A", 2, 2)
+    >>> spd, invertible = _special_names(sympy.log(sympy.Determinant(A)) + sympy.Trace(X.I))
+    >>> sorted(spd), sorted(invertible)
+    (['A'], ['A', 'X'])
+    """
+    spd, invertible = set(), set()
     for node in sympy.preorder_traversal(expr):
         if isinstance(node, sympy.log) and isinstance(node.args[0], Determinant):
             spd |= {str(m.name) for m in node.atoms(MatrixSymbol)}
-        if isinstance(node, (sympy.Inverse, Determinant)):
-            regular |= {str(m.name) for m in node.atoms(MatrixSymbol)}
-    return spd, regular
+        if isinstance(node, (Inverse, Determinant)):
+            invertible |= {str(m.name) for m in node.atoms(MatrixSymbol)}
+    return spd, invertible
+
+
+def _well_conditioned(rng: np.random.Generator, n: int) -> np.ndarray:
+    """``I + E`` with a random non-symmetric ``E`` of spectral norm about 1/2.
+
+    Every eigenvalue then lies within 1/2 of 1, so ``det > 0``, the condition number is about
+    3 and ``|log det|`` stays of order one at any size; no factorisation is needed (O(n²)).
+    """
+    E = rng.standard_normal((n, n))
+    v = np.ones(n) / np.sqrt(n)
+    for _ in range(12):  # power iteration for ‖E‖₂ (a few matrix-vector products)
+        w = E.T @ (E @ v)
+        v = w / np.linalg.norm(w)
+    norm = np.sqrt(np.linalg.norm(E.T @ (E @ v)))
+    return np.eye(n) + E * (0.5 / (1.15 * norm))
 
 
 def random_data(expr: sympy.Basic, shapes: dict | None = None, seed: int = 0,
                 symmetric: Iterable[str] = (), positive: bool = False,
                 variable: str | None = None) -> Data:
-    """Seeded random values for every matrix and scalar symbol of ``expr``.
+    """Seeded random values for every matrix and scalar symbol of ``expr`` (see module doc).
 
-    The ``variable`` is never made symmetric unless declared so: a symmetric point would hide
-    a missing transpose in the gradient.
+    ``positive`` makes the general matrices entrywise positive (for elementwise logs and
+    roots). The ``variable`` is never made symmetric unless declared so.
     """
     rng = np.random.default_rng(seed)
     resolved, dims = _resolve_shapes(expr, shapes)
-    spd, _regular = _special_names(expr)
-    spd.discard(variable)
+    spd, invertible = _special_names(expr)
     sym = set(symmetric)
     values: dict = {}
     for name, (r, c) in resolved.items():
-        if r == c and (name in spd or name in sym):
+        if r == c and (name in sym or (name in spd and name != variable)):
             R = rng.standard_normal((r, r))
             value = R @ R.T / r + np.eye(r)
-        elif r == c and r > 1:
-            value = r * np.eye(r) + 0.5 * rng.standard_normal((r, r))
+        elif r == c and (name in spd or name in invertible):
+            value = _well_conditioned(rng, r)
         else:
-            value = rng.standard_normal((r, c))
-        if positive and not (r == c and (name in spd or name in sym)):
-            value = np.abs(value) + 0.2
+            value = rng.standard_normal((r, c)) / np.sqrt(max(r, c))
+            if positive:
+                value = np.abs(value) + 0.2
         values[name] = value
     dim_symbols = set(dims)
     for s in sorted(expr.atoms(sympy.Symbol) - dim_symbols, key=str):
@@ -139,47 +220,300 @@ def _shape_text(shapes: dict) -> str:
     return ", ".join(f"{n}: {r}×{c}" for n, (r, c) in shapes.items())
 
 
+def _show(expr: sympy.Basic) -> str:
+    from .printing import to_text
+
+    try:
+        return to_text(expr)
+    except Exception:  # noqa: BLE001 - a message must not fail because a printer did
+        return sympy.sstr(expr)
+
+
+# ----------------------------------------------------------------------------------------------
+# Evaluation: log-dets by slogdet, long products as powers, every failure named.
+
+# Placeholder names contain characters no typed name can have, so they never meet a reader's.
+_PLACEHOLDER = "⟨log det {}⟩"
+
+
+def _rebuild(e: sympy.Basic, logdets: list) -> sympy.Basic:
+    if not e.args or isinstance(e, (MatrixSymbol, sympy.Symbol)):
+        return e
+    args = tuple(_rebuild(a, logdets) for a in e.args)
+    if isinstance(e, sympy.log) and isinstance(args[0], Determinant):
+        placeholder = sympy.Symbol(_PLACEHOLDER.format(len(logdets) + 1), real=True)
+        logdets.append((placeholder, args[0].arg, e.args[0].arg))  # rebuilt, and as typed
+        return placeholder
+    if isinstance(e, MatMul):  # X*X*...*X as X**k: numpy's chain ordering is cubic in length
+        runs: list = []
+        for a in args:
+            if runs and isinstance(a, sympy.MatrixExpr) and runs[-1][0] == a:
+                runs[-1][1] += 1
+            else:
+                runs.append([a, 1])
+        if len(runs) < len(args):
+            return MatMul(*[MatPow(a, k) if k > 1 else a for a, k in runs])
+    return e.func(*args) if args != e.args else e
+
+
+def _real(value: object, what: str) -> np.ndarray:
+    arr = np.asarray(value)
+    if arr.dtype == object:
+        try:
+            arr = arr.astype(complex)
+        except (TypeError, ValueError) as err:
+            raise MdlibError(f"{what} is not a number ({err})") from None
+    if np.iscomplexobj(arr):
+        if np.any(arr.imag != 0):
+            raise _DataProblem(f"{what} is complex at the random data (e.g. the log or root of a "
+                               "negative number)")
+        arr = arr.real
+    arr = arr.astype(float)
+    if not np.all(np.isfinite(arr)):
+        raise _DataProblem(f"{what} is not finite (NaN or infinity) at the random data (e.g. the log "
+                           "or root of a negative number, or a division by zero)")
+    return arr
+
+
+class _Numeric:
+    """An expression ready for repeated numeric evaluation."""
+
+    def __init__(self, expr: sympy.Basic, what: str) -> None:
+        self.logdets: list = []
+        self.expr = _rebuild(expr, self.logdets)
+        self.what = what
+
+    def __call__(self, values: dict, dims: dict) -> np.ndarray:
+        values = dict(values)
+        try:
+            with np.errstate(all="ignore"):
+                for placeholder, M, shown in self.logdets:
+                    m = _real(evaluate(M, values, dims), f"the matrix under log det in {self.what}")
+                    sign, logabs = np.linalg.slogdet(np.atleast_2d(m))
+                    if sign <= 0:
+                        raise _DataProblem(f"{self.what} takes the log-det of {_show(shown)}, whose "
+                                           "determinant is not positive at the random data")
+                    values[placeholder.name] = float(logabs)
+                return _real(evaluate(self.expr, values, dims), self.what)
+        except (_DataProblem, MdlibError):
+            raise
+        except np.linalg.LinAlgError as err:
+            raise _DataProblem(f"{self.what} needs the inverse of a singular matrix at the random "
+                               f"data ({err})") from None
+        except (ZeroDivisionError, OverflowError, FloatingPointError) as err:
+            raise _DataProblem(f"{self.what} cannot be computed at the random data "
+                               f"({type(err).__name__}: {err})") from None
+        except MemoryError:
+            raise MdlibError(f"{self.what} needs more memory than this machine has; "
+                             "pick smaller sizes") from None
+        except RecursionError:
+            raise MdlibError(f"{self.what} is nested too deeply to evaluate") from None
+        except (TypeError, ValueError, AttributeError) as err:
+            raise MdlibError(f"{self.what} cannot be evaluated numerically "
+                             f"({type(err).__name__}: {err})") from None
+
+
+def _check_names(parts: Iterable[sympy.Basic], X: MatrixSymbol, dX: MatrixSymbol,
+                 f: sympy.Basic) -> None:
+    """Values are looked up by name: two objects sharing a name would share a value."""
+    seen: dict = {}
+    for part in parts:
+        for atom in part.atoms(MatrixSymbol, sympy.Symbol):
+            if isinstance(atom, sympy.Dummy):
+                continue
+            name = str(atom.name)
+            if name in seen and seen[name] != atom:
+                raise MdlibError(f"two different objects are both named {name} (e.g. a scalar and "
+                                 "a matrix, or two shapes); give them different names")
+            seen[name] = atom
+    if dX.name in {str(a.name) for a in f.atoms(MatrixSymbol, sympy.Symbol)}:
+        raise MdlibError(f"{dX.name} is the name of the differential of {X.name}; rename your "
+                         f"matrix {dX.name}")
+
+
+def _singular_parts(parts: Iterable[sympy.Basic], dX: MatrixSymbol) -> list:
+    """Arguments of every inverse, negative power and determinant (not involving dX)."""
+    found: dict = {}
+    for part in parts:
+        for node in sympy.preorder_traversal(part):
+            if isinstance(node, (Inverse, Determinant)):
+                arg = node.args[0]
+            elif isinstance(node, MatPow) and node.exp.is_negative:
+                arg = node.base
+            else:
+                continue
+            while isinstance(arg, sympy.Transpose):  # as singular as its transpose
+                arg = arg.arg
+            if not arg.has(dX):
+                found[arg] = None
+    return list(found)
+
+
+def _check_conditions(args: list, data: Data) -> None:
+    for arg in args:
+        m = _Numeric(arg, f"the matrix {_show(arg)}")(data.values, data.dims)
+        m = np.atleast_2d(m)
+        if m.shape[0] != m.shape[1]:
+            continue
+        try:  # the 1-norm condition number costs one LU, not an SVD
+            cond = float(np.linalg.cond(m, 1))
+        except np.linalg.LinAlgError:
+            cond = float("inf")
+        if not np.isfinite(cond) or cond > MAX_CONDITION:
+            raise _DataProblem(
+                f"{_show(arg)} is singular at the random data (condition number {cond:.1e}); "
+                "the formula needs its inverse (or its determinant is 0), which does not exist there")
+
+
+# ----------------------------------------------------------------------------------------------
+# Directional differences.
+
+@dataclass
+class _Directional:
+    value: float  # the difference estimate of φ'(0)
+    error: float  # its estimated error (spread of estimates + round-off)
+
+
+def _directional(phi: Callable[[float], float], f0: float) -> _Directional:
+    """Richardson-extrapolated central differences of ``φ`` at 0 on a halving ladder of steps."""
+    quotients: list = []  # (h, D(h), |φ| seen) of consecutive usable steps
+    estimates: list = []
+    best: _Directional | None = None
+    worse = 0
+    for h in _LADDER:
+        try:
+            plus, minus = phi(h), phi(-h)
+        except _DataProblem:  # e.g. a singular matrix at a big step: start again smaller
+            quotients, estimates = [], []
+            continue
+        quotient = (plus - minus) / (2 * h)
+        if not np.isfinite(quotient):  # values near the float64 limit: start again smaller
+            quotients, estimates = [], []
+            continue
+        quotients.append((h, quotient, max(abs(plus), abs(minus), abs(f0))))
+        if len(quotients) >= 2:
+            estimates.append((4 * quotients[-1][1] - quotients[-2][1]) / 3)
+        if len(estimates) >= 2:
+            size = max(q[2] for q in quotients[-3:])
+            error = abs(estimates[-1] - estimates[-2]) + 10 * _EPS * size / h
+            if best is None or error < best.error:
+                best, worse = _Directional(estimates[-1], error), 0
+            else:
+                worse += 1
+            if best.error <= 1e-2 * RTOL * abs(best.value) or worse >= 2:
+                break
+    if best is None:
+        raise _DataProblem("f is not finite or not defined near the random data")
+    return best
+
+
+def _zero_gradient_message(k: int, seed: int, shapes: dict) -> str:
+    return (f"verified: the gradient is 0 and f does not change along {k} random directions "
+            f"(random data, seed {seed}, shapes {_shape_text(shapes)})")
+
+
+def _verify_at(f: _Numeric, differential: _Numeric, gradient: _Numeric, data: Data, name: str,
+               dname: str, singular: list, seed: int, note: str, zero: bool) -> Verification:
+    X0 = np.asarray(data.values[name], dtype=float)
+    _check_conditions(singular, data)
+
+    memo: dict = {}  # f(X) is needed by the differences and the remainder study alike
+
+    def f_at(Xv: np.ndarray) -> float:
+        key = Xv.tobytes()
+        if key not in memo:
+            memo[key] = float(f({**data.values, name: Xv}, data.dims).reshape(-1)[0])
+        return memo[key]
+
+    f0 = f_at(X0)
+    G = gradient(data.values, data.dims)
+    if G.size == 1 and X0.size > 1:
+        G = np.broadcast_to(G.reshape(()), X0.shape)
+    if G.shape != X0.shape:
+        return Verification(False, float("inf"), float("nan"), data.shapes, seed,
+                            f"NOT verified: the gradient has shape {G.shape} but {name} has "
+                            f"{X0.shape}")
+    rng = np.random.default_rng([seed, 1])
+    scale_X = max(float(np.linalg.norm(X0)), 1e-3)
+    directions, reference, errors, claimed, diffs = [], [], [], [], []
+    for _ in range(DIRECTIONS):
+        V = rng.standard_normal(X0.shape)
+        V *= scale_X / float(np.linalg.norm(V))
+        d = _directional(lambda t, V=V: f_at(X0 + t * V), f0)
+        directions.append(V)
+        reference.append(d.value)
+        errors.append(d.error)
+        claimed.append(float(np.sum(G * V)))
+        dv = differential({**data.values, name: X0, dname: V}, data.dims)
+        diffs.append(float(dv.reshape(-1)[0]))
+    reference, errors = np.array(reference), np.array(errors)
+    claimed, diffs = np.array(claimed), np.array(diffs)
+    if not (np.all(np.isfinite(reference)) and np.all(np.isfinite(errors))):
+        raise _DataProblem("f is too large near the random data for differences to be computed")
+    scale = float(np.max(np.abs(reference)))
+    details = {"gradient": G, "directions": directions, "reference": reference,
+               "claimed": claimed, "differential": diffs, "errors": errors}
+    if scale <= 10 * float(np.max(errors)):  # f does not change: a comparison proves nothing
+        # ... unless the claim is 0 as a formula (not a value that underflowed at this point)
+        if zero and np.all(np.abs(diffs) <= 10 * errors + 1e3 * _EPS * abs(f0)):
+            details["tolerance"] = errors
+            return Verification(True, 0.0, float("inf"), data.shapes, seed,
+                                _zero_gradient_message(DIRECTIONS, seed, data.shapes), details)
+        raise _DataProblem("f does not change at the random data (its central differences are 0 "
+                           "to round-off, e.g. because its values under- or overflow there), so "
+                           "comparing the gradient with them would prove nothing")
+    if float(np.max(errors)) > 1e-4 * scale:
+        raise _DataProblem("central differences cannot resolve f's slope at the random data "
+                           "(f varies too fast, or is too large next to its change)")
+    tolerance = RTOL * scale + 4 * errors
+    details["tolerance"] = tolerance
+    err = float(np.linalg.norm(claimed - reference) / np.linalg.norm(reference))
+    gradient_ok = bool(np.all(np.abs(claimed - reference) <= tolerance))
+    # every direction, and the same tolerance as the gradient: a direction where f hardly
+    # changes must not hide a wrong differential behind the others' scale
+    differential_ok = bool(np.all(np.abs(diffs - reference) <= tolerance))
+    try:
+        study = remainder_study(f_at, X0, lambda _X, dXv: float(np.sum(G * dXv)),
+                                direction=directions[0], steps=_REMAINDER_STEPS)
+    except MdlibError as problem:
+        raise _DataProblem(f"the remainder cannot be computed at the random data ({problem})") from None
+    details["study"] = study
+    ok = gradient_ok and differential_ok and study.is_second_order()
+    order_text = "exact" if study.exact else f"{study.order:.2f}"
+    message = (f"{'verified' if ok else 'NOT verified'}: gradient vs central differences "
+               f"relative error {err:.1e}, remainder order of df {order_text} "
+               f"(random data, seed {seed}{note}, shapes {_shape_text(data.shapes)})")
+    if gradient_ok and not differential_ok:
+        message += "; the differential df disagrees with central differences"
+    return Verification(ok, err, study.order, data.shapes, seed, message, details)
+
+
 def verify(f: sympy.Basic, X: MatrixSymbol, dX: MatrixSymbol, differential: sympy.Basic,
            gradient: sympy.Basic, shapes: dict | None = None, seed: int = 0,
            symmetric: Iterable[str] = ()) -> Verification:
-    """Check ``gradient`` against finite differences and ``differential`` by its remainder."""
+    """Check ``gradient`` and ``differential`` of ``f`` by ``X`` numerically (see module doc).
+
+    Returns a failed :class:`Verification` when the claim is wrong; raises
+    :class:`~mdlib.MdlibError` naming the cause when no random data allow a meaningful check.
+    """
     name, dname = str(X.name), str(dX.name)
-    last = None
-    for attempt, positive in enumerate([False, True, False, True]):
-        data = random_data(f, shapes, seed + 7919 * (attempt // 2), symmetric, positive, name)
-        X0 = np.asarray(data.values[name], dtype=float)
-
-        def f_num(Xv, data=data):
-            return scalar_value(f, {**data.values, name: Xv}, data.dims)
-
+    _check_names([f, gradient, differential], X, dX, f)
+    f_num = _Numeric(f, "f")
+    gradient_num = _Numeric(gradient, "the gradient")
+    differential_num = _Numeric(differential, "the differential")
+    singular = _singular_parts([f, gradient, differential], dX)
+    zero = gradient == 0 or bool(getattr(gradient, "is_ZeroMatrix", False))
+    problems: list[str] = []
+    for attempt in range(ATTEMPTS):
+        data_seed, positive = seed + 7919 * (attempt // 2), bool(attempt % 2)
+        data = random_data(f, shapes, data_seed, symmetric, positive, name)
+        note = ", positive entries" if positive else ""
         try:
-            f0 = f_num(X0)
-            G = np.asarray(evaluate(gradient, data.values, data.dims), dtype=float)
-        except (np.linalg.LinAlgError, ValueError) as err:
-            last = f"could not evaluate at the random data ({err})"
-            continue
-        if not np.isfinite(f0) or not np.all(np.isfinite(G)):
-            last = "f or the gradient is not finite at the random data"
-            continue
-        G = np.broadcast_to(G, X0.shape) if G.shape != X0.shape and G.size == 1 else G
-        if G.shape != X0.shape:
-            return Verification(False, float("inf"), float("nan"), data.shapes, seed,
-                                f"the gradient has shape {G.shape} but {name} has {X0.shape}")
-        reference = numerical_gradient(f_num, X0)
-        if not np.all(np.isfinite(reference)):
-            last = "f is not finite near the random data"
-            continue
-        err = relative_error(G, reference)
-
-        def df_num(Xv, dXv, data=data):
-            return scalar_value(differential, {**data.values, name: Xv, dname: dXv}, data.dims)
-
-        study = remainder_study(f_num, X0, df_num)
-        ok = err <= RTOL and study.is_second_order()
-        order_text = "exact" if study.exact else f"{study.order:.2f}"
-        message = (f"{'verified' if ok else 'NOT verified'}: gradient vs central differences "
-                   f"relative error {err:.1e}, remainder order of df {order_text} "
-                   f"(random data, seed {seed}, shapes {_shape_text(data.shapes)})")
-        return Verification(ok, err, study.order, data.shapes, seed, message,
-                            {"gradient": G, "reference": reference, "study": study})
-    raise MdlibError(f"the engine could not verify the result numerically: {last}")
+            return _verify_at(f_num, differential_num, gradient_num, data, name, dname, singular,
+                              data_seed, note, zero)
+        except _DataProblem as problem:
+            problems.append(str(problem))
+    # The most frequent cause is the one to fix; ties go to the first data set's.
+    cause = max(problems, key=lambda p: (problems.count(p), -problems.index(p)))
+    raise MdlibError(f"the engine could not verify the result numerically: {cause} "
+                     f"(tried {ATTEMPTS} random data sets)")
