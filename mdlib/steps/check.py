@@ -55,7 +55,7 @@ def check_steps(f: str, X: str, lines: str | list[str], shapes: str, seed: int =
     problem = _problem(*key)
     report = StepReport(f, X, verified_latex=problem.verified_latex)
     df = _df(problem)
-    previous: sympy.Basic | None = problem.derivation.differential
+    previous: sympy.Basic | None = problem.differential
     previous_ok, previous_text = True, ""
     texts = split_lines(lines)
     for number, text in enumerate(texts, start=1):

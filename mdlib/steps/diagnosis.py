@@ -313,7 +313,7 @@ def _find_cause(expected: sympy.Basic, got: sympy.Basic, problem: _Problem, type
         return (f"{_sum_text(nonlinear)} is not linear in {problem.dname}: "
                 f"{RULE_VARIANTS['M2 (dX dY)'].mistake}; drop it")
     v_expected, v_got = _value(expected, problem), _value(got, problem)
-    first = expected is problem.derivation.differential
+    first = expected is problem.differential
     # 2. the whole line: a sign, a factor or a determinant
     whole = _ratio_message(v_got, v_expected, problem, "the whole line")
     if whole:

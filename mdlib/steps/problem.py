@@ -56,6 +56,9 @@ class _Problem:
         # raises MdlibError if the gradient cannot be verified
         self.derivation = derive(expr, self.X, symmetric=symmetric)
         self.gradient = self.derivation.gradient
+        # The engine's dX is a placeholder no reader can type; the reader's lines use dX itself.
+        reader_dX = sympy.MatrixSymbol(self.dname, rows, cols)
+        self.differential = self.derivation.differential.xreplace({self.derivation.dX: reader_dX})
         self.verified_latex = to_latex(self.gradient)
         self.engine_rules = sorted({part.split(":")[0].strip() for step in self.derivation.steps
                                     for part in step.rule.split(";")
