@@ -46,9 +46,8 @@ def test_every_listed_mistake_fails_with_its_named_feedback(exercise, name):
     assert feedback in check(exercise, typed).message
 
 
-#: Chapters whose mistakes may still be bare functions (shown as "a known slip: <name>"). Chapter 7
-#: is being rewritten by its own change; remove it here once its mistakes are wrapped.
-UNNAMED_ALLOWED = {"7"}
+#: Chapters whose mistakes may still be bare functions (shown as "a known slip: <name>"): none.
+UNNAMED_ALLOWED: set[str] = set()
 
 
 @pytest.mark.parametrize(("exercise", "name"), MISTAKES, ids=[f"{ex.id}:{name}" for ex, name in MISTAKES])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..rules import well_conditioned
-from .core import Exercise, register
+from .core import Exercise, Mistake, register
 
 
 def _inverse_form(rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -41,8 +41,14 @@ register(
         make_inputs=_inverse_form,
         solution=lambda X, a, b: -_inv_T(X) @ np.outer(a, b) @ _inv_T(X),
         mistakes={
-            "no transposes on the inverses": lambda X, a, b: -np.linalg.inv(X) @ np.outer(a, b) @ np.linalg.inv(X),
-            "the sign of M5 dropped": lambda X, a, b: _inv_T(X) @ np.outer(a, b) @ _inv_T(X),
+            "no transposes on the inverses": Mistake(
+                lambda X, a, b: -np.linalg.inv(X) @ np.outer(a, b) @ np.linalg.inv(X),
+                "the inverses lost their transposes: df = tr(−X⁻¹ b aᵀ X⁻¹ dX), and L reads off "
+                "the transpose of that whole coefficient, −X⁻ᵀ a bᵀ X⁻ᵀ"),
+            "the sign of M5 dropped": Mistake(
+                lambda X, a, b: _inv_T(X) @ np.outer(a, b) @ _inv_T(X),
+                "the minus sign of M5 is lost: d(X⁻¹) = −X⁻¹ dX X⁻¹, so the gradient is "
+                "−X⁻ᵀ a bᵀ X⁻ᵀ"),
         },
     ),
     Exercise(
@@ -53,9 +59,14 @@ register(
         make_inputs=_positive_det,
         solution=lambda X: 2 * np.log(np.linalg.det(X)) * X + np.trace(X.T @ X) * _inv_T(X),
         mistakes={
-            "only the first factor differentiated": lambda X: 2 * np.log(np.linalg.det(X)) * X,
-            "X^{-1} instead of X^{-T}": lambda X: 2 * np.log(np.linalg.det(X)) * X
-            + np.trace(X.T @ X) * np.linalg.inv(X),
+            "only the first factor differentiated": Mistake(
+                lambda X: 2 * np.log(np.linalg.det(X)) * X,
+                "only tr(XᵀX) was differentiated: the product rule M2 also needs the term "
+                "tr(XᵀX) times the gradient X⁻ᵀ of log det X"),
+            "X^{-1} instead of X^{-T}": Mistake(
+                lambda X: 2 * np.log(np.linalg.det(X)) * X + np.trace(X.T @ X) * np.linalg.inv(X),
+                "the gradient of log det X is X⁻ᵀ, not X⁻¹: L reads off the transpose of the "
+                "coefficient in tr(X⁻¹ dX)"),
         },
     ),
     Exercise(
@@ -66,8 +77,14 @@ register(
         make_inputs=_elementwise,
         solution=lambda X, A: np.cos(X @ A) @ A.T,
         mistakes={
-            "cos(XA) alone, A forgotten": lambda X, A: np.cos(X @ A),
-            "sin instead of its derivative": lambda X, A: np.sin(X @ A) @ A.T,
+            "cos(XA) alone, A forgotten": Mistake(
+                lambda X, A: np.cos(X @ A),
+                "the factor A of d(XA) = dX A is missing: rotate A to the front with T4, "
+                "then read off cos(XA) Aᵀ"),
+            "sin instead of its derivative": Mistake(
+                lambda X, A: np.sin(X @ A) @ A.T,
+                "sin was kept where its derivative belongs: M8 gives d sin(XA) = cos(XA) ⊙ d(XA), "
+                "so cos(XA) replaces sin(XA)"),
         },
     ),
 )
