@@ -347,6 +347,8 @@ def _outcome(text: str, shapes: str, node: Node, gen: Generator, seed: int) -> t
         d = mdlib.derive(expr, symbols["X"], seed=seed % 1000)
     except MdlibError as err:
         return "refused by derive", str(err)
+    if d.verification is None and d.exact_reason:  # X does not occur: ∂f/∂X = 0, exactly
+        return _independent_verdict(node, gen, d, seed), d.exact_reason
     if d.verification is None or not d.verification.passed:
         return "unverified", str(d.verification)
     return _independent_verdict(node, gen, d, seed), d.verification.message

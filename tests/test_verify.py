@@ -134,7 +134,7 @@ def test_a_zero_reference_is_refused_unless_the_claim_is_exactly_zero():
 def test_a_gradient_that_only_underflows_to_zero_is_not_verified():
     # tr(X)^(10^6): every value under- or overflows, so the zero claim is no evidence
     X = M("X", 3)
-    with pytest.raises(MdlibError, match="could not verify the result numerically"):
+    with pytest.raises(MdlibError, match="could not verify the result numerically|too large"):
         derive(sympy.Trace(X) ** 10**6, X)
 
 
