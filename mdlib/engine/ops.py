@@ -18,7 +18,7 @@ The passes (``grammar.canonical``, ``differential``, ``printing``, ``numeric.eva
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -44,8 +44,20 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from ..curriculum import RuleUse
 from ..errors import MdlibError
 from ..stable import sigmoid as stable_sigmoid
-from .algebra import hadamard, mat_mul, transpose
-from .nodes import AsScalar, DiffMatrix, DiffScalar, LogDet, Sigmoid, display_name, is_matrix
+from .algebra import hadamard, kron, mat_mul, product_or_none, scaled, transpose
+from .nodes import (
+    AsScalar,
+    CommutationMatrix,
+    DiagVec,
+    DiffMatrix,
+    DiffScalar,
+    LogDet,
+    Sigmoid,
+    Vec,
+    display_name,
+    is_matrix,
+    shape_of,
+)
 
 # Precedence levels for printing: a child binds looser than its parent needs → parentheses.
 SUM, PRODUCT, HADAMARD, POWER, ATOM = 1, 2, 2, 4, 5
@@ -53,6 +65,30 @@ SUM, PRODUCT, HADAMARD, POWER, ATOM = 1, 2, 2, 4, 5
 #: How the rules are cited when used in a special form.
 LOG_DET_FORM = RuleUse("M6", "determinant, as d log|F| = tr(F^-1 dF)")
 SCALAR_CHAIN = RuleUse("M8", "function of a scalar (a 1×1 case of M8)")
+#: The vec rules (H1) the rows below cite, as the article states them.
+H1_SUM = RuleUse("H1", "vec is linear, vec(A + B) = vec A + vec B")
+H1_PRODUCT = RuleUse("H1", "vec(A dX B) = (Bᵀ ⊗ A) vec dX")
+H1_TRANSPOSE = RuleUse("H1", "vec(dXᵀ) = K vec dX")
+H1_HADAMARD = RuleUse("H1", "vec(A ⊙ dX) = diag(vec A) vec dX")
+H1_TRACE = RuleUse("H1", "tr M = vec(I)ᵀ vec M")
+
+
+@dataclass(frozen=True)
+class VecRule:
+    """The vec form of one operation (H1), used by ``vectorize.vec_lines``.
+
+    * ``rule``: the citation printed on the line, e.g. ``H1: vec(A dX B) = (Bᵀ ⊗ A) vec dX``.
+    * ``expand(L, ctx)``: ``vec L`` written with :class:`~mdlib.engine.nodes.Vec` of the
+      children; ``ctx.dep(child)`` says whether a child holds ``dX``, ``ctx.not_linear(L)``
+      is the error for a node that is not linear in ``dX``, ``ctx.transposed(M)`` is ``Mᵀ``
+      tidied.
+    * ``example(dX, A)``: a differential with this node on top, linear in ``dX`` (both 3×3),
+      for the generic test against a finite-difference Jacobian.
+    """
+
+    rule: RuleUse
+    expand: Callable
+    example: Callable
 
 
 @dataclass(frozen=True)
@@ -72,8 +108,9 @@ class Op:
     * ``data``: what verification must draw for the matrices inside (``"invertible"``,
       ``"spd"`` or ``"any"``).
     * ``wrong``: (name, differential) pairs that are tempting and false.
-    * ``vec``: d vec F as a Kronecker-form Jacobian times d vec(child); second-order rules
-      live in ``vectorize.py`` keyed by node type and are wired in here after the merge.
+    * ``vec``: a :class:`VecRule`, how ``vec F`` is written through the vec of its child
+      that holds ``dX`` when F is a node of a differential (rule H1); None for operations
+      that never sit above ``dX`` in a differential (see ``tests/test_ops_table.py``).
     * ``example(X, A)``: an expression with this node on top, for the generic tests
       (``X`` the variable, ``A`` a constant, both 3×3).
     """
@@ -90,7 +127,7 @@ class Op:
     split: str = ""
     data: str = "any"
     wrong: tuple = ()
-    vec: Callable | None = None
+    vec: VecRule | None = None
     example: Callable | None = None
 
 
@@ -102,18 +139,6 @@ def op(node: type, **fields) -> Op:
     row = Op(node, **fields)
     OPS[node] = row
     return row
-
-
-def attach(field_name: str, rules: dict[type, Callable]) -> None:
-    """Fill one field of existing rows by node type, e.g. ``attach("vec", VEC_RULES)`` with
-    the Kronecker forms of ``vectorize.py`` (declared there, wired in once at import).
-
-    >>> attach("vec", {})  # nothing to fill: the table is unchanged
-    """
-    for node, rule in rules.items():
-        if node not in OPS:
-            raise MdlibError(f"internal: no operation {node.__name__} to attach {field_name} to")
-        OPS[node] = replace(OPS[node], **{field_name: rule})
 
 
 def op_for(e: sympy.Basic) -> Op | None:
@@ -307,13 +332,20 @@ def _transpose_matadd(m, go, t, ctx):
     return collect([go(a, t) for a in m.args])
 
 
+def _vec_sum(L, ctx):
+    parts = [Vec(t) for t in L.args if ctx.dep(t)]
+    return parts[0] if len(parts) == 1 else MatAdd(*parts)
+
+
 op(MatAdd, rule=RuleUse("M1"), differential=_d_sum, show=lambda e, p: (p.sum(e), SUM),
    numpy=_numpy_sum, transpose=_transpose_matadd, canonical=_rebuild, split="sum",
    wrong=(("other terms forgotten", _d_sum_first_only),),
+   vec=VecRule(H1_SUM, _vec_sum, example=lambda dX, A: dX + A * dX),
    example=lambda X, A: X + A * X)
 op(sympy.Add, rule=RuleUse("M1"), differential=_d_sum, show=lambda e, p: (p.sum(e), SUM),
    numpy=_numpy_sum, canonical=_canonical_scalar_op, split="sum",
    wrong=(("other terms forgotten", _d_sum_first_only),),
+   vec=VecRule(H1_SUM, _vec_sum, example=lambda dX, A: Trace(A * dX) + Trace(dX)),
    example=lambda X, A: Trace(X) + Determinant(X))
 
 
@@ -386,13 +418,53 @@ def _move_mul(s, coeff, r):
     return r.scalar(lin, coeff * sympy.Mul(*const))
 
 
+def _vec_matmul(L, ctx):
+    """vec(c P M Q) = c (Qᵀ ⊗ P) vec M for the one factor M holding dX; a constant matrix
+    times a scalar s holding dX gives vec(M) s."""
+    coeff, mats, scalar_dep = sympy.S.One, [], []
+    for a in L.args:
+        if isinstance(a, MatrixExpr):
+            mats.append(a)
+        elif ctx.dep(a):
+            scalar_dep.append(a)
+        else:
+            coeff *= a
+    hits = [k for k, m in enumerate(mats) if ctx.dep(m)]
+    if scalar_dep:
+        if hits or len(scalar_dep) > 1:
+            raise ctx.not_linear(L)
+        rest = product_or_none(mats)
+        if rest is None:
+            return scaled(coeff, Vec(scalar_dep[0]))
+        return scaled(coeff, MatMul(Vec(rest), Vec(scalar_dep[0])))
+    if len(hits) != 1:
+        raise ctx.not_linear(L)
+    k = hits[0]
+    M = mats[k]
+    left, right = product_or_none(mats[:k]), product_or_none(mats[k + 1:])
+    rows, cols = shape_of(M)
+    P = left if left is not None else Identity(rows)
+    Q = right if right is not None else Identity(cols)
+    J = kron(ctx.transposed(Q), P)
+    return scaled(coeff, Vec(M) if isinstance(J, Identity) else MatMul(J, Vec(M)))
+
+
+def _vec_scalar_mul(L, ctx):  # c s = c vec(s) for the one factor s holding dX
+    hits = [a for a in L.args if ctx.dep(a)]
+    if len(hits) != 1:
+        raise ctx.not_linear(L)
+    return scaled(sympy.Mul(*[a for a in L.args if not ctx.dep(a)]), Vec(hits[0]))
+
+
 op(MatMul, rule=RuleUse("M2"), differential=_d_product, show=lambda e, p: p.product(e),
    numpy=_numpy_matmul, transpose=_transpose_matmul, canonical=_rebuild, move=_move_matmul,
    split="product", wrong=(("second term missing", _d_product_first_only),),
+   vec=VecRule(H1_PRODUCT, _vec_matmul, example=lambda dX, A: A * dX * A * A),
    example=lambda X, A: X * A * X)
 op(sympy.Mul, rule=RuleUse("M2"), differential=_d_product, show=lambda e, p: p.product(e),
    numpy=_numpy_mul, canonical=_canonical_scalar_op, move=_move_mul, split="product",
    wrong=(("second term missing", _d_product_first_only),),
+   vec=VecRule(H1_SUM, _vec_scalar_mul, example=lambda dX, A: 3 * Trace(A * dX)),
    example=lambda X, A: Trace(A * X) * Determinant(X))
 
 
@@ -443,11 +515,19 @@ def _move_transpose(M, C, r):
     return r.matrix(M.arg, transpose(C))
 
 
+def _vec_transpose(L, ctx):
+    rows, cols = shape_of(L.arg)
+    if rows == 1 or cols == 1:  # a vector and its transpose have the same vec
+        return Vec(L.arg)
+    return MatMul(CommutationMatrix(rows, cols), Vec(L.arg))
+
+
 op(Transpose, rule=RuleUse("M3"), differential=lambda F, ctx: Transpose(ctx.d(F.arg)),
    show=lambda e, p: (p.transpose(e.arg), POWER),
    numpy=lambda e, ev, ctx: ev(e.arg).T, transpose=lambda m, go, t, ctx: go(m.arg, not t),
    canonical=_rebuild, move=_move_transpose, split="wrap",
    wrong=(("no transpose", lambda F, ctx: ctx.d(F.arg)),),
+   vec=VecRule(H1_TRANSPOSE, _vec_transpose, example=lambda dX, A: Transpose(A * dX)),
    example=lambda X, A: Transpose(A * X))
 
 
@@ -463,10 +543,15 @@ def _d_trace_all_entries(F, ctx):  # wrong: every entry instead of the diagonal
     return AsScalar(OneMatrix(1, n) * ctx.d(F.arg) * OneMatrix(n, 1))
 
 
+def _vec_trace(L, ctx):
+    return MatMul(Transpose(Vec(Identity(shape_of(L.arg)[0]))), Vec(L.arg))
+
+
 op(Trace, rule=RuleUse("M4"), differential=lambda F, ctx: Trace(ctx.d(F.arg)),
    show=lambda e, p: (p.func(r"\mathrm{tr}" if p.latex else "tr", p.visit(e.arg)[0]), ATOM),
    numpy=lambda e, ev, ctx: float(np.trace(ev(e.arg))), canonical=_rebuild, move=_move_trace,
    split="wrap", wrong=(("sum of all entries", _d_trace_all_entries),),
+   vec=VecRule(H1_TRACE, _vec_trace, example=lambda dX, A: Trace(A * dX)),
    example=lambda X, A: Trace(A * X * X))
 
 
@@ -562,11 +647,23 @@ def _move_hadamard(M, C, r):
     return r.matrix(args[k], transpose(hadamard(transpose(C), *others)))
 
 
+def _vec_hadamard(L, ctx):
+    hits = [a for a in L.args if ctx.dep(a)]
+    if len(hits) != 1:
+        raise ctx.not_linear(L)
+    consts = [a for a in L.args if not ctx.dep(a)]
+    C = consts[0] if len(consts) == 1 else HadamardProduct(*consts)
+    if isinstance(C, OneMatrix):
+        return Vec(hits[0])
+    return MatMul(DiagVec(C), Vec(hits[0]))
+
+
 op(HadamardProduct, rule=RuleUse("M7"), differential=_d_hadamard, show=_show_hadamard,
    numpy=_numpy_hadamard,
    transpose=lambda m, go, t, ctx: HadamardProduct(*[go(a, t) for a in m.args]),
    canonical=_rebuild, move=_move_hadamard, split="product",
    wrong=(("second term missing", _d_hadamard_first_only),),
+   vec=VecRule(H1_HADAMARD, _vec_hadamard, example=lambda dX, A: HadamardProduct(A, dX)),
    example=lambda X, A: HadamardProduct(X, A * X))
 
 
@@ -774,6 +871,8 @@ op(AsScalar, differential=lambda F, ctx: AsScalar(ctx.rule(F.args[0])),
    show=lambda e, p: p.visit(e.args[0]),
    numpy=lambda e, ev, ctx: float(np.asarray(ev(e.args[0])).reshape(-1)[0]),
    canonical=lambda e, go, ctx: AsScalar(go(e.args[0])), move=_move_as_scalar, split="wrap",
+   vec=VecRule(H1_SUM, lambda L, ctx: Vec(L.args[0]),
+               example=lambda dX, A: AsScalar(OneMatrix(1, 3) * A * dX * OneMatrix(3, 1))),
    example=lambda X, A: AsScalar(OneMatrix(1, 3) * A * X * OneMatrix(3, 1)))
 
 
