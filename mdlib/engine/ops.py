@@ -63,7 +63,7 @@ from .nodes import (
 SUM, PRODUCT, HADAMARD, POWER, ATOM = 1, 2, 2, 4, 5
 
 #: How the rules are cited when used in a special form.
-LOG_DET_FORM = RuleUse("M6", "determinant, as d log|F| = tr(F^-1 dF)")
+LOG_DET_FORM = RuleUse("M6", "determinant, as d log|det F| = tr(F^-1 dF)")
 SCALAR_CHAIN = RuleUse("M8", "function of a scalar (a 1×1 case of M8)")
 #: The vec rules (H1) the rows below cite, as the article states them.
 H1_SUM = RuleUse("H1", "vec is linear, vec(A + B) = vec A + vec B")
@@ -388,10 +388,16 @@ def _transpose_matmul(m, go, t, ctx):
     return mat_mul(*coeff, *(reversed(mats) if t else mats))
 
 
+def _flat_factors(M: MatMul) -> list:
+    """The factors of a product with nested products opened: (P Q) R is P Q R."""
+    return [f for a in M.args for f in (_flat_factors(a) if isinstance(a, MatMul) else [a])]
+
+
 def _move_matmul(M, C, r):
-    """tr(C L K R) = tr(R C L K) (T4) for the factor K that holds dX; scalars move too (T3)."""
+    """tr(C L K R) = tr(R C L K) (T4) for the factor K that holds dX; a scalar factor that
+    holds dX comes out of the trace (T3)."""
     dX = r.dX
-    args = list(M.args)
+    args = _flat_factors(M)
     scalars = [a for a in args if not isinstance(a, MatrixExpr)]
     mats = [a for a in args if isinstance(a, MatrixExpr)]
     lin_scalars = [a for a in scalars if a.has(dX)]
@@ -403,8 +409,7 @@ def _move_matmul(M, C, r):
     left, right = mats[:k], mats[k + 1:]
     if right and not (not left and isinstance(mats[k], Transpose) and r.plain(C)):
         r.use("T4")  # (tr(N^T R) = tr(R^T N) is T2 alone: the transpose step covers it)
-    if const != 1:
-        r.use("T3")
+    # a number in the product stays with it inside the trace: no rule moves it
     if right and not left and isinstance(mats[k], Transpose) and r.plain(C):
         r.whole_transpose = True
     return r.matrix(mats[k], mat_mul(const, *right, C, *left))
@@ -413,7 +418,7 @@ def _move_matmul(M, C, r):
 def _move_mul(s, coeff, r):
     const = [a for a in s.args if not a.has(r.dX)]
     (lin,) = [a for a in s.args if a.has(r.dX)]
-    if const:
+    if const and not isinstance(lin, AsScalar):  # c tr(M) = tr(c M); c·(1×1) is T1 alone
         r.use("T3")
     return r.scalar(lin, coeff * sympy.Mul(*const))
 
@@ -598,8 +603,17 @@ def _d_log_det(F, ctx):
     return Trace(MatMul(Inverse(A), ctx.d(A)))
 
 
-op(LogDet, rule=LOG_DET_FORM, differential=_d_log_det,
-   show=lambda e, p: (p.func(p.name(("\\log", "log")), p.visit(e.args[0])[0]), ATOM),
+def _show_log_det(e, p):
+    """log|det F|: the engine evaluates it with slogdet, so it is defined for every invertible F
+    (its gradient F^-T holds whatever the sign of det F); ``\\lvert`` keeps MathJax happy."""
+    text, level = p.visit(e.args[0].arg)
+    inner = f" {text}" if level >= ATOM else p.paren(text)  # det X, det(X^T A X)
+    if p.latex:
+        return rf"\log\lvert\det{inner}\rvert", ATOM
+    return f"log|det{inner}|", ATOM
+
+
+op(LogDet, rule=LOG_DET_FORM, differential=_d_log_det, show=_show_log_det,
    numpy=lambda e, ev, ctx: log_det(ev(e.args[0].arg)),
    canonical=lambda e, go, ctx: LogDet(go(e.args[0])), data="spd",
    wrong=(("inverse missing", lambda F, ctx: Trace(ctx.d(F.args[0].arg))),
