@@ -111,12 +111,14 @@ class Op:
     * ``vec``: a :class:`VecRule`, how ``vec F`` is written through the vec of its child
       that holds ``dX`` when F is a node of a differential (rule H1); None for operations
       that never sit above ``dX`` in a differential (see ``tests/test_ops_table.py``).
+    * ``name``: what a reader calls the operation (in the list of what the engine handles).
     * ``example(X, A)``: an expression with this node on top, for the generic tests
       (``X`` the variable, ``A`` a constant, both 3×3).
     """
 
     node: type
     rule: RuleUse | None = None
+    name: str = ""  # what a reader calls it, in messages ("inverses", "exp")
     differential: Callable | None = None
     show: Callable | None = None
     show_transposed: Callable | None = None
@@ -211,15 +213,19 @@ def named_function(func: type) -> Callable:
 
 
 def log_det(M: np.ndarray) -> float:
-    """log det M by ``slogdet`` (no overflow for large M); NaN when det M ≤ 0, like ``log``.
+    """log|det M| by ``slogdet`` (no overflow for large M); NaN for a singular M.
+
+    It is defined for every invertible M, whatever the sign of det M, like its gradient M^-T.
 
     >>> M = 10 * np.eye(400)  # det M = 1e400 overflows, its log does not
     >>> with np.errstate(over="ignore"):
     ...     bool(np.isclose(log_det(M), 400 * np.log(10))), bool(np.isinf(np.linalg.det(M)))
     (True, True)
+    >>> log_det(-np.eye(3)), log_det(np.zeros((2, 2)))  # det = -1: log|det| = 0
+    (0.0, nan)
     """
     sign, logabs = np.linalg.slogdet(np.asarray(M, dtype=float))
-    return float(logabs) if sign > 0 else float("nan")
+    return float(logabs) if sign != 0 else float("nan")
 
 
 def _leaf_differential(F, ctx):  # a constant: d(A) = 0
@@ -337,12 +343,12 @@ def _vec_sum(L, ctx):
     return parts[0] if len(parts) == 1 else MatAdd(*parts)
 
 
-op(MatAdd, rule=RuleUse("M1"), differential=_d_sum, show=lambda e, p: (p.sum(e), SUM),
+op(MatAdd, rule=RuleUse("M1"), name="sums and differences", differential=_d_sum, show=lambda e, p: (p.sum(e), SUM),
    numpy=_numpy_sum, transpose=_transpose_matadd, canonical=_rebuild, split="sum",
    wrong=(("other terms forgotten", _d_sum_first_only),),
    vec=VecRule(H1_SUM, _vec_sum, example=lambda dX, A: dX + A * dX),
    example=lambda X, A: X + A * X)
-op(sympy.Add, rule=RuleUse("M1"), differential=_d_sum, show=lambda e, p: (p.sum(e), SUM),
+op(sympy.Add, rule=RuleUse("M1"), name="sums and differences", differential=_d_sum, show=lambda e, p: (p.sum(e), SUM),
    numpy=_numpy_sum, canonical=_canonical_scalar_op, split="sum",
    wrong=(("other terms forgotten", _d_sum_first_only),),
    vec=VecRule(H1_SUM, _vec_sum, example=lambda dX, A: Trace(A * dX) + Trace(dX)),
@@ -461,12 +467,12 @@ def _vec_scalar_mul(L, ctx):  # c s = c vec(s) for the one factor s holding dX
     return scaled(sympy.Mul(*[a for a in L.args if not ctx.dep(a)]), Vec(hits[0]))
 
 
-op(MatMul, rule=RuleUse("M2"), differential=_d_product, show=lambda e, p: p.product(e),
+op(MatMul, rule=RuleUse("M2"), name="products", differential=_d_product, show=lambda e, p: p.product(e),
    numpy=_numpy_matmul, transpose=_transpose_matmul, canonical=_rebuild, move=_move_matmul,
    split="product", wrong=(("second term missing", _d_product_first_only),),
    vec=VecRule(H1_PRODUCT, _vec_matmul, example=lambda dX, A: A * dX * A * A),
    example=lambda X, A: X * A * X)
-op(sympy.Mul, rule=RuleUse("M2"), differential=_d_product, show=lambda e, p: p.product(e),
+op(sympy.Mul, rule=RuleUse("M2"), name="products", differential=_d_product, show=lambda e, p: p.product(e),
    numpy=_numpy_mul, canonical=_canonical_scalar_op, move=_move_mul, split="product",
    wrong=(("second term missing", _d_product_first_only),),
    vec=VecRule(H1_SUM, _vec_scalar_mul, example=lambda dX, A: 3 * Trace(A * dX)),
@@ -502,7 +508,7 @@ def _canonical_matpow(e, go, ctx):
     return MatPow(base, k) if k != 1 else base
 
 
-op(MatPow, rule=RuleUse("M2"), differential=_d_matpow, show=_show_matpow,
+op(MatPow, rule=RuleUse("M2"), name="integer matrix powers", differential=_d_matpow, show=_show_matpow,
    numpy=lambda e, ev, ctx: np.linalg.matrix_power(ev(e.base), int(e.exp)),
    transpose=lambda m, go, t, ctx: MatPow(go(m.base, t), m.exp), canonical=_canonical_matpow,
    wrong=(("as if matrices commuted", _d_matpow_commuting),),
@@ -527,7 +533,7 @@ def _vec_transpose(L, ctx):
     return MatMul(CommutationMatrix(rows, cols), Vec(L.arg))
 
 
-op(Transpose, rule=RuleUse("M3"), differential=lambda F, ctx: Transpose(ctx.d(F.arg)),
+op(Transpose, rule=RuleUse("M3"), name="transposes", differential=lambda F, ctx: Transpose(ctx.d(F.arg)),
    show=lambda e, p: (p.transpose(e.arg), POWER),
    numpy=lambda e, ev, ctx: ev(e.arg).T, transpose=lambda m, go, t, ctx: go(m.arg, not t),
    canonical=_rebuild, move=_move_transpose, split="wrap",
@@ -552,7 +558,7 @@ def _vec_trace(L, ctx):
     return MatMul(Transpose(Vec(Identity(shape_of(L.arg)[0]))), Vec(L.arg))
 
 
-op(Trace, rule=RuleUse("M4"), differential=lambda F, ctx: Trace(ctx.d(F.arg)),
+op(Trace, rule=RuleUse("M4"), name="traces", differential=lambda F, ctx: Trace(ctx.d(F.arg)),
    show=lambda e, p: (p.func(r"\mathrm{tr}" if p.latex else "tr", p.visit(e.arg)[0]), ATOM),
    numpy=lambda e, ev, ctx: float(np.trace(ev(e.arg))), canonical=_rebuild, move=_move_trace,
    split="wrap", wrong=(("sum of all entries", _d_trace_all_entries),),
@@ -572,7 +578,7 @@ def _transpose_inverse(m, go, t, ctx):  # (A^-1)^T = (A^T)^-1, kept as a power a
     return MatPow(go(m.arg, t), -1)
 
 
-op(Inverse, rule=RuleUse("M5"), differential=lambda F, ctx: MatMul(-1, F, ctx.d(F.arg), F),
+op(Inverse, rule=RuleUse("M5"), name="inverses", differential=lambda F, ctx: MatMul(-1, F, ctx.d(F.arg), F),
    show=_show_inverse, show_transposed=lambda e, p: p.sup(p.wrap(e.arg, ATOM), "-T"),
    numpy=lambda e, ev, ctx: np.linalg.inv(ev(e.arg)),
    transpose=_transpose_inverse, canonical=_rebuild, data="invertible",
@@ -588,7 +594,7 @@ def _show_det(e, p):
     return (rf"\left|{inner}\right|" if p.latex else f"|{inner}|"), ATOM
 
 
-op(Determinant, rule=RuleUse("M6"),
+op(Determinant, rule=RuleUse("M6"), name="determinants",
    differential=lambda F, ctx: F * Trace(MatMul(Inverse(F.arg), ctx.d(F.arg))),
    show=_show_det, numpy=lambda e, ev, ctx: float(np.linalg.det(ev(e.arg))),
    canonical=_rebuild, data="invertible",
@@ -613,7 +619,7 @@ def _show_log_det(e, p):
     return f"log|det{inner}|", ATOM
 
 
-op(LogDet, rule=LOG_DET_FORM, differential=_d_log_det, show=_show_log_det,
+op(LogDet, rule=LOG_DET_FORM, name="log-det", differential=_d_log_det, show=_show_log_det,
    numpy=lambda e, ev, ctx: log_det(ev(e.args[0].arg)),
    canonical=lambda e, go, ctx: LogDet(go(e.args[0])), data="spd",
    wrong=(("inverse missing", lambda F, ctx: Trace(ctx.d(F.args[0].arg))),
@@ -672,7 +678,7 @@ def _vec_hadamard(L, ctx):
     return MatMul(DiagVec(C), Vec(hits[0]))
 
 
-op(HadamardProduct, rule=RuleUse("M7"), differential=_d_hadamard, show=_show_hadamard,
+op(HadamardProduct, rule=RuleUse("M7"), name="Hadamard products", differential=_d_hadamard, show=_show_hadamard,
    numpy=_numpy_hadamard,
    transpose=lambda m, go, t, ctx: HadamardProduct(*[go(a, t) for a in m.args]),
    canonical=_rebuild, move=_move_hadamard, split="product",
@@ -700,7 +706,7 @@ def _canonical_hadamard_power(e, go, ctx):
     return HadamardPower(go(e.base), e.exp)
 
 
-op(HadamardPower, rule=RuleUse("M8"), differential=_d_hadamard_power,
+op(HadamardPower, rule=RuleUse("M8"), name="Hadamard powers", differential=_d_hadamard_power,
    show=_show_hadamard_power, numpy=lambda e, ev, ctx: ev(e.base) ** ev(e.exp),
    transpose=lambda m, go, t, ctx: HadamardPower(go(m.base, t), m.exp),
    canonical=_canonical_hadamard_power,
@@ -758,7 +764,7 @@ def _mostly_transposed(e: sympy.Basic) -> bool:
     return False
 
 
-op(ElementwiseApplyFunction, rule=RuleUse("M8"), differential=_d_elementwise,
+op(ElementwiseApplyFunction, rule=RuleUse("M8"), name="elementwise functions", differential=_d_elementwise,
    show=lambda e, p: (p.elementwise(e.function, e.expr), ATOM), numpy=_numpy_elementwise,
    transpose=_transpose_elementwise, canonical=_canonical_elementwise,
    wrong=(("matrix product instead of ⊙", _d_elementwise_matrix_product),
@@ -782,7 +788,7 @@ def _canonical_pow(e, go, ctx):
     return sympy.Pow(base, exp)
 
 
-op(sympy.Pow, rule=SCALAR_CHAIN, differential=_d_pow, show=lambda e, p: p.power(e),
+op(sympy.Pow, rule=SCALAR_CHAIN, name="powers and roots of numbers", differential=_d_pow, show=lambda e, p: p.power(e),
    numpy=lambda e, ev, ctx: ev(e.base) ** ev(e.exp), canonical=_canonical_pow,
    wrong=(("wrong sign", lambda F, ctx: -_d_pow(F, ctx)),),
    example=lambda X, A: Trace(A * X) ** 3)
@@ -820,6 +826,18 @@ FUNCTION_NAMES: dict[type, tuple[str, str]] = {
 }
 #: The scalar functions the engine differentiates (elementwise or applied to scalars).
 SCALAR_FUNCTIONS = tuple(FUNCTION_NAMES)
+#: What each is, in words (the parser's help text lists them).
+FUNCTION_WORDS: dict[type, str] = {
+    sympy.exp: "exponential", sympy.log: "natural logarithm", sympy.sin: "sine",
+    sympy.cos: "cosine", sympy.tan: "tangent", sympy.tanh: "hyperbolic tangent",
+    sympy.sinh: "hyperbolic sine", sympy.cosh: "hyperbolic cosine", sympy.atan: "arctangent",
+    Sigmoid: "logistic function 1/(1 + e^-t)",
+}
+
+
+def function_name(fn: type) -> str:
+    """The name a reader types for a scalar function: ``exp``, ``atan``, ``sigmoid``."""
+    return fn.__name__.lower()
 
 
 def _show_function(e, p):
@@ -834,7 +852,7 @@ def _scalar_example(fn: type) -> Callable:
 
 
 for _fn in SCALAR_FUNCTIONS:
-    op(_fn, rule=SCALAR_CHAIN, differential=_d_scalar_function, show=_show_function,
+    op(_fn, rule=SCALAR_CHAIN, name=function_name(_fn), differential=_d_scalar_function, show=_show_function,
        numpy=_numpy_scalar_function, canonical=_canonical_scalar_function,
        wrong=(("wrong sign", lambda F, ctx: -_d_scalar_function(F, ctx)),),
        example=_scalar_example(_fn))
@@ -897,3 +915,21 @@ def _show_differential(e, p):
 
 op(DiffMatrix, show=_show_differential)
 op(DiffScalar, show=_show_differential)
+
+
+def supported_operations() -> str:
+    """What the engine differentiates, in words, generated from the rows above.
+
+    >>> print(supported_operations())  # doctest: +ELLIPSIS
+    sums and differences, products, integer matrix powers, ..., and the functions exp, log, ...
+    """
+    operations: list[str] = []
+    functions: list[str] = []
+    for row in OPS.values():
+        if not row.name:
+            continue
+        group = functions if row.node in SCALAR_FUNCTIONS else operations
+        if row.name not in group:
+            group.append(row.name)
+    return (f"{', '.join(operations)}, and the functions {', '.join(functions)} "
+            "(of a number, or entry by entry)")
