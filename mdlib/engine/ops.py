@@ -300,7 +300,8 @@ op(sympy.Symbol, differential=_leaf_differential,
    numpy=_value, canonical=_same)
 op(sympy.Rational, differential=_leaf_differential, show=lambda e, p: p.number(e),
    numpy=lambda e, ev, ctx: float(e), canonical=_same)
-op(sympy.Float, differential=_leaf_differential, show=_show_plain,
+op(sympy.Float, differential=_leaf_differential,
+   show=lambda e, p: ((sympy.latex(e) if p.latex else sympy.sstr(e, full_prec=False)), ATOM),
    numpy=lambda e, ev, ctx: float(e), canonical=_same)
 op(sympy.NumberSymbol, differential=_leaf_differential, show=_show_plain,
    numpy=lambda e, ev, ctx: float(e), canonical=_same)
