@@ -27,7 +27,7 @@ from .algebra import transpose
 from .nodes import AsScalar
 from .ops import log_det, op_for
 
-__all__ = ["dims_from", "evaluate", "log_det", "scalar_value"]
+__all__ = ["dims_from", "evaluate", "log_det", "scalar_value", "why_singular"]
 
 
 @dataclass(frozen=True)
@@ -106,11 +106,14 @@ def evaluate(expr: sympy.Basic, values: dict, dims: dict | None = None):
     return out
 
 
-def _why_singular(M: sympy.Basic) -> str:
+def why_singular(M: sympy.Basic) -> str:
     """Why a square matrix is singular for every value, when its form shows it; else "".
 
+    Used in the messages of a singular inverse or a zero determinant, so the reader learns
+    that no other data would help (a low-rank product, an odd skew-symmetric matrix).
+
     >>> X, K = sympy.MatrixSymbol("X", 3, 2), sympy.MatrixSymbol("K", 2, 3)
-    >>> _why_singular(X * K)
+    >>> why_singular(X * K)
     'it is 3×3 but a product through an inner size 2, so its rank is at most 2'
     """
     n = M.shape[0] if isinstance(M, MatrixExpr) and M.shape[0] == M.shape[1] else None
@@ -132,13 +135,13 @@ def _why_singular(M: sympy.Basic) -> str:
 
 
 def _singular_note(M: sympy.Basic) -> str:
-    reason = _why_singular(M)
+    reason = why_singular(M)
     return f" ({reason}: it is singular for every value)" if reason else ""
 
 
 def _why_zero(s: sympy.Basic) -> str:
-    if isinstance(s, Determinant) and _why_singular(s.arg):
-        return f"; {_show(s.arg)} is singular for every value ({_why_singular(s.arg)})"
+    if isinstance(s, Determinant) and why_singular(s.arg):
+        return f"; {_show(s.arg)} is singular for every value ({why_singular(s.arg)})"
     return ""
 
 
