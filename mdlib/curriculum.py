@@ -6,8 +6,8 @@ Derivations cite these ids at every step, so a reader can look each rule up.
 'inverse'
 >>> rule_label("T4")
 'T4: cyclic trace'
->>> cite({RuleUse("T4"), RuleUse("M2"), RuleUse("M6", "determinant, as d log|F| = tr(F^-1 dF)")})
-'M2: product; M6: determinant, as d log|F| = tr(F^-1 dF); T4: cyclic trace'
+>>> cite({RuleUse("T4"), RuleUse("M2"), RuleUse("M6", "determinant, as d log|det F| = tr(F^-1 dF)")})
+'M2: product; M6: determinant, as d log|det F| = tr(F^-1 dF); T4: cyclic trace'
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ class RuleUse:
     """
 
     id: str
-    form: str = ""  # replaces the rule's short name, e.g. "determinant, as d log|F| = …"
+    form: str = ""  # replaces the rule's short name, e.g. "determinant, as d log|det F| = …"
 
     @property
     def label(self) -> str:

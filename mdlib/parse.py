@@ -22,14 +22,18 @@ Write f with
     tr(M)           trace of a square matrix
     trace(M)        trace of a square matrix
     det(M)          determinant of a square matrix
-    logdet(M)       log det M, for det M > 0
+    logdet(M)       log|det M|, for an invertible M
     inv(M)          inverse of a square matrix
     had(A, B, ...)  Hadamard (entrywise) product of same-shape matrices
     exp(M)          exponential, entry by entry
     log(M)          natural logarithm, entry by entry
     sin(M)          sine, entry by entry
     cos(M)          cosine, entry by entry
+    tan(M)          tangent, entry by entry
     tanh(M)         hyperbolic tangent, entry by entry
+    sinh(M)         hyperbolic sine, entry by entry
+    cosh(M)         hyperbolic cosine, entry by entry
+    atan(M)         arctangent, entry by entry
     sigmoid(M)      logistic function 1/(1 + e^-t), entry by entry
     sqrt(M)         square root, entry by entry
     sum(M)          sum of all entries, 1^T M 1
@@ -65,7 +69,8 @@ from dataclasses import dataclass
 import sympy
 from sympy.matrices.expressions import MatrixExpr
 
-from .engine.nodes import AsScalar, sigmoid
+from .engine.nodes import AsScalar, Sigmoid, sigmoid
+from .engine.ops import FUNCTION_WORDS, SCALAR_FUNCTIONS, function_name
 from .errors import MdlibError
 
 # Limits. Each says what it protects, so the refusal can say why.
@@ -136,17 +141,15 @@ FUNCTIONS: dict[str, Function] = {
     "det": Function(sympy.Determinant, 1, "square", "determinant of a square matrix",
                     "drop the det(...)"),
     "logdet": Function(lambda M: sympy.log(sympy.Determinant(M)), 1, "square",
-                       "log det M, for det M > 0", "write log(...) for a number"),
+                       "log|det M|, for an invertible M", "write log(...) for a number"),
     "inv": Function(sympy.Inverse, 1, "square", "inverse of a square matrix",
                     "write 1/(...) for a number"),
     "had": Function(lambda *ms: sympy.HadamardProduct(*ms), None, "same shape",
                     "Hadamard (entrywise) product of same-shape matrices"),
-    "exp": Function(_elementwise(sympy.exp), 1, "any", "exponential, entry by entry"),
-    "log": Function(_elementwise(sympy.log), 1, "any", "natural logarithm, entry by entry"),
-    "sin": Function(_elementwise(sympy.sin), 1, "any", "sine, entry by entry"),
-    "cos": Function(_elementwise(sympy.cos), 1, "any", "cosine, entry by entry"),
-    "tanh": Function(_elementwise(sympy.tanh), 1, "any", "hyperbolic tangent, entry by entry"),
-    "sigmoid": Function(_sigmoid, 1, "any", "logistic function 1/(1 + e^-t), entry by entry"),
+    # every scalar function the engine differentiates, from its operation table
+    **{function_name(fn): Function(_sigmoid if fn is Sigmoid else _elementwise(fn), 1, "any",
+                                   f"{FUNCTION_WORDS[fn]}, entry by entry")
+       for fn in SCALAR_FUNCTIONS},
     "sqrt": Function(_elementwise(sympy.sqrt), 1, "any", "square root, entry by entry"),
     "sum": Function(_sum_of_entries, 1, "matrix", "sum of all entries, 1^T M 1",
                     "sum(M) adds up the entries of a matrix, and a number needs no sum"),

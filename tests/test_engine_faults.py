@@ -69,6 +69,7 @@ def test_cancelling_terms_give_zero_checked_numerically():
     d = derive(f, X)
     assert d.gradient == sympy.ZeroMatrix(3, 3) and d.verification.passed
     assert d.steps[-2].plain()[1] == "0"
+    assert "the terms cancel, so f does not change with X" in d.steps[-2].rule
 
 
 def test_a_reader_matrix_named_dX_does_not_clash_with_the_differential():
@@ -138,4 +139,101 @@ def test_log_det_uses_slogdet_so_large_matrices_do_not_overflow():
     Xn = sympy.MatrixSymbol("X", n, n)
     value = scalar_value(sympy.log(sympy.Determinant(Xn)), {"X": 10 * np.eye(n)})
     assert np.isclose(value, n * np.log(10))
-    assert np.isnan(scalar_value(sympy.log(sympy.Determinant(X)), {"X": -np.eye(3)}))
+    # the engine's log-det is log|det X| (printed so): defined for det X < 0, not when singular
+    assert scalar_value(sympy.log(sympy.Determinant(X)), {"X": -np.eye(3)}) == 0.0
+    assert np.isnan(scalar_value(sympy.log(sympy.Determinant(X)), {"X": np.zeros((3, 3))}))
+
+
+# ------------------------------------------------------------------ issue 8's typed reproducers
+
+def _playground_says(f: str, shapes: str, wrt: str = "X") -> str:
+    """What the chapter-7 playground shows: a derivation or one sentence, never a traceback."""
+    from mdlib.widgets.playground import DerivationPlayground
+
+    pg = DerivationPlayground(f, shapes, wrt)
+    pg.run()
+    (out,) = pg.output.outputs
+    shown = out.get("text") or out["data"]["text/plain"]
+    assert "Traceback" not in shown and "limitation of the engine" not in shown, shown
+    return shown
+
+
+#: Typed inputs that come back right (checked here by finite differences) in derive and the
+#: playground alike.
+RIGHT = [
+    ("sum(exp(X))", "X: 1x1", "X"),
+    ("1/(a.T*X*b)", "X: 3x3, a: 3, b: 3", "X"),
+    ("2**X", "X: 1x1", "X"),
+    ("tr(dX.T*X) + tr(X.T*X)", "X: 3x3, dX: 3x3", "X"),
+    ("tr(G_Y*X)", "X: 3x3, G_Y: 3x3", "X"),
+    ("tr(X)", "dX: 3x3, X: 3x3", "dX"),
+]
+
+
+@pytest.mark.parametrize("f,shapes,wrt", RIGHT, ids=[r[0] for r in RIGHT])
+def test_typed_reproducers_come_back_right(f, shapes, wrt):
+    from mdlib.parse import parse_expression
+
+    expr, symbols = parse_expression(f, shapes)
+    d = derive(expr, symbols[wrt])
+    if d.verification is not None:
+        assert d.verification.passed
+        _right_by_finite_differences(d)
+    else:  # wrt does not occur in f: exact, with its reason
+        assert "does not occur" in d.exact_reason
+    assert "verified" in _playground_says(f, shapes, wrt) or d.verification is None
+
+
+#: Typed inputs the engine must refuse, each with the words that name the real cause.
+REFUSED = [
+    ("2**X", "X: 3x3", ["exponent X (3×3) must be a number"]),
+    ("tr(inv(X - X.T))", "X: 3x3", ["X - X^T is singular"]),
+    ("det(X*K)", "X: 3x2, K: 2x3", ["X K is singular"]),
+    ("2/det(a*X)", "X: 1x3, a: 3", ["a X is singular"]),
+]
+
+
+@pytest.mark.parametrize("f,shapes,words", REFUSED, ids=[r[0] for r in REFUSED])
+def test_typed_reproducers_are_refused_naming_the_cause(f, shapes, words):
+    from mdlib.parse import parse_expression
+
+    with pytest.raises(MdlibError) as caught:
+        expr, symbols = parse_expression(f, shapes)
+        derive(expr, symbols["X"])
+    message = str(caught.value)
+    assert all(w in message for w in words), message
+    assert "verified:" not in message
+    shown = _playground_says(f, shapes)
+    assert shown.startswith("mdlib: ") and all(w in shown for w in words), shown
+
+
+@pytest.mark.parametrize("f,shapes,words", [
+    ("tr(inv(X - X.T))", "X: 3x3", ["X - X^T is singular", "skew-symmetric", "odd size 3",
+                                    "every value"]),
+    ("det(X*K)*tr(inv(X*K))", "X: 3x2, K: 2x3", ["X K is singular", "rank is at most 2",
+                                                  "every value"]),
+    ("2/det(a*X)", "X: 1x3, a: 3", ["divides by |a X|", "rank is at most 1", "every value"]),
+], ids=["odd skew", "low-rank product", "zero determinant"])
+def test_a_matrix_singular_for_every_value_is_named_with_the_reason(f, shapes, words):
+    from mdlib.parse import parse_expression
+
+    expr, _ = parse_expression(f, shapes)
+    values = {"X": np.random.default_rng(0).standard_normal((3, 3))} if "3x3" in shapes else {
+        "X": np.eye(3, 2), "K": np.eye(2, 3)} if "K" in shapes else {
+        "X": np.array([[1.0, 2.0, 3.0]]), "a": np.eye(3, 1)}  # exactly singular in floats
+    with pytest.raises(MdlibError) as caught:
+        evaluate(expr, values)
+    assert all(w in str(caught.value) for w in words), str(caught.value)
+
+
+def test_a_cancelling_typed_sum_has_zero_gradient_with_the_reason():
+    shown = _playground_says("cos(tr(X))**2 + sin(tr(X))**2", "X: 3x3")
+    assert "the terms cancel" in shown and "∂f/∂X = 0" in shown and "verified" in shown
+
+
+def test_a_number_over_a_matrix_function_prints_as_a_fraction():
+    from mdlib.parse import parse_expression
+
+    f, _ = parse_expression("2/det(a*Y) + 0.5/tr(X)", "X: 3x3, Y: 1x3, a: 3")
+    assert to_text(f) in ("2 / |a Y| + 0.5 / tr(X)", "0.5 / tr(X) + 2 / |a Y|")
+    assert r"\frac{2}{\left|a Y\right|}" in to_latex(f)

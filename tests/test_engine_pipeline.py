@@ -38,7 +38,7 @@ def test_rule_uses_are_values_cited_in_course_order():
     uses = {RuleUse("T4"), RuleUse("M2"), RuleUse("T2"), RuleUse("M1")}
     assert cite(uses) == "M1: sum; M2: product; T2: trace of transpose; T4: cyclic trace"
     # a plain use of a rule hides its special form in the same line
-    assert cite({RuleUse("M6"), RuleUse("M6", "determinant, as d log|F| = tr(F^-1 dF)")}) == \
+    assert cite({RuleUse("M6"), RuleUse("M6", "determinant, as d log|det F| = tr(F^-1 dF)")}) == \
         "M6: determinant"
 
 

@@ -3,6 +3,8 @@
 For every operation with a rule: its example expression keeps the operation on top in the
 canonical form, the engine's differential of it matches central differences along random
 directions, every declared wrong differential is rejected, and it prints in both notations.
+For every operation with a vec form (H1): the vec lines of its example differential give the
+finite-difference Jacobian of vec L; every row without one is listed with the reason.
 The numeric rule rows of ``mdlib.rules`` are checked against the same table.
 """
 
@@ -14,11 +16,15 @@ import sympy
 
 from mdlib.engine.differential import differential_lines
 from mdlib.engine.grammar import canonical
-from mdlib.engine.nodes import placeholder
+from mdlib.engine.nodes import DiffMatrix, DiffScalar, LogDet, placeholder
 from mdlib.engine.numeric import evaluate
-from mdlib.engine.ops import OPS, data_needs, op_for
+from mdlib.engine.ops import OPS, SCALAR_FUNCTIONS, data_needs, op_for
 from mdlib.engine.printing import to_latex, to_text
+from mdlib.engine.vectorize import Vec, VecContext, jacobian_factor, vec_lines
+from mdlib.engine.vectorize import evaluate as evaluate_kron
+from mdlib.gradcheck import numerical_jacobian
 from mdlib.rules import CORRECT, WRONG, get_rule, well_conditioned
+from mdlib.vec import unvec, vec
 
 X, A = sympy.MatrixSymbol("X", 3, 3), sympy.MatrixSymbol("A", 3, 3)
 dX = placeholder("dX", 3, 3)
@@ -153,15 +159,46 @@ def test_wrong_numeric_rule_disagrees_with_the_table(label):
                            rtol=1e-6, atol=1e-6)
 
 
-def test_attach_fills_a_field_of_existing_rows_only():
-    from mdlib import MdlibError
-    from mdlib.engine.ops import attach
+# --------------------------------------------------------------- vec forms (H1)
 
-    before = OPS[sympy.Transpose]
-    try:
-        attach("vec", {sympy.Transpose: "K"})
-        assert OPS[sympy.Transpose].vec == "K" and OPS[sympy.Transpose].rule == before.rule
-        with pytest.raises(MdlibError, match="no operation"):
-            attach("vec", {sympy.Abs: "?"})
-    finally:
-        OPS[sympy.Transpose] = before
+VEC_ROWS = [row for row in OPS.values() if row.vec is not None]
+_CONSTANT = "a constant: vec of a term without dX is never expanded, it stays inside J"
+_NONLINEAR = ("not linear in its argument, so never above dX in a differential: M1–M8 leave dX "
+              "only under sums, products, transposes, traces and Hadamard products")
+#: Every row without a vec form, and why it needs none.
+NO_VEC = {
+    sympy.MatrixSymbol: "vec dX is where the lines stop; any other symbol is a constant",
+    sympy.Identity: _CONSTANT, sympy.ZeroMatrix: _CONSTANT, sympy.OneMatrix: _CONSTANT,
+    sympy.Symbol: _CONSTANT, sympy.Rational: _CONSTANT, sympy.Float: _CONSTANT,
+    sympy.NumberSymbol: _CONSTANT, sympy.Number: _CONSTANT,
+    sympy.MatPow: _NONLINEAR, sympy.Inverse: _NONLINEAR, sympy.Determinant: _NONLINEAR,
+    sympy.HadamardPower: _NONLINEAR, sympy.Pow: _NONLINEAR,
+    sympy.matrices.expressions.applyfunc.ElementwiseApplyFunction: _NONLINEAR,
+    sympy.Function: _NONLINEAR,
+    **{fn: _NONLINEAR for fn in SCALAR_FUNCTIONS},
+    LogDet: _NONLINEAR,
+    DiffMatrix: "an unexpanded d(F): vec is taken only after M1–M8 have expanded it",
+    DiffScalar: "an unexpanded d(F): vec is taken only after M1–M8 have expanded it",
+}
+
+
+def test_every_row_without_a_vec_form_is_listed_with_its_reason():
+    assert {row.node for row in OPS.values() if row.vec is None} == set(NO_VEC)
+
+
+@pytest.mark.parametrize("row", VEC_ROWS, ids=[r.node.__name__ for r in VEC_ROWS])
+def test_vec_form_matches_a_finite_difference_jacobian(row):
+    L = row.vec.example(dX, A)
+    assert op_for(L) is row, "the vec example must keep its operation on top"
+    first = row.vec.expand(L, VecContext(dX))
+    assert first.has(Vec) and first != Vec(L)
+    lines = vec_lines(L, dX)
+    assert lines[0][1].startswith(row.vec.rule.label)  # the first line cites this row's rule
+    J = jacobian_factor(lines[-1][0], dX)
+    rng = np.random.default_rng(11)
+    values = {"A": rng.standard_normal((3, 3))}
+    fd = numerical_jacobian(
+        lambda v: vec(np.atleast_2d(np.asarray(
+            evaluate(L, {**values, str(dX.name): unvec(v, 3, 3)}), dtype=float))).ravel(),
+        np.zeros(9))
+    assert np.allclose(evaluate_kron(J, values), fd, atol=1e-6), row.node

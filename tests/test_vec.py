@@ -1,7 +1,8 @@
 """vec, unvec, the commutation matrix and the vec/Kronecker rules H1–H2, checked numerically.
 
-The identities are drawn on random shapes (hypothesis, derandomized in conftest); the table of
-vec rules in ``mdlib.engine.vectorize`` is checked entry by entry against finite differences.
+The identities are drawn on random shapes (hypothesis, derandomized in conftest); the vec form
+of each operation (its row of ``mdlib.engine.ops``) is checked on rectangular shapes against
+finite differences (``tests/test_ops_table.py`` checks every row's own example).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from hypothesis import strategies as st
 
 from mdlib import MdlibError
 from mdlib.engine import vectorize
-from mdlib.engine.vectorize import VEC_RULES, CommutationMatrix, DiagVec, Vec
+from mdlib.engine.ops import op_for
+from mdlib.engine.vectorize import CommutationMatrix, DiagVec, Vec
 from mdlib.gradcheck import numerical_jacobian
 from mdlib.vec import commutation_matrix, unvec, vec
 
@@ -96,7 +98,7 @@ def test_bad_sizes_give_clear_errors():
         vec(np.zeros((2, 2, 2)))
 
 
-# -- the table of vec rules, entry by entry, against finite differences ---------------------------
+# -- the vec form of each operation, on rectangular shapes, against finite differences ---------------------------
 def _fd_vec_jacobian(fun, X0):
     """J with vec L(dX) = J vec dX, by central differences (chapter 2's Jacobian of vec L)."""
     m, n = X0.shape
@@ -124,7 +126,7 @@ def test_every_vec_rule_matches_a_finite_difference_jacobian(node):
     from mdlib.engine.numeric import evaluate
 
     L = CASES[node]
-    assert type(L) in VEC_RULES and type(L) is node
+    assert type(L) is node and op_for(L).vec is not None
     lines = vectorize.vec_lines(L, dX)
     assert lines and all(rule.startswith("H1") for _, rule in lines)
     J = vectorize.jacobian_factor(lines[-1][0], dX)

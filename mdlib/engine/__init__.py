@@ -22,9 +22,3 @@ from .pipeline import expand_differential
 __all__ = ["MatrixDerivation", "Sigmoid", "chain", "check_symbolic_gradient", "derive",
            "expand_differential", "sigmoid"]
 
-# The Kronecker forms (H1) are declared in vectorize.py by node type; wire them into the
-# operation table once, so each row carries its vec form beside its differential.
-from . import ops as _ops  # noqa: E402
-from .vectorize import VEC_EXPANSIONS as _VEC_EXPANSIONS  # noqa: E402
-
-_ops.attach("vec", _VEC_EXPANSIONS)

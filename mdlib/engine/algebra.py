@@ -20,6 +20,7 @@ from sympy.matrices.expressions import (
     OneMatrix,
     Transpose,
 )
+from sympy.matrices.expressions.kronecker import KroneckerProduct
 
 
 def mat_mul(*factors: sympy.Basic) -> sympy.Basic:
@@ -80,3 +81,44 @@ def hadamard(*factors: sympy.Basic) -> sympy.Basic:
         return mat_mul(coeff, OneMatrix(*factors[0].shape))
     body = mats[0] if len(mats) == 1 else HadamardProduct(*mats)
     return mat_mul(coeff, body)
+
+
+def product_or_none(factors: list) -> sympy.Basic | None:
+    """A matrix product without identity factors; None when nothing is left.
+
+    >>> A = sympy.MatrixSymbol("A", 2, 2)
+    >>> product_or_none([sympy.Identity(2), A]), product_or_none([sympy.Identity(2)])
+    (A, None)
+    """
+    factors = [f for f in factors if not isinstance(f, Identity)]
+    if not factors:
+        return None
+    return factors[0] if len(factors) == 1 else MatMul(*factors)
+
+
+def kron(A: MatrixExpr, B: MatrixExpr) -> MatrixExpr:
+    """A ⊗ B, with I_1 ⊗ M = M ⊗ I_1 = M and I_a ⊗ I_b = I_ab.
+
+    >>> kron(sympy.Identity(2), sympy.Identity(3))
+    I
+    """
+    if isinstance(A, Identity) and isinstance(B, Identity):
+        return Identity(A.shape[0] * B.shape[0])
+    if A.shape == (1, 1) and isinstance(A, Identity):
+        return B
+    if B.shape == (1, 1) and isinstance(B, Identity):
+        return A
+    return KroneckerProduct(A, B)
+
+
+def scaled(coeff: sympy.Basic, M: sympy.Basic) -> sympy.Basic:
+    """``coeff · M`` without a factor 1 (M a matrix or a scalar).
+
+    >>> scaled(1, sympy.MatrixSymbol("A", 2, 2)), scaled(3, sympy.S.One)
+    (A, 3)
+    """
+    if coeff == 1:
+        return M
+    if M == 1:
+        return coeff
+    return MatMul(coeff, M) if isinstance(M, MatrixExpr) else coeff * M

@@ -65,7 +65,7 @@ def _cases() -> list[Case]:
     cases.append(Case("E4 ‖Xw − y‖²", (Xl * w - y).T * (Xl * w - y), w,
                       lambda v: 2 * v["X"].T @ (v["X"] @ v["w"] - v["y"])))
     Sig, S = _m("Sigma"), _m("S")
-    cases.append(Case("E5 log|Σ| + tr(S Σ^-1)", sympy.log(Det(Sig)) + Trace(S * Sig.I), Sig,
+    cases.append(Case("E5 log|det Σ| + tr(S Σ^-1)", sympy.log(Det(Sig)) + Trace(S * Sig.I), Sig,
                       lambda v: inv(v["Sigma"]) - inv(v["Sigma"]) @ v["S"] @ inv(v["Sigma"]),
                       ("Sigma", "S")))
     Wc, xv, yv = _m("W", 4, 3), _m("x", 3, 1), _m("y", 4, 1)

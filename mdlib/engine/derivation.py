@@ -23,6 +23,7 @@ import numpy as np
 import sympy
 from sympy.matrices.expressions import MatrixSymbol, Trace, ZeroMatrix
 
+from ..curriculum import cite
 from ..errors import MdlibError
 from ..render import Derivation, Step
 from .algebra import mat_mul
@@ -184,6 +185,11 @@ def derive(f: object, X: MatrixSymbol | str, shapes: dict | str | None = None,
         zero = ZeroMatrix(*X.shape)
         if not d.lines:
             lines.append(Line(DF, sympy.S.Zero, f"{X.name} does not occur in f"))
+        else:  # the rules gave terms that cancel: say so on the line where df became 0
+            last = lines[-1]
+            rule = last.rule if isinstance(last.rule, str) else cite(last.rule)
+            lines[-1] = Line(last.lhs, last.expr, f"{rule}; the terms cancel, so f does not "
+                                                  f"change with {X.name}")
         lines.append(Line(gradient_lhs(X), zero, "L"))
         result = MatrixDerivation(differential=sympy.S.Zero, terms=[], gradient=zero,
                                   lines=lines, **common)

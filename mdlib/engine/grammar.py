@@ -2,7 +2,7 @@
 
 The canonical form wraps every 1×1 matrix that is used as a number (the argument of ``log``,
 ``sin``, a power …) in :class:`~mdlib.engine.nodes.AsScalar`, writes ``F^{-k}`` as an
-inverse and ``log|F|`` as a :class:`~mdlib.engine.nodes.LogDet`, so every pass finds one row of
+inverse and ``log|det F|`` as a :class:`~mdlib.engine.nodes.LogDet`, so every pass finds one row of
 the table of operations (:mod:`mdlib.engine.ops`) per node, by its type. Each row's
 ``canonical`` rule says what it accepts.
 
@@ -10,11 +10,11 @@ the table of operations (:mod:`mdlib.engine.ops`) per node, by its type. Each ro
 >>> X, a = sympy.MatrixSymbol("X", 3, 3), sympy.MatrixSymbol("a", 3, 1)
 >>> canonical(sympy.sin(a.T * X * a), X)
 sin(AsScalar(a.T*X*a))
->>> try:
+>>> try:  # doctest: +ELLIPSIS
 ...     canonical(X.applyfunc(sympy.Abs), X)
 ... except Exception as err:
 ...     print(err)
-unsupported operation: Abs(X) in Abs(X); the engine handles +, -, products, transpose, inverse, trace, determinant, log-det, Hadamard products and powers, and elementwise exp, log, sin, cos, tan, tanh, sinh, cosh, sqrt, sigmoid
+unsupported operation: Abs(X) in Abs(X); the engine handles sums and differences, products, ... sigmoid (of a number, or entry by entry)
 """
 
 from __future__ import annotations
@@ -24,11 +24,10 @@ from sympy.matrices.expressions import MatrixExpr, MatrixSymbol
 
 from ..errors import MdlibError
 from .nodes import AsScalar, depends_on
-from .ops import SCALAR_FUNCTIONS, op_for
+from .ops import SCALAR_FUNCTIONS, op_for, supported_operations
 from .printing import to_text
 
-_SUPPORTED = ("+, -, products, transpose, inverse, trace, determinant, log-det, Hadamard products "
-              "and powers, and elementwise exp, log, sin, cos, tan, tanh, sinh, cosh, sqrt, sigmoid")
+_SUPPORTED = supported_operations()  # generated from the operation table
 
 
 def unsupported(part: sympy.Basic, whole: sympy.Basic, why: str = "") -> MdlibError:

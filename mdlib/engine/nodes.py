@@ -147,3 +147,93 @@ def depends_on(expr: sympy.Basic, X: sympy.MatrixSymbol) -> bool:
     return expr == X or any(
         depends_on(arg, X) for arg in expr.args if isinstance(arg, sympy.Basic)
     )
+
+
+# -- the nodes of second order (vec, K, diag(vec ·)); their rules are rows of ops.py ----------
+def _vec_printer():
+    from . import vectorize  # here: vectorize prints these nodes and imports this module
+
+    return vectorize
+
+
+def shape_of(expr: sympy.Basic) -> tuple:
+    """The shape of a matrix expression; (1, 1) for a scalar."""
+    return tuple(expr.shape) if isinstance(expr, MatrixExpr) else (1, 1)
+
+
+class Vec(MatrixExpr):
+    """``vec A``: the columns of A stacked (a scalar is its own vec, 1×1)."""
+
+    def __new__(cls, arg: sympy.Basic) -> Vec:
+        return sympy.Basic.__new__(cls, arg)
+
+    @property
+    def arg(self) -> sympy.Basic:
+        return self.args[0]
+
+    @property
+    def shape(self) -> tuple:
+        rows, cols = shape_of(self.arg)
+        return (rows * cols, sympy.S.One)
+
+    def doit(self, **hints) -> Vec:  # keep it unevaluated: it is a line of the derivation
+        return self
+
+    def _latex(self, printer) -> str:
+        return _vec_printer().to_latex(self)
+
+    def _sympystr(self, printer) -> str:
+        return _vec_printer().to_text(self)
+
+
+class CommutationMatrix(MatrixExpr):
+    """K_mn, the mn×mn permutation with vec(Aᵀ) = K_mn vec A for A m×n (H1, H2)."""
+
+    def __new__(cls, m: object, n: object) -> CommutationMatrix:
+        return sympy.Basic.__new__(cls, sympy.sympify(m), sympy.sympify(n))
+
+    @property
+    def shape(self) -> tuple:
+        m, n = self.args
+        return (m * n, m * n)
+
+    def _eval_transpose(self) -> CommutationMatrix:
+        m, n = self.args
+        return CommutationMatrix(n, m)
+
+    def doit(self, **hints) -> CommutationMatrix:
+        return self
+
+    def _latex(self, printer) -> str:
+        return _vec_printer().to_latex(self)
+
+    def _sympystr(self, printer) -> str:
+        return _vec_printer().to_text(self)
+
+
+class DiagVec(MatrixExpr):
+    """diag(vec A): the square matrix with the entries of vec A on its diagonal."""
+
+    def __new__(cls, arg: MatrixExpr) -> DiagVec:
+        return sympy.Basic.__new__(cls, arg)
+
+    @property
+    def arg(self) -> MatrixExpr:
+        return self.args[0]
+
+    @property
+    def shape(self) -> tuple:
+        rows, cols = self.arg.shape
+        return (rows * cols, rows * cols)
+
+    def _eval_transpose(self) -> DiagVec:
+        return self
+
+    def doit(self, **hints) -> DiagVec:
+        return self
+
+    def _latex(self, printer) -> str:
+        return _vec_printer().to_latex(self)
+
+    def _sympystr(self, printer) -> str:
+        return _vec_printer().to_text(self)

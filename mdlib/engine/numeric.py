@@ -13,12 +13,21 @@ from dataclasses import dataclass
 
 import numpy as np
 import sympy
-from sympy.matrices.expressions import MatrixSymbol
+from sympy.matrices.expressions import (
+    Determinant,
+    Inverse,
+    MatAdd,
+    MatMul,
+    MatrixExpr,
+    MatrixSymbol,
+)
 
 from ..errors import MdlibError
+from .algebra import transpose
+from .nodes import AsScalar
 from .ops import log_det, op_for
 
-__all__ = ["dims_from", "evaluate", "log_det", "scalar_value"]
+__all__ = ["dims_from", "evaluate", "log_det", "scalar_value", "why_singular"]
 
 
 @dataclass(frozen=True)
@@ -58,7 +67,21 @@ def evaluate(expr: sympy.Basic, values: dict, dims: dict | None = None):
         row = op_for(e)
         if row is None or row.numpy is None:
             raise MdlibError(f"cannot evaluate {e} numerically")
-        return row.numpy(e, ev, context)
+        try:
+            return row.numpy(e, ev, context)
+        except np.linalg.LinAlgError as err:  # here the node is known: name its matrix
+            if isinstance(e, Inverse):
+                raise MdlibError(f"cannot evaluate {_show(expr)} at these values: "
+                                 f"{_show(e.arg)} is singular, so {_show(e)} does not exist"
+                                 f"{_singular_note(e.arg)}") from err
+            raise
+        except ZeroDivisionError as err:
+            if isinstance(e, sympy.Pow) and e.exp.is_negative:
+                base = e.base.args[0] if isinstance(e.base, AsScalar) else e.base
+                raise MdlibError(f"cannot evaluate {_show(expr)} at these values: it divides "
+                                 f"by {_show(base)}, which is 0 there"
+                                 f"{_why_zero(base)}") from err
+            raise
 
     try:
         with np.errstate(all="ignore"):
@@ -81,6 +104,45 @@ def evaluate(expr: sympy.Basic, values: dict, dims: dict | None = None):
                          "power or a log of a negative number); the course works with real "
                          "numbers")
     return out
+
+
+def why_singular(M: sympy.Basic) -> str:
+    """Why a square matrix is singular for every value, when its form shows it; else "".
+
+    Used in the messages of a singular inverse or a zero determinant, so the reader learns
+    that no other data would help (a low-rank product, an odd skew-symmetric matrix).
+
+    >>> X, K = sympy.MatrixSymbol("X", 3, 2), sympy.MatrixSymbol("K", 2, 3)
+    >>> why_singular(X * K)
+    'it is 3×3 but a product through an inner size 2, so its rank is at most 2'
+    """
+    n = M.shape[0] if isinstance(M, MatrixExpr) and M.shape[0] == M.shape[1] else None
+    if n is None or not getattr(n, "is_Integer", False):
+        return ""
+    if isinstance(M, MatMul):  # a product through a narrow inner size has low rank
+        mats = [a for a in M.args if isinstance(a, MatrixExpr)]
+        inner = [a.shape[1] for a in mats[:-1] if getattr(a.shape[1], "is_Integer", False)]
+        if inner and min(inner) < n:
+            k = min(inner)
+            return (f"it is {n}×{n} but a product through an inner size {k}, so its rank is at "
+                    f"most {k}")
+    if isinstance(M, MatAdd) and len(M.args) == 2 and n % 2 == 1:  # S = A - A^T, n odd
+        a, b = M.args
+        if b == -transpose(a) or a == -transpose(b):
+            return (f"it is skew-symmetric (Sᵀ = -S) of odd size {n}, so det S = det Sᵀ = "
+                    f"(-1)^{n} det S = -det S")
+    return ""
+
+
+def _singular_note(M: sympy.Basic) -> str:
+    reason = why_singular(M)
+    return f" ({reason}: it is singular for every value)" if reason else ""
+
+
+def _why_zero(s: sympy.Basic) -> str:
+    if isinstance(s, Determinant) and why_singular(s.arg):
+        return f"; {_show(s.arg)} is singular for every value ({why_singular(s.arg)})"
+    return ""
 
 
 def _show(expr: sympy.Basic) -> str:

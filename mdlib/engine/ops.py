@@ -18,7 +18,7 @@ The passes (``grammar.canonical``, ``differential``, ``printing``, ``numeric.eva
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -44,15 +44,51 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from ..curriculum import RuleUse
 from ..errors import MdlibError
 from ..stable import sigmoid as stable_sigmoid
-from .algebra import hadamard, mat_mul, transpose
-from .nodes import AsScalar, DiffMatrix, DiffScalar, LogDet, Sigmoid, display_name, is_matrix
+from .algebra import hadamard, kron, mat_mul, product_or_none, scaled, transpose
+from .nodes import (
+    AsScalar,
+    CommutationMatrix,
+    DiagVec,
+    DiffMatrix,
+    DiffScalar,
+    LogDet,
+    Sigmoid,
+    Vec,
+    display_name,
+    is_matrix,
+    shape_of,
+)
 
 # Precedence levels for printing: a child binds looser than its parent needs → parentheses.
 SUM, PRODUCT, HADAMARD, POWER, ATOM = 1, 2, 2, 4, 5
 
 #: How the rules are cited when used in a special form.
-LOG_DET_FORM = RuleUse("M6", "determinant, as d log|F| = tr(F^-1 dF)")
+LOG_DET_FORM = RuleUse("M6", "determinant, as d log|det F| = tr(F^-1 dF)")
 SCALAR_CHAIN = RuleUse("M8", "function of a scalar (a 1×1 case of M8)")
+#: The vec rules (H1) the rows below cite, as the article states them.
+H1_SUM = RuleUse("H1", "vec is linear, vec(A + B) = vec A + vec B")
+H1_PRODUCT = RuleUse("H1", "vec(A dX B) = (Bᵀ ⊗ A) vec dX")
+H1_TRANSPOSE = RuleUse("H1", "vec(dXᵀ) = K vec dX")
+H1_HADAMARD = RuleUse("H1", "vec(A ⊙ dX) = diag(vec A) vec dX")
+H1_TRACE = RuleUse("H1", "tr M = vec(I)ᵀ vec M")
+
+
+@dataclass(frozen=True)
+class VecRule:
+    """The vec form of one operation (H1), used by ``vectorize.vec_lines``.
+
+    * ``rule``: the citation printed on the line, e.g. ``H1: vec(A dX B) = (Bᵀ ⊗ A) vec dX``.
+    * ``expand(L, ctx)``: ``vec L`` written with :class:`~mdlib.engine.nodes.Vec` of the
+      children; ``ctx.dep(child)`` says whether a child holds ``dX``, ``ctx.not_linear(L)``
+      is the error for a node that is not linear in ``dX``, ``ctx.transposed(M)`` is ``Mᵀ``
+      tidied.
+    * ``example(dX, A)``: a differential with this node on top, linear in ``dX`` (both 3×3),
+      for the generic test against a finite-difference Jacobian.
+    """
+
+    rule: RuleUse
+    expand: Callable
+    example: Callable
 
 
 @dataclass(frozen=True)
@@ -72,14 +108,17 @@ class Op:
     * ``data``: what verification must draw for the matrices inside (``"invertible"``,
       ``"spd"`` or ``"any"``).
     * ``wrong``: (name, differential) pairs that are tempting and false.
-    * ``vec``: d vec F as a Kronecker-form Jacobian times d vec(child); second-order rules
-      live in ``vectorize.py`` keyed by node type and are wired in here after the merge.
+    * ``vec``: a :class:`VecRule`, how ``vec F`` is written through the vec of its child
+      that holds ``dX`` when F is a node of a differential (rule H1); None for operations
+      that never sit above ``dX`` in a differential (see ``tests/test_ops_table.py``).
+    * ``name``: what a reader calls the operation (in the list of what the engine handles).
     * ``example(X, A)``: an expression with this node on top, for the generic tests
       (``X`` the variable, ``A`` a constant, both 3×3).
     """
 
     node: type
     rule: RuleUse | None = None
+    name: str = ""  # what a reader calls it, in messages ("inverses", "exp")
     differential: Callable | None = None
     show: Callable | None = None
     show_transposed: Callable | None = None
@@ -90,7 +129,7 @@ class Op:
     split: str = ""
     data: str = "any"
     wrong: tuple = ()
-    vec: Callable | None = None
+    vec: VecRule | None = None
     example: Callable | None = None
 
 
@@ -102,18 +141,6 @@ def op(node: type, **fields) -> Op:
     row = Op(node, **fields)
     OPS[node] = row
     return row
-
-
-def attach(field_name: str, rules: dict[type, Callable]) -> None:
-    """Fill one field of existing rows by node type, e.g. ``attach("vec", VEC_RULES)`` with
-    the Kronecker forms of ``vectorize.py`` (declared there, wired in once at import).
-
-    >>> attach("vec", {})  # nothing to fill: the table is unchanged
-    """
-    for node, rule in rules.items():
-        if node not in OPS:
-            raise MdlibError(f"internal: no operation {node.__name__} to attach {field_name} to")
-        OPS[node] = replace(OPS[node], **{field_name: rule})
 
 
 def op_for(e: sympy.Basic) -> Op | None:
@@ -186,15 +213,19 @@ def named_function(func: type) -> Callable:
 
 
 def log_det(M: np.ndarray) -> float:
-    """log det M by ``slogdet`` (no overflow for large M); NaN when det M ≤ 0, like ``log``.
+    """log|det M| by ``slogdet`` (no overflow for large M); NaN for a singular M.
+
+    It is defined for every invertible M, whatever the sign of det M, like its gradient M^-T.
 
     >>> M = 10 * np.eye(400)  # det M = 1e400 overflows, its log does not
     >>> with np.errstate(over="ignore"):
     ...     bool(np.isclose(log_det(M), 400 * np.log(10))), bool(np.isinf(np.linalg.det(M)))
     (True, True)
+    >>> log_det(-np.eye(3)), log_det(np.zeros((2, 2)))  # det = -1: log|det| = 0
+    (0.0, nan)
     """
     sign, logabs = np.linalg.slogdet(np.asarray(M, dtype=float))
-    return float(logabs) if sign > 0 else float("nan")
+    return float(logabs) if sign != 0 else float("nan")
 
 
 def _leaf_differential(F, ctx):  # a constant: d(A) = 0
@@ -269,7 +300,8 @@ op(sympy.Symbol, differential=_leaf_differential,
    numpy=_value, canonical=_same)
 op(sympy.Rational, differential=_leaf_differential, show=lambda e, p: p.number(e),
    numpy=lambda e, ev, ctx: float(e), canonical=_same)
-op(sympy.Float, differential=_leaf_differential, show=_show_plain,
+op(sympy.Float, differential=_leaf_differential,
+   show=lambda e, p: ((sympy.latex(e) if p.latex else sympy.sstr(e, full_prec=False)), ATOM),
    numpy=lambda e, ev, ctx: float(e), canonical=_same)
 op(sympy.NumberSymbol, differential=_leaf_differential, show=_show_plain,
    numpy=lambda e, ev, ctx: float(e), canonical=_same)
@@ -307,13 +339,20 @@ def _transpose_matadd(m, go, t, ctx):
     return collect([go(a, t) for a in m.args])
 
 
-op(MatAdd, rule=RuleUse("M1"), differential=_d_sum, show=lambda e, p: (p.sum(e), SUM),
+def _vec_sum(L, ctx):
+    parts = [Vec(t) for t in L.args if ctx.dep(t)]
+    return parts[0] if len(parts) == 1 else MatAdd(*parts)
+
+
+op(MatAdd, rule=RuleUse("M1"), name="sums and differences", differential=_d_sum, show=lambda e, p: (p.sum(e), SUM),
    numpy=_numpy_sum, transpose=_transpose_matadd, canonical=_rebuild, split="sum",
    wrong=(("other terms forgotten", _d_sum_first_only),),
+   vec=VecRule(H1_SUM, _vec_sum, example=lambda dX, A: dX + A * dX),
    example=lambda X, A: X + A * X)
-op(sympy.Add, rule=RuleUse("M1"), differential=_d_sum, show=lambda e, p: (p.sum(e), SUM),
+op(sympy.Add, rule=RuleUse("M1"), name="sums and differences", differential=_d_sum, show=lambda e, p: (p.sum(e), SUM),
    numpy=_numpy_sum, canonical=_canonical_scalar_op, split="sum",
    wrong=(("other terms forgotten", _d_sum_first_only),),
+   vec=VecRule(H1_SUM, _vec_sum, example=lambda dX, A: Trace(A * dX) + Trace(dX)),
    example=lambda X, A: Trace(X) + Determinant(X))
 
 
@@ -356,10 +395,16 @@ def _transpose_matmul(m, go, t, ctx):
     return mat_mul(*coeff, *(reversed(mats) if t else mats))
 
 
+def _flat_factors(M: MatMul) -> list:
+    """The factors of a product with nested products opened: (P Q) R is P Q R."""
+    return [f for a in M.args for f in (_flat_factors(a) if isinstance(a, MatMul) else [a])]
+
+
 def _move_matmul(M, C, r):
-    """tr(C L K R) = tr(R C L K) (T4) for the factor K that holds dX; scalars move too (T3)."""
+    """tr(C L K R) = tr(R C L K) (T4) for the factor K that holds dX; a scalar factor that
+    holds dX comes out of the trace (T3)."""
     dX = r.dX
-    args = list(M.args)
+    args = _flat_factors(M)
     scalars = [a for a in args if not isinstance(a, MatrixExpr)]
     mats = [a for a in args if isinstance(a, MatrixExpr)]
     lin_scalars = [a for a in scalars if a.has(dX)]
@@ -371,8 +416,7 @@ def _move_matmul(M, C, r):
     left, right = mats[:k], mats[k + 1:]
     if right and not (not left and isinstance(mats[k], Transpose) and r.plain(C)):
         r.use("T4")  # (tr(N^T R) = tr(R^T N) is T2 alone: the transpose step covers it)
-    if const != 1:
-        r.use("T3")
+    # a number in the product stays with it inside the trace: no rule moves it
     if right and not left and isinstance(mats[k], Transpose) and r.plain(C):
         r.whole_transpose = True
     return r.matrix(mats[k], mat_mul(const, *right, C, *left))
@@ -381,18 +425,58 @@ def _move_matmul(M, C, r):
 def _move_mul(s, coeff, r):
     const = [a for a in s.args if not a.has(r.dX)]
     (lin,) = [a for a in s.args if a.has(r.dX)]
-    if const:
+    if const and not isinstance(lin, AsScalar):  # c tr(M) = tr(c M); c·(1×1) is T1 alone
         r.use("T3")
     return r.scalar(lin, coeff * sympy.Mul(*const))
 
 
-op(MatMul, rule=RuleUse("M2"), differential=_d_product, show=lambda e, p: p.product(e),
+def _vec_matmul(L, ctx):
+    """vec(c P M Q) = c (Qᵀ ⊗ P) vec M for the one factor M holding dX; a constant matrix
+    times a scalar s holding dX gives vec(M) s."""
+    coeff, mats, scalar_dep = sympy.S.One, [], []
+    for a in L.args:
+        if isinstance(a, MatrixExpr):
+            mats.append(a)
+        elif ctx.dep(a):
+            scalar_dep.append(a)
+        else:
+            coeff *= a
+    hits = [k for k, m in enumerate(mats) if ctx.dep(m)]
+    if scalar_dep:
+        if hits or len(scalar_dep) > 1:
+            raise ctx.not_linear(L)
+        rest = product_or_none(mats)
+        if rest is None:
+            return scaled(coeff, Vec(scalar_dep[0]))
+        return scaled(coeff, MatMul(Vec(rest), Vec(scalar_dep[0])))
+    if len(hits) != 1:
+        raise ctx.not_linear(L)
+    k = hits[0]
+    M = mats[k]
+    left, right = product_or_none(mats[:k]), product_or_none(mats[k + 1:])
+    rows, cols = shape_of(M)
+    P = left if left is not None else Identity(rows)
+    Q = right if right is not None else Identity(cols)
+    J = kron(ctx.transposed(Q), P)
+    return scaled(coeff, Vec(M) if isinstance(J, Identity) else MatMul(J, Vec(M)))
+
+
+def _vec_scalar_mul(L, ctx):  # c s = c vec(s) for the one factor s holding dX
+    hits = [a for a in L.args if ctx.dep(a)]
+    if len(hits) != 1:
+        raise ctx.not_linear(L)
+    return scaled(sympy.Mul(*[a for a in L.args if not ctx.dep(a)]), Vec(hits[0]))
+
+
+op(MatMul, rule=RuleUse("M2"), name="products", differential=_d_product, show=lambda e, p: p.product(e),
    numpy=_numpy_matmul, transpose=_transpose_matmul, canonical=_rebuild, move=_move_matmul,
    split="product", wrong=(("second term missing", _d_product_first_only),),
+   vec=VecRule(H1_PRODUCT, _vec_matmul, example=lambda dX, A: A * dX * A * A),
    example=lambda X, A: X * A * X)
-op(sympy.Mul, rule=RuleUse("M2"), differential=_d_product, show=lambda e, p: p.product(e),
+op(sympy.Mul, rule=RuleUse("M2"), name="products", differential=_d_product, show=lambda e, p: p.product(e),
    numpy=_numpy_mul, canonical=_canonical_scalar_op, move=_move_mul, split="product",
    wrong=(("second term missing", _d_product_first_only),),
+   vec=VecRule(H1_SUM, _vec_scalar_mul, example=lambda dX, A: 3 * Trace(A * dX)),
    example=lambda X, A: Trace(A * X) * Determinant(X))
 
 
@@ -425,7 +509,7 @@ def _canonical_matpow(e, go, ctx):
     return MatPow(base, k) if k != 1 else base
 
 
-op(MatPow, rule=RuleUse("M2"), differential=_d_matpow, show=_show_matpow,
+op(MatPow, rule=RuleUse("M2"), name="integer matrix powers", differential=_d_matpow, show=_show_matpow,
    numpy=lambda e, ev, ctx: np.linalg.matrix_power(ev(e.base), int(e.exp)),
    transpose=lambda m, go, t, ctx: MatPow(go(m.base, t), m.exp), canonical=_canonical_matpow,
    wrong=(("as if matrices commuted", _d_matpow_commuting),),
@@ -443,11 +527,19 @@ def _move_transpose(M, C, r):
     return r.matrix(M.arg, transpose(C))
 
 
-op(Transpose, rule=RuleUse("M3"), differential=lambda F, ctx: Transpose(ctx.d(F.arg)),
+def _vec_transpose(L, ctx):
+    rows, cols = shape_of(L.arg)
+    if rows == 1 or cols == 1:  # a vector and its transpose have the same vec
+        return Vec(L.arg)
+    return MatMul(CommutationMatrix(rows, cols), Vec(L.arg))
+
+
+op(Transpose, rule=RuleUse("M3"), name="transposes", differential=lambda F, ctx: Transpose(ctx.d(F.arg)),
    show=lambda e, p: (p.transpose(e.arg), POWER),
    numpy=lambda e, ev, ctx: ev(e.arg).T, transpose=lambda m, go, t, ctx: go(m.arg, not t),
    canonical=_rebuild, move=_move_transpose, split="wrap",
    wrong=(("no transpose", lambda F, ctx: ctx.d(F.arg)),),
+   vec=VecRule(H1_TRANSPOSE, _vec_transpose, example=lambda dX, A: Transpose(A * dX)),
    example=lambda X, A: Transpose(A * X))
 
 
@@ -463,10 +555,15 @@ def _d_trace_all_entries(F, ctx):  # wrong: every entry instead of the diagonal
     return AsScalar(OneMatrix(1, n) * ctx.d(F.arg) * OneMatrix(n, 1))
 
 
-op(Trace, rule=RuleUse("M4"), differential=lambda F, ctx: Trace(ctx.d(F.arg)),
+def _vec_trace(L, ctx):
+    return MatMul(Transpose(Vec(Identity(shape_of(L.arg)[0]))), Vec(L.arg))
+
+
+op(Trace, rule=RuleUse("M4"), name="traces", differential=lambda F, ctx: Trace(ctx.d(F.arg)),
    show=lambda e, p: (p.func(r"\mathrm{tr}" if p.latex else "tr", p.visit(e.arg)[0]), ATOM),
    numpy=lambda e, ev, ctx: float(np.trace(ev(e.arg))), canonical=_rebuild, move=_move_trace,
    split="wrap", wrong=(("sum of all entries", _d_trace_all_entries),),
+   vec=VecRule(H1_TRACE, _vec_trace, example=lambda dX, A: Trace(A * dX)),
    example=lambda X, A: Trace(A * X * X))
 
 
@@ -482,7 +579,7 @@ def _transpose_inverse(m, go, t, ctx):  # (A^-1)^T = (A^T)^-1, kept as a power a
     return MatPow(go(m.arg, t), -1)
 
 
-op(Inverse, rule=RuleUse("M5"), differential=lambda F, ctx: MatMul(-1, F, ctx.d(F.arg), F),
+op(Inverse, rule=RuleUse("M5"), name="inverses", differential=lambda F, ctx: MatMul(-1, F, ctx.d(F.arg), F),
    show=_show_inverse, show_transposed=lambda e, p: p.sup(p.wrap(e.arg, ATOM), "-T"),
    numpy=lambda e, ev, ctx: np.linalg.inv(ev(e.arg)),
    transpose=_transpose_inverse, canonical=_rebuild, data="invertible",
@@ -498,7 +595,7 @@ def _show_det(e, p):
     return (rf"\left|{inner}\right|" if p.latex else f"|{inner}|"), ATOM
 
 
-op(Determinant, rule=RuleUse("M6"),
+op(Determinant, rule=RuleUse("M6"), name="determinants",
    differential=lambda F, ctx: F * Trace(MatMul(Inverse(F.arg), ctx.d(F.arg))),
    show=_show_det, numpy=lambda e, ev, ctx: float(np.linalg.det(ev(e.arg))),
    canonical=_rebuild, data="invertible",
@@ -513,8 +610,17 @@ def _d_log_det(F, ctx):
     return Trace(MatMul(Inverse(A), ctx.d(A)))
 
 
-op(LogDet, rule=LOG_DET_FORM, differential=_d_log_det,
-   show=lambda e, p: (p.func(p.name(("\\log", "log")), p.visit(e.args[0])[0]), ATOM),
+def _show_log_det(e, p):
+    """log|det F|: the engine evaluates it with slogdet, so it is defined for every invertible F
+    (its gradient F^-T holds whatever the sign of det F); ``\\lvert`` keeps MathJax happy."""
+    text, level = p.visit(e.args[0].arg)
+    inner = f" {text}" if level >= ATOM else p.paren(text)  # det X, det(X^T A X)
+    if p.latex:
+        return rf"\log\lvert\det{inner}\rvert", ATOM
+    return f"log|det{inner}|", ATOM
+
+
+op(LogDet, rule=LOG_DET_FORM, name="log-det", differential=_d_log_det, show=_show_log_det,
    numpy=lambda e, ev, ctx: log_det(ev(e.args[0].arg)),
    canonical=lambda e, go, ctx: LogDet(go(e.args[0])), data="spd",
    wrong=(("inverse missing", lambda F, ctx: Trace(ctx.d(F.args[0].arg))),
@@ -562,11 +668,23 @@ def _move_hadamard(M, C, r):
     return r.matrix(args[k], transpose(hadamard(transpose(C), *others)))
 
 
-op(HadamardProduct, rule=RuleUse("M7"), differential=_d_hadamard, show=_show_hadamard,
+def _vec_hadamard(L, ctx):
+    hits = [a for a in L.args if ctx.dep(a)]
+    if len(hits) != 1:
+        raise ctx.not_linear(L)
+    consts = [a for a in L.args if not ctx.dep(a)]
+    C = consts[0] if len(consts) == 1 else HadamardProduct(*consts)
+    if isinstance(C, OneMatrix):
+        return Vec(hits[0])
+    return MatMul(DiagVec(C), Vec(hits[0]))
+
+
+op(HadamardProduct, rule=RuleUse("M7"), name="Hadamard products", differential=_d_hadamard, show=_show_hadamard,
    numpy=_numpy_hadamard,
    transpose=lambda m, go, t, ctx: HadamardProduct(*[go(a, t) for a in m.args]),
    canonical=_rebuild, move=_move_hadamard, split="product",
    wrong=(("second term missing", _d_hadamard_first_only),),
+   vec=VecRule(H1_HADAMARD, _vec_hadamard, example=lambda dX, A: HadamardProduct(A, dX)),
    example=lambda X, A: HadamardProduct(X, A * X))
 
 
@@ -589,7 +707,7 @@ def _canonical_hadamard_power(e, go, ctx):
     return HadamardPower(go(e.base), e.exp)
 
 
-op(HadamardPower, rule=RuleUse("M8"), differential=_d_hadamard_power,
+op(HadamardPower, rule=RuleUse("M8"), name="Hadamard powers", differential=_d_hadamard_power,
    show=_show_hadamard_power, numpy=lambda e, ev, ctx: ev(e.base) ** ev(e.exp),
    transpose=lambda m, go, t, ctx: HadamardPower(go(m.base, t), m.exp),
    canonical=_canonical_hadamard_power,
@@ -647,7 +765,7 @@ def _mostly_transposed(e: sympy.Basic) -> bool:
     return False
 
 
-op(ElementwiseApplyFunction, rule=RuleUse("M8"), differential=_d_elementwise,
+op(ElementwiseApplyFunction, rule=RuleUse("M8"), name="elementwise functions", differential=_d_elementwise,
    show=lambda e, p: (p.elementwise(e.function, e.expr), ATOM), numpy=_numpy_elementwise,
    transpose=_transpose_elementwise, canonical=_canonical_elementwise,
    wrong=(("matrix product instead of ⊙", _d_elementwise_matrix_product),
@@ -671,7 +789,7 @@ def _canonical_pow(e, go, ctx):
     return sympy.Pow(base, exp)
 
 
-op(sympy.Pow, rule=SCALAR_CHAIN, differential=_d_pow, show=lambda e, p: p.power(e),
+op(sympy.Pow, rule=SCALAR_CHAIN, name="powers and roots of numbers", differential=_d_pow, show=lambda e, p: p.power(e),
    numpy=lambda e, ev, ctx: ev(e.base) ** ev(e.exp), canonical=_canonical_pow,
    wrong=(("wrong sign", lambda F, ctx: -_d_pow(F, ctx)),),
    example=lambda X, A: Trace(A * X) ** 3)
@@ -709,6 +827,18 @@ FUNCTION_NAMES: dict[type, tuple[str, str]] = {
 }
 #: The scalar functions the engine differentiates (elementwise or applied to scalars).
 SCALAR_FUNCTIONS = tuple(FUNCTION_NAMES)
+#: What each is, in words (the parser's help text lists them).
+FUNCTION_WORDS: dict[type, str] = {
+    sympy.exp: "exponential", sympy.log: "natural logarithm", sympy.sin: "sine",
+    sympy.cos: "cosine", sympy.tan: "tangent", sympy.tanh: "hyperbolic tangent",
+    sympy.sinh: "hyperbolic sine", sympy.cosh: "hyperbolic cosine", sympy.atan: "arctangent",
+    Sigmoid: "logistic function 1/(1 + e^-t)",
+}
+
+
+def function_name(fn: type) -> str:
+    """The name a reader types for a scalar function: ``exp``, ``atan``, ``sigmoid``."""
+    return fn.__name__.lower()
 
 
 def _show_function(e, p):
@@ -723,7 +853,7 @@ def _scalar_example(fn: type) -> Callable:
 
 
 for _fn in SCALAR_FUNCTIONS:
-    op(_fn, rule=SCALAR_CHAIN, differential=_d_scalar_function, show=_show_function,
+    op(_fn, rule=SCALAR_CHAIN, name=function_name(_fn), differential=_d_scalar_function, show=_show_function,
        numpy=_numpy_scalar_function, canonical=_canonical_scalar_function,
        wrong=(("wrong sign", lambda F, ctx: -_d_scalar_function(F, ctx)),),
        example=_scalar_example(_fn))
@@ -774,6 +904,8 @@ op(AsScalar, differential=lambda F, ctx: AsScalar(ctx.rule(F.args[0])),
    show=lambda e, p: p.visit(e.args[0]),
    numpy=lambda e, ev, ctx: float(np.asarray(ev(e.args[0])).reshape(-1)[0]),
    canonical=lambda e, go, ctx: AsScalar(go(e.args[0])), move=_move_as_scalar, split="wrap",
+   vec=VecRule(H1_SUM, lambda L, ctx: Vec(L.args[0]),
+               example=lambda dX, A: AsScalar(OneMatrix(1, 3) * A * dX * OneMatrix(3, 1))),
    example=lambda X, A: AsScalar(OneMatrix(1, 3) * A * X * OneMatrix(3, 1)))
 
 
@@ -784,3 +916,21 @@ def _show_differential(e, p):
 
 op(DiffMatrix, show=_show_differential)
 op(DiffScalar, show=_show_differential)
+
+
+def supported_operations() -> str:
+    """What the engine differentiates, in words, generated from the rows above.
+
+    >>> print(supported_operations())  # doctest: +ELLIPSIS
+    sums and differences, products, integer matrix powers, ..., and the functions exp, log, ...
+    """
+    operations: list[str] = []
+    functions: list[str] = []
+    for row in OPS.values():
+        if not row.name:
+            continue
+        group = functions if row.node in SCALAR_FUNCTIONS else operations
+        if row.name not in group:
+            group.append(row.name)
+    return (f"{', '.join(operations)}, and the functions {', '.join(functions)} "
+            "(of a number, or entry by entry)")

@@ -40,7 +40,7 @@ from .grammar import canonical
 from .nodes import depends_on, is_matrix, placeholder
 from .printing import to_latex, to_text
 from .readoff import collect, gradient_from, tidy
-from .trace_form import TraceTerm, trace_terms
+from .trace_form import TraceTerm, splits_a_trace, trace_terms
 
 
 @dataclass(frozen=True)
@@ -173,19 +173,23 @@ def trace_stage(differential: sympy.Basic, dX: MatrixSymbol, previous: sympy.Bas
     terms = trace_terms(differential, dX)
     lines: list[Line] = []
     wrapped = [t.wrapped for t in terms]
-    wrap_rules = {RuleUse("T1")} & set().union(*[t.tricks for t in terms])
-    if len(terms) > 1:
+    wrap_rules = set().union(*[t.wrap_tricks for t in terms])
+    split = splits_a_trace(differential, dX)
+    if split:  # tr(A + B) = tr(A) + tr(B)
         wrap_rules.add(RuleUse("T3"))
     shown = wrapped[0] if len(wrapped) == 1 else sympy.Add(*wrapped, evaluate=False)
-    if wrap_rules and _changed(shown, previous):
+    # A line of its own for T1 or for several traces; a lone c tr(M) = tr(c M) (T3) is cited
+    # on the line that moves dX, which then does both.
+    own_line = RuleUse("T1") in wrap_rules or len(terms) > 1 or split
+    if own_line and wrap_rules and _changed(shown, previous):
         lines.append(Line("", shown, frozenset(wrap_rules)))
     lefts = []
     for t in terms:
         left = tidy(t.left, symmetric)
         lefts.append(left)
         moved = Trace(mat_mul(left, dX))
-        tricks = t.tricks - {RuleUse("T1")}
-        if tricks and _changed(moved, t.wrapped):
+        tricks = t.tricks if own_line else t.tricks | t.wrap_tricks
+        if t.tricks and _changed(moved, t.wrapped):
             lines.append(Line("" if len(terms) == 1 else t.wrapped, moved, frozenset(tricks)))
     if len(terms) > 1:
         total = tidy(collect(lefts), symmetric)

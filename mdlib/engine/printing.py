@@ -94,6 +94,14 @@ class _Printer:
                 den.append(sympy.Pow(f.base, -f.exp) if f.exp != -1 else f.base)
             else:
                 num.append(f)
+        if den and not num and coeff not in (1, -1) and isinstance(coeff, sympy.Number):
+            # 2 / |X|, not 2 1 / |X|: the number is the numerator (and 1/3 goes below)
+            if isinstance(coeff, sympy.Rational) and coeff.q != 1:
+                den.insert(0, sympy.Integer(coeff.q))
+                num = [sympy.Integer(abs(coeff.p))]
+            else:
+                num = [abs(coeff)]
+            coeff = sympy.sign(coeff)
         sep = (r" \odot " if self.latex else " ⊙ ") if self.elementwise_mode else " "
         body = sep.join(self.wrap(f, _PRODUCT + 1 if not isinstance(f, HadamardProduct) else _ATOM)
                         for f in num) or "1"
@@ -109,7 +117,8 @@ class _Printer:
             return "-" + body, _SUM
         # coeff is a plain number (Rational or Float): other numeric factors such as sqrt(2),
         # pi or cos(3) stay factors, so printing them cannot recurse into this branch again.
-        ctext = self.number(abs(coeff))[0] if isinstance(coeff, sympy.Rational) else sympy.sstr(abs(coeff))
+        ctext = self.number(abs(coeff))[0] if isinstance(coeff, sympy.Rational) else sympy.sstr(
+            abs(coeff), full_prec=False)
         sign = "-" if coeff < 0 else ""
         return f"{sign}{ctext} {body}", (_SUM if coeff < 0 else _PRODUCT)
 

@@ -1,15 +1,18 @@
 """Tricks T1–T5: write df as a sum of traces with ``dX`` standing last, ``tr(A dX)``.
 
-Each term of the differential is reduced by walking from the outside in: a factor to the right
-of ``dX`` goes round to the left (T4, cyclic), a transpose is undone (T2), a Hadamard factor
-moves out of the way (T5), a scalar factor moves inside the trace (T3), and a 1×1 matrix is
-its own trace (T1). The tricks used are recorded so the derivation can name them.
+Each term of the differential is first written as one trace (``wrap_tricks``): a 1×1 matrix
+is its own trace (T1), a scalar factor moves into an existing trace (T3). Then ``dX`` is moved
+last by walking from the outside in (``tricks``): a factor to the right of ``dX`` goes round
+to the left (T4, cyclic), a transpose is undone (T2), a Hadamard factor moves out of the way
+(T5), a scalar that holds ``dX`` comes out of the trace (T3). A number inside the trace rides
+along with its product and needs no rule. Each set holds exactly the tricks its line uses.
 
 >>> import sympy
 >>> X, a, b = (sympy.MatrixSymbol(n, *s) for n, s in [("X", (3, 3)), ("a", (3, 1)), ("b", (3, 1))])
 >>> dX = sympy.MatrixSymbol("dX", 3, 3)
->>> [(str(t.left), sorted(r.id for r in t.tricks)) for t in trace_terms(a.T * dX * b, dX)]
-[('b*a.T', ['T1', 'T4'])]
+>>> [(str(t.left), sorted(r.id for r in t.wrap_tricks), sorted(r.id for r in t.tricks))
+...  for t in trace_terms(-a.T * dX * b, dX)]
+[('-b*a.T', ['T1'], ['T4'])]
 """
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ class TraceTerm:
     original: sympy.Basic  # the term as the differential rules left it
     wrapped: sympy.Basic  # the same term as one trace (after T1/T3)
     left: MatrixExpr  # A in tr(A dX)
-    tricks: set[RuleUse] = field(default_factory=set)
+    tricks: set[RuleUse] = field(default_factory=set)  # from ``wrapped`` to tr(A dX)
+    wrap_tricks: set[RuleUse] = field(default_factory=set)  # from ``original`` to ``wrapped``
 
 
 def linear_terms(e: sympy.Basic, dX: sympy.MatrixSymbol) -> list[sympy.Basic]:
@@ -67,10 +71,13 @@ class _Reducer:
     def __init__(self, dX: sympy.MatrixSymbol) -> None:
         self.dX = dX
         self.tricks: set[RuleUse] = set()
+        self.wrap_tricks: set[RuleUse] = set()
+        self.inside = False  # False while the term is being written as one trace
         self.whole_transpose = False  # tr(N^T R) = tr(R^T N): T2 alone, no T4
 
     def use(self, trick: str) -> None:
-        self.tricks.add(RuleUse(trick))
+        """Record a trick: for the wrapping line until the first move inside the trace."""
+        (self.tricks if self.inside else self.wrap_tricks).add(RuleUse(trick))
 
     @staticmethod
     def plain(C: sympy.Basic) -> bool:
@@ -90,6 +97,7 @@ class _Reducer:
 
     def matrix(self, M: MatrixExpr, C: sympy.Basic) -> MatrixExpr:
         """A with tr(C M) = tr(A dX), for a matrix M linear in dX."""
+        self.inside = True
         if M == self.dX:
             return C
         return self._move(M, C, f"move {self.dX.name} out of")
@@ -107,6 +115,17 @@ def _wrapped(term: sympy.Basic, dX: sympy.MatrixSymbol) -> sympy.Basic:
     return term
 
 
+def splits_a_trace(differential: sympy.Basic, dX: sympy.MatrixSymbol) -> bool:
+    """Whether writing ``differential`` term by term splits a trace of a sum (T3).
+
+    >>> A, dX = sympy.MatrixSymbol("A", 2, 2), sympy.MatrixSymbol("dX", 2, 2)
+    >>> splits_a_trace(sympy.Trace(A * dX + dX * A), dX), splits_a_trace(sympy.Trace(A * dX), dX)
+    (True, False)
+    """
+    return any(isinstance(n, Trace) and n.has(dX) and len(linear_terms(n, dX)) > 1
+               for n in sympy.preorder_traversal(differential))
+
+
 def trace_terms(differential: sympy.Basic, dX: sympy.MatrixSymbol) -> list[TraceTerm]:
     """Every term of ``differential`` as ``tr(A_k dX)``, with the tricks used."""
     if isinstance(differential, MatrixExpr):  # a 1×1 differential: T1 first
@@ -115,5 +134,6 @@ def trace_terms(differential: sympy.Basic, dX: sympy.MatrixSymbol) -> list[Trace
     for term in linear_terms(differential, dX):
         reducer = _Reducer(dX)
         left = reducer.scalar(term, sympy.S.One)
-        terms.append(TraceTerm(term, _wrapped(term, dX), left, reducer.tricks))
+        terms.append(TraceTerm(term, _wrapped(term, dX), left, reducer.tricks,
+                               reducer.wrap_tricks))
     return terms

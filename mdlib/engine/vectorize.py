@@ -1,8 +1,8 @@
-"""The vec/Kronecker rules (H1, H2) as one table keyed by node type, symbolic and numeric.
+"""vec and Kronecker forms (H1–H3): vec lines of a differential, the read-off, printing, numbers.
 
-The engine's differential ``L = dF`` is linear in ``dX``. Each entry of :data:`VEC_RULES` says,
-for one kind of node, how ``vec L`` is written through the vec of its one child that holds
-``dX`` (a factor ``J`` with ``vec L = J vec(child)``), and which rule licenses it:
+The engine's differential ``L = dF`` is linear in ``dX``. How ``vec`` goes through each kind
+of node is declared once, in that operation's row of :mod:`~mdlib.engine.ops` (its ``vec``
+field, a :class:`~mdlib.engine.ops.VecRule` with the rule it cites):
 
 ===================  ====================================  ==================================
 node of L            vec L                                 rule
@@ -14,19 +14,13 @@ node of L            vec L                                 rule
 ``M + N``, ``c M``   vec M + vec N, c vec M                H1: vec is linear
 ===================  ====================================  ==================================
 
-:func:`vec_lines` applies the table one level per pass (so each printed line names its rule);
+:func:`vec_lines` applies those rows one level per pass (so each printed line names its rule);
 :func:`read_off` turns ``J`` into ``∂F/∂X = Jᵀ`` (H3) and tidies it with the Kronecker rules
 H2: (A ⊗ B)ᵀ = Aᵀ ⊗ Bᵀ, K_mnᵀ = K_nm, (A ⊗ B)(C ⊗ D) = AC ⊗ BD (also with a vector factor,
 (a ⊗ B) P = a ⊗ BP), (A ⊗ B) K_nq = K_mp (B ⊗ A), vec(a bᵀ) = b ⊗ a, A ⊗ B + A ⊗ C = A ⊗ (B + C),
 and (Bᵀ ⊗ A) vec M = vec(A M B) read backwards. Every rewrite is checked to keep the value
 (``tests/test_vec.py``), and every result is verified numerically before it is shown.
 :func:`evaluate` gives any of these expressions as a numpy array.
-
-**For the engine's operation table.** Each :class:`VecRule` has the shape of the ``vec`` field
-the design note sketches: ``rule.expand(node, ctx)`` returns ``vec node`` written with
-:class:`Vec` of the children (``ctx.dep(child)`` says whether a child holds ``dX``), and
-:data:`VEC_EXPANSIONS` is the table as ``{node type: expand}``, ready for
-``ops.attach("vec", VEC_EXPANSIONS)``.
 
 >>> import sympy
 >>> A, X, B = sympy.MatrixSymbol("A", 2, 3), sympy.MatrixSymbol("X", 3, 4), sympy.MatrixSymbol("B", 4, 5)
@@ -40,7 +34,6 @@ the design note sketches: ``rule.expand(node, ctx)`` returns ``vec node`` writte
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,7 +46,6 @@ from sympy.matrices.expressions import (
     MatrixExpr,
     MatrixSymbol,
     OneMatrix,
-    Trace,
     Transpose,
 )
 from sympy.matrices.expressions.kronecker import KroneckerProduct
@@ -61,16 +53,14 @@ from sympy.matrices.expressions.kronecker import KroneckerProduct
 from ..errors import MdlibError
 from ..vec import commutation_matrix
 from ..vec import vec as vec_numeric
-from . import numeric, printing
-from .nodes import AsScalar, depends_on
+from . import numeric, ops, printing
+from .algebra import kron, product_or_none, scaled
+from .nodes import CommutationMatrix, DiagVec, Vec, depends_on, shape_of
 from .readoff import tidy
 
 # -- the rules as the reader sees them -----------------------------------------------------------
-H1_SUM = "H1: vec is linear, vec(A + B) = vec A + vec B"
-H1_PRODUCT = "H1: vec(A dX B) = (Bᵀ ⊗ A) vec dX"
-H1_TRANSPOSE = "H1: vec(dXᵀ) = K vec dX"
-H1_HADAMARD = "H1: vec(A ⊙ dX) = diag(vec A) vec dX"
-H1_TRACE = "H1: tr M = vec(I)ᵀ vec M"
+# (the H1 rules are cited by the rows of ops.py; their labels, as the lines print them)
+H1_SUM, H1_PRODUCT = ops.H1_SUM.label, ops.H1_PRODUCT.label
 H2_TRANSPOSE = "H2: (A ⊗ B)ᵀ = Aᵀ ⊗ Bᵀ, K_mnᵀ = K_nm"
 H2_MIXED = "H2: (A ⊗ B)(C ⊗ D) = AC ⊗ BD"
 H2_SWAP = "H2: K_pm (A ⊗ B) K_nq = B ⊗ A"
@@ -81,89 +71,6 @@ DIAG_T = "a diagonal matrix is its own transpose"
 H3 = "H3: vec dF = (∂F/∂X)ᵀ vec dX"
 
 
-# -- our own nodes ---------------------------------------------------------------------------------
-def _shape_of(expr: sympy.Basic) -> tuple:
-    return tuple(expr.shape) if isinstance(expr, MatrixExpr) else (1, 1)
-
-
-class Vec(MatrixExpr):
-    """``vec A``: the columns of A stacked (a scalar is its own vec, 1×1)."""
-
-    def __new__(cls, arg: sympy.Basic) -> Vec:
-        return sympy.Basic.__new__(cls, arg)
-
-    @property
-    def arg(self) -> sympy.Basic:
-        return self.args[0]
-
-    @property
-    def shape(self) -> tuple:
-        rows, cols = _shape_of(self.arg)
-        return (rows * cols, sympy.S.One)
-
-    def doit(self, **hints) -> Vec:  # keep it unevaluated: it is a line of the derivation
-        return self
-
-    def _latex(self, printer) -> str:
-        return to_latex(self)
-
-    def _sympystr(self, printer) -> str:
-        return to_text(self)
-
-
-class CommutationMatrix(MatrixExpr):
-    """K_mn, the mn×mn permutation with vec(Aᵀ) = K_mn vec A for A m×n (H1, H2)."""
-
-    def __new__(cls, m: object, n: object) -> CommutationMatrix:
-        return sympy.Basic.__new__(cls, sympy.sympify(m), sympy.sympify(n))
-
-    @property
-    def shape(self) -> tuple:
-        m, n = self.args
-        return (m * n, m * n)
-
-    def _eval_transpose(self) -> CommutationMatrix:
-        m, n = self.args
-        return CommutationMatrix(n, m)
-
-    def doit(self, **hints) -> CommutationMatrix:
-        return self
-
-    def _latex(self, printer) -> str:
-        return to_latex(self)
-
-    def _sympystr(self, printer) -> str:
-        return to_text(self)
-
-
-class DiagVec(MatrixExpr):
-    """diag(vec A): the square matrix with the entries of vec A on its diagonal."""
-
-    def __new__(cls, arg: MatrixExpr) -> DiagVec:
-        return sympy.Basic.__new__(cls, arg)
-
-    @property
-    def arg(self) -> MatrixExpr:
-        return self.args[0]
-
-    @property
-    def shape(self) -> tuple:
-        rows, cols = self.arg.shape
-        return (rows * cols, rows * cols)
-
-    def _eval_transpose(self) -> DiagVec:
-        return self
-
-    def doit(self, **hints) -> DiagVec:
-        return self
-
-    def _latex(self, printer) -> str:
-        return to_latex(self)
-
-    def _sympystr(self, printer) -> str:
-        return to_text(self)
-
-
 _OWN = (Vec, CommutationMatrix, DiagVec, KroneckerProduct)
 
 
@@ -171,146 +78,22 @@ def _has_own(e: sympy.Basic) -> bool:
     return isinstance(e, _OWN) or any(_has_own(a) for a in e.args if isinstance(a, sympy.Basic))
 
 
-# -- the table ---------------------------------------------------------------------------------
+# -- the rules, as rows of the operation table ------------------------------------------------
 @dataclass(frozen=True)
 class VecContext:
-    """What an entry needs: the differential ``dX`` (the only thing ``vec`` is taken of)."""
+    """What a row's ``vec.expand`` needs: the differential ``dX`` (the only thing ``vec`` is
+    taken of), and the engine's printer and tidying, which sit above the table."""
 
     dX: MatrixSymbol
 
     def dep(self, e: sympy.Basic) -> bool:
         return depends_on(e, self.dX)
 
+    def not_linear(self, L: sympy.Basic) -> MdlibError:
+        return MdlibError(f"the differential {to_text(L)} is not linear in {self.dX.name}")
 
-@dataclass(frozen=True)
-class VecRule:
-    """One row: a node type, its rule (H1/H2 label) and ``expand(node, ctx) -> vec node``."""
-
-    node: type
-    rule: str
-    expand: Callable[[sympy.Basic, VecContext], sympy.Basic]
-
-
-def _product(factors: list) -> sympy.Basic:
-    """A matrix product without identities; the identity of the right size when empty."""
-    factors = [f for f in factors if not isinstance(f, Identity)]
-    if not factors:
-        return None
-    return factors[0] if len(factors) == 1 else MatMul(*factors)
-
-
-def _kron(A: MatrixExpr, B: MatrixExpr) -> MatrixExpr:
-    """A ⊗ B, with I_1 ⊗ M = M ⊗ I_1 = M and I_a ⊗ I_b = I_ab."""
-    if isinstance(A, Identity) and isinstance(B, Identity):
-        return Identity(A.shape[0] * B.shape[0])
-    if A.shape == (1, 1) and isinstance(A, Identity):
-        return B
-    if B.shape == (1, 1) and isinstance(B, Identity):
-        return A
-    return KroneckerProduct(A, B)
-
-
-def _scaled(coeff: sympy.Basic, M: sympy.Basic) -> sympy.Basic:
-    if coeff == 1:
-        return M
-    if M == 1:
-        return coeff
-    return MatMul(coeff, M) if isinstance(M, MatrixExpr) else coeff * M
-
-
-def _expand_product(L: sympy.Basic, ctx: VecContext) -> sympy.Basic:
-    coeff, mats = sympy.S.One, []
-    scalar_dep = []
-    for a in L.args:
-        if isinstance(a, MatrixExpr):
-            mats.append(a)
-        elif ctx.dep(a):
-            scalar_dep.append(a)
-        else:
-            coeff *= a
-    hits = [k for k, m in enumerate(mats) if ctx.dep(m)]
-    if scalar_dep:  # (constant matrix) · (scalar linear in dX): vec = vec(M) · s
-        if hits or len(scalar_dep) > 1:
-            raise MdlibError(f"the differential {to_text(L)} is not linear in {ctx.dX.name}")
-        rest = _product(mats)
-        s = scalar_dep[0]
-        if rest is None:
-            return _scaled(coeff, Vec(s))
-        return _scaled(coeff, MatMul(Vec(rest), Vec(s)))
-    if len(hits) != 1:
-        raise MdlibError(f"the differential {to_text(L)} is not linear in {ctx.dX.name}")
-    k = hits[0]
-    M = mats[k]
-    left, right = _product(mats[:k]), _product(mats[k + 1:])
-    rows, cols = _shape_of(M)
-    P = left if left is not None else Identity(rows)
-    Q = right if right is not None else Identity(cols)
-    J = _kron(tidy(Q, transposed=True), P)
-    inner = Vec(M)
-    return _scaled(coeff, inner if isinstance(J, Identity) else MatMul(J, inner))
-
-
-def _expand_transpose(L: Transpose, ctx: VecContext) -> sympy.Basic:
-    rows, cols = _shape_of(L.arg)
-    if rows == 1 or cols == 1:  # a vector and its transpose have the same vec
-        return Vec(L.arg)
-    return MatMul(CommutationMatrix(rows, cols), Vec(L.arg))
-
-
-def _expand_hadamard(L: HadamardProduct, ctx: VecContext) -> sympy.Basic:
-    hits = [a for a in L.args if ctx.dep(a)]
-    if len(hits) != 1:
-        raise MdlibError(f"the differential {to_text(L)} is not linear in {ctx.dX.name}")
-    consts = [a for a in L.args if not ctx.dep(a)]
-    C = consts[0] if len(consts) == 1 else HadamardProduct(*consts)
-    if isinstance(C, OneMatrix):
-        return Vec(hits[0])
-    return MatMul(DiagVec(C), Vec(hits[0]))
-
-
-def _expand_trace(L: Trace, ctx: VecContext) -> sympy.Basic:
-    rows = _shape_of(L.arg)[0]
-    return MatMul(Transpose(Vec(Identity(rows))), Vec(L.arg))
-
-
-def _expand_sum(L: sympy.Basic, ctx: VecContext) -> sympy.Basic:
-    parts = [Vec(t) for t in L.args if ctx.dep(t)]
-    return parts[0] if len(parts) == 1 else MatAdd(*parts)
-
-
-def _expand_scalar_product(L: sympy.Mul, ctx: VecContext) -> sympy.Basic:
-    hits = [a for a in L.args if ctx.dep(a)]
-    if len(hits) != 1:
-        raise MdlibError(f"the differential {to_text(L)} is not linear in {ctx.dX.name}")
-    coeff = sympy.Mul(*[a for a in L.args if not ctx.dep(a)])
-    return _scaled(coeff, Vec(hits[0]))
-
-
-def _expand_as_scalar(L: AsScalar, ctx: VecContext) -> sympy.Basic:
-    return Vec(L.args[0])
-
-
-#: One entry per operation that a linear expression L(dX) of the engine is built from.
-VEC_RULES: dict[type, VecRule] = {
-    rule.node: rule
-    for rule in (
-        VecRule(MatMul, H1_PRODUCT, _expand_product),
-        VecRule(Transpose, H1_TRANSPOSE, _expand_transpose),
-        VecRule(HadamardProduct, H1_HADAMARD, _expand_hadamard),
-        VecRule(Trace, H1_TRACE, _expand_trace),
-        VecRule(MatAdd, H1_SUM, _expand_sum),
-        VecRule(sympy.Add, H1_SUM, _expand_sum),
-        VecRule(sympy.Mul, H1_SUM, _expand_scalar_product),
-        VecRule(AsScalar, H1_SUM, _expand_as_scalar),
-    )
-}
-
-
-#: The same table as plain callables by node type, the shape of the operation table's ``vec``
-#: field: ``ops.attach("vec", VEC_EXPANSIONS)`` wires every entry in at once.
-VEC_EXPANSIONS: dict[type, Callable[[sympy.Basic, VecContext], sympy.Basic]] = {
-    node: rule.expand for node, rule in VEC_RULES.items()
-}
+    def transposed(self, M: sympy.Basic) -> sympy.Basic:
+        return tidy(M, transposed=True)
 
 
 def _expand_vec_nodes(e: sympy.Basic, ctx: VecContext, rules: list[str]) -> sympy.Basic:
@@ -319,13 +102,14 @@ def _expand_vec_nodes(e: sympy.Basic, ctx: VecContext, rules: list[str]) -> symp
         L = e.arg
         if L == ctx.dX or not ctx.dep(L):  # vec dX, or the vec of a constant inside J
             return e
-        rule = VEC_RULES.get(type(L))
-        if rule is None:
+        row = ops.op_for(L)
+        form = row.vec if row is not None else None
+        if form is None:
             raise MdlibError(f"cannot vectorize {to_text(L)}: the vec rules cover products, "
                              "transposes, Hadamard products, traces, sums and scalar multiples")
-        if rule.rule not in rules:
-            rules.append(rule.rule)
-        return rule.expand(L, ctx)
+        if form.rule.label not in rules:
+            rules.append(form.rule.label)
+        return form.expand(L, ctx)
     if not e.args or not e.has(Vec):
         return e
     return e.func(*[_expand_vec_nodes(a, ctx, rules) for a in e.args])
@@ -362,7 +146,7 @@ def vec_lines(L: sympy.Basic, dX: MatrixSymbol) -> list[tuple[sympy.Basic, str]]
 def jacobian_factor(expr: sympy.Basic, dX: MatrixSymbol) -> sympy.Basic:
     """J from ``J vec(dX)`` (a sum of such terms allowed)."""
     target = Vec(dX)
-    size = _shape_of(dX)[0] * _shape_of(dX)[1]
+    size = shape_of(dX)[0] * shape_of(dX)[1]
     if expr == target:
         return Identity(size)
 
@@ -444,8 +228,8 @@ def _merge_pair(a: sympy.Basic, b: sympy.Basic, used: set[str]) -> list | None:
             and a.args[0].shape[1] == b.args[0].shape[0]
             and a.args[1].shape[1] == b.args[1].shape[0]):
         used.add(H2_MIXED)
-        return [_kron(_product([a.args[0], b.args[0]]) or Identity(a.args[0].shape[0]),
-                      _product([a.args[1], b.args[1]]) or Identity(a.args[1].shape[0]))]
+        return [kron(product_or_none([a.args[0], b.args[0]]) or Identity(a.args[0].shape[0]),
+                      product_or_none([a.args[1], b.args[1]]) or Identity(a.args[1].shape[0]))]
     if (isinstance(a, KroneckerProduct) and isinstance(b, CommutationMatrix) and len(a.args) == 2
             and tuple(b.args) == (a.args[0].shape[1], a.args[1].shape[1])):
         used.add(H2_SWAP)
@@ -454,17 +238,17 @@ def _merge_pair(a: sympy.Basic, b: sympy.Basic, used: set[str]) -> list | None:
     if isinstance(a, KroneckerProduct) and len(a.args) == 2 and isinstance(b, Vec) \
             and isinstance(b.arg, MatrixExpr):  # (Bᵀ ⊗ A) vec M = vec(A M B), H1 read backwards
         used.add(H1_PRODUCT)
-        inner = _product([a.args[1], b.arg, tidy(a.args[0], transposed=True)])
+        inner = product_or_none([a.args[1], b.arg, tidy(a.args[0], transposed=True)])
         return [Vec(inner if inner is not None else b.arg)]
     # (a ⊗ B) P = (a ⊗ B)(1 ⊗ P) = a ⊗ BP when a has one column; likewise P (a ⊗ B) for a row a
     if (isinstance(a, KroneckerProduct) and len(a.args) == 2 and _is_plain(b)
             and a.args[0].shape[1] == 1 and a.args[1].shape[1] == b.shape[0]):
         used.add(H2_MIXED)
-        return [_kron(a.args[0], _product([a.args[1], b]) or Identity(b.shape[1]))]
+        return [kron(a.args[0], product_or_none([a.args[1], b]) or Identity(b.shape[1]))]
     if (isinstance(b, KroneckerProduct) and len(b.args) == 2 and _is_plain(a)
             and b.args[0].shape[0] == 1 and b.args[1].shape[0] == a.shape[1]):
         used.add(H2_MIXED)
-        return [_kron(b.args[0], _product([a, b.args[1]]) or Identity(a.shape[0]))]
+        return [kron(b.args[0], product_or_none([a, b.args[1]]) or Identity(a.shape[0]))]
     return None
 
 
@@ -501,7 +285,7 @@ def _collect_like(terms: list) -> list:
             order.append(m)
             coeffs[m] = sympy.S.Zero
         coeffs[m] += c
-    return [_scaled(coeffs[m], m) for m in order if coeffs[m] != 0]
+    return [scaled(coeffs[m], m) for m in order if coeffs[m] != 0]
 
 
 def _as_scaled_kron(t: sympy.Basic) -> tuple | None:
@@ -527,9 +311,9 @@ def _collect_kron(terms: list, used: set[str]) -> list:
                     continue
                 (ca, (A1, A2)), (cb, (B1, B2)) = (a[0], a[1].args), (b[0], b[1].args)
                 if A1 == B1 and A2.shape == B2.shape:
-                    new = _kron(A1, MatAdd(_scaled(ca, A2), _scaled(cb, B2)))
+                    new = kron(A1, MatAdd(scaled(ca, A2), scaled(cb, B2)))
                 elif A2 == B2 and A1.shape == B1.shape:
-                    new = _kron(MatAdd(_scaled(ca, A1), _scaled(cb, B1)), A2)
+                    new = kron(MatAdd(scaled(ca, A1), scaled(cb, B1)), A2)
                 else:
                     continue
                 used.add(H2_BILINEAR)
@@ -555,7 +339,7 @@ def simplify(e: sympy.Basic, used: set[str]) -> sympy.Basic:
             return mats[0]
         return MatMul(*coeff, *mats)
     if isinstance(e, KroneckerProduct):
-        return _kron(*[simplify(a, used) for a in e.args]) if len(e.args) == 2 else e
+        return kron(*[simplify(a, used) for a in e.args]) if len(e.args) == 2 else e
     if isinstance(e, DiagVec) and isinstance(e.arg, OneMatrix):
         return Identity(e.shape[0])
     if isinstance(e, Vec) and isinstance(e.arg, MatMul):
@@ -728,7 +512,6 @@ def evaluate(e: sympy.Basic, values: dict, dims: dict | None = None) -> np.ndarr
         return np.asarray(ev(e), dtype=float)
 
 
-__all__ = ["VEC_EXPANSIONS", "VEC_RULES", "CommutationMatrix", "DiagVec", "Vec", "VecContext",
-           "VecRule", "evaluate", "jacobian_factor", "read_off", "simplify", "to_latex", "to_text",
+__all__ = ["CommutationMatrix", "DiagVec", "Vec", "VecContext", "evaluate", "jacobian_factor", "read_off", "simplify", "to_latex", "to_text",
            "transpose", "vec_lines"]
 
