@@ -160,7 +160,9 @@ def _layout(what: str, reference: np.ndarray) -> str:
         m, n = reference.shape if reference.ndim == 2 else (reference.size, 1)
         return (f"numerator layout: the Jacobian ∂f/∂xᵀ is m × n = {m} × {n}, one row per "
                 "component of f and one column per component of x")
-    return "denominator layout: ∂f/∂X has the shape of X"
+    if what.lower() == "gradient":
+        return "denominator layout: ∂f/∂X has the shape of X"
+    return f"the {what} has shape {reference.shape}"  # no layout rule claimed for other kinds
 
 
 def diagnose(claimed: object, reference: object, tol: float = 1e-5, what: str = "gradient") -> str:
@@ -168,7 +170,8 @@ def diagnose(claimed: object, reference: object, tol: float = 1e-5, what: str = 
 
     Recognises a wrong shape, a missing transpose, a flipped sign and a constant factor.
     ``what`` is ``"gradient"`` (denominator layout: the shape of X) or ``"Jacobian"``
-    (numerator layout: m × n, one row per component of f); the layout hint follows it.
+    (numerator layout: m × n, one row per component of f); the layout hint follows it. Any other
+    ``what`` (e.g. ``"Hessian"``) gets its expected shape, and no layout rule is claimed.
 
     >>> import numpy as np
     >>> R = np.array([[1.0, 2.0], [3.0, 4.0]])

@@ -119,6 +119,8 @@ def test_a_transposed_gradient_keeps_the_denominator_layout_hint():
     assert diagnose(np.ones((2, 2)), np.ones((3, 3)), what="Jacobian").endswith(
         "(numerator layout: the Jacobian ∂f/∂xᵀ is m × n = 3 × 3, one row per component of f and "
         "one column per component of x)")
+    other = diagnose(np.ones((3, 2)), np.ones((2, 3)), what="Hessian")
+    assert other.endswith("(the Hessian has shape (2, 3))") and "shape of X" not in other
 
 
 def test_scalar_diagnosis_does_not_invent_a_factor():
