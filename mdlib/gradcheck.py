@@ -1,8 +1,10 @@
 """Central finite differences, and a gradient check that says *what* is wrong.
 
-Layout convention of the course (denominator layout): the gradient ``∂f/∂X`` of a scalar ``f``
-has the shape of ``X``, and ``df = tr((∂f/∂X)^T dX)``. The Jacobian of ``f: R^n → R^m`` is
-the ``m × n`` matrix ``∂f/∂x^T``.
+Layout conventions of the course (mixed, as in the sources): the gradient ``∂f/∂X`` of a scalar
+``f`` has the shape of ``X`` (denominator layout), and ``df = tr((∂f/∂X)^T dX)``; the Jacobian
+of ``f: R^n → R^m`` is the ``m × n`` matrix ``∂f/∂x^T`` (numerator layout: one row per
+component of ``f``), and ``df = (∂f/∂x^T) dx``. The hints of :func:`diagnose` follow the one
+that applies.
 
 >>> import numpy as np
 >>> A = np.array([[1.0, 2.0], [3.0, 4.0]])
@@ -152,32 +154,49 @@ def relative_error(claimed: np.ndarray, reference: np.ndarray) -> float:
     return float(np.linalg.norm(claimed - reference) / max(np.linalg.norm(reference), 1e-12))
 
 
-def diagnose(claimed: object, reference: object, tol: float = 1e-5) -> str:
+def _layout(what: str, reference: np.ndarray) -> str:
+    """The layout rule that fixes the shape of ``what`` (see the module docstring)."""
+    if what.lower() == "jacobian":
+        m, n = reference.shape if reference.ndim == 2 else (reference.size, 1)
+        return (f"numerator layout: the Jacobian ∂f/∂xᵀ is m × n = {m} × {n}, one row per "
+                "component of f and one column per component of x")
+    if what.lower() == "gradient":
+        return "denominator layout: ∂f/∂X has the shape of X"
+    return f"the {what} has shape {reference.shape}"  # no layout rule claimed for other kinds
+
+
+def diagnose(claimed: object, reference: object, tol: float = 1e-5, what: str = "gradient") -> str:
     """Name the likely mistake when ``claimed`` is not ``reference``.
 
     Recognises a wrong shape, a missing transpose, a flipped sign and a constant factor.
+    ``what`` is ``"gradient"`` (denominator layout: the shape of X) or ``"Jacobian"``
+    (numerator layout: m × n, one row per component of f); the layout hint follows it. Any other
+    ``what`` (e.g. ``"Hessian"``) gets its expected shape, and no layout rule is claimed.
 
     >>> import numpy as np
     >>> R = np.array([[1.0, 2.0], [3.0, 4.0]])
     >>> diagnose(R.T, R)
-    'it is the transpose of the right answer: check the layout (∂f/∂X has the shape of X) or a missing transpose'
+    'it is the transpose of the right answer: check the layout (denominator layout: ∂f/∂X has the shape of X) or a missing transpose'
+    >>> diagnose(np.ones((2, 3)), np.ones((3, 2)), what="Jacobian")
+    'wrong shape (2, 3), expected (3, 2): this is the transpose: the Jacobian has one row per component of f (numerator layout: the Jacobian ∂f/∂xᵀ is m × n = 3 × 2, one row per component of f and one column per component of x)'
     """
     claimed = np.asarray(claimed, dtype=float)
     reference = np.asarray(reference, dtype=float)
+    jacobian = what.lower() == "jacobian"
+    layout = _layout(what, reference)
     if claimed.shape != reference.shape:
         if claimed.T.shape == reference.shape:
-            return (
-                f"wrong shape {claimed.shape}, expected {reference.shape}: "
-                "you may have the transpose (denominator layout: ∂f/∂X has the shape of X)"
-            )
-        return f"wrong shape {claimed.shape}, expected {reference.shape}"
+            if jacobian:
+                return (f"wrong shape {claimed.shape}, expected {reference.shape}: this is the "
+                        f"transpose: the Jacobian has one row per component of f ({layout})")
+            return f"wrong shape {claimed.shape}, expected {reference.shape}: you may have the transpose ({layout})"
+        return f"wrong shape {claimed.shape}, expected {reference.shape} ({layout})"
     if relative_error(claimed, reference) <= tol:
         return "matches"
     if claimed.ndim == 2 and claimed.shape == claimed.T.shape and relative_error(claimed.T, reference) <= tol:
-        return (
-            "it is the transpose of the right answer: check the layout "
-            "(∂f/∂X has the shape of X) or a missing transpose"
-        )
+        if jacobian:
+            return f"this is the transpose: the Jacobian has one row per component of f ({layout})"
+        return f"it is the transpose of the right answer: check the layout ({layout}) or a missing transpose"
     if relative_error(-claimed, reference) <= tol:
         return "the sign is flipped"
     ref_norm_sq = float(np.sum(reference * reference))
@@ -186,8 +205,8 @@ def diagnose(claimed: object, reference: object, tol: float = 1e-5) -> str:
         if factor != 0 and relative_error(claimed / factor, reference) <= tol:
             return f"off by a constant factor: yours is {factor:.4g} times the right answer"
     if not np.any(claimed):
-        return "your answer is zero, but the gradient is not"
-    return "the values differ from the finite-difference gradient (not a transpose, sign or factor slip)"
+        return f"your answer is zero, but the {what} is not"
+    return f"the values differ from the finite-difference {what} (not a transpose, sign or factor slip)"
 
 
 def check_gradient(
@@ -222,7 +241,14 @@ def check_jacobian(
     rtol: float = 1e-5,
     step: float = DEFAULT_STEP,
 ) -> GradientCheck:
-    """Compare a claimed Jacobian (m × n) with central differences of ``f`` at ``x``."""
+    """Compare a claimed Jacobian (m × n, numerator layout) with central differences of ``f`` at ``x``.
+
+    >>> import numpy as np
+    >>> f = lambda c: np.array([c[0] * c[1], c[0], c[1] ** 2])
+    >>> J = np.array([[2.0, 1.0], [1.0, 0.0], [0.0, 4.0]])  # at c = (1, 2): 3 × 2
+    >>> bool(check_jacobian(f, [1.0, 2.0], J)), "one row per component of f" in str(check_jacobian(f, [1.0, 2.0], J.T))
+    (True, True)
+    """
     rtol = _check_rtol(rtol)
     claimed = as_array(claimed, "the claimed Jacobian")
     reference = numerical_jacobian(f, x, step)
@@ -241,11 +267,12 @@ def compare_with_reference(claimed: np.ndarray, reference: np.ndarray, rtol: flo
     claimed = as_array(claimed, f"the claimed {what}")
     reference = as_array(reference, f"the finite-difference {what}")
     if claimed.shape != reference.shape:
-        return GradientCheck(False, float("inf"), f"{what} check failed: {diagnose(claimed, reference)}")
+        return GradientCheck(False, float("inf"),
+                             f"{what} check failed: {diagnose(claimed, reference, what=what)}")
     err = relative_error(claimed, reference)
     if err <= rtol:
         return GradientCheck(True, err, f"{what} matches finite differences (relative error {err:.1e})")
-    hint = diagnose(claimed, reference, tol=max(rtol, 1e-5))
+    hint = diagnose(claimed, reference, tol=max(rtol, 1e-5), what=what)
     return GradientCheck(False, err, f"{what} check failed (relative error {err:.1e}): {hint}")
 
 

@@ -1,8 +1,8 @@
 """Remainders in arbitrary precision: the curve keeps falling where float64 turns back up.
 
 In float64, ``r(h) = f(x+hu) − f(x) − df(x; hu)`` is a difference of nearly equal numbers;
-below ``h ≈ 1e-5`` round-off (about ``1e-16 · |f|``) swamps the true ``O(h²)`` remainder, so
-``‖r‖/‖hu‖`` traces a V. With mpmath at 50 digits the floor drops to ``1e-50`` and the
+below ``h ≈ 1e-5`` round-off (about ``1e-16 · |f|``) swamps the true remainder (``O(h²)`` for
+a twice differentiable ``f``), so ``‖r‖/‖hu‖`` traces a V. With mpmath at 50 digits the floor drops to ``1e-50`` and the
 straight line of slope 2 continues. Both studies start from the same sympy expression, whose
 derivative sympy computes correctly (explicit scalar expressions, not MatrixSymbols).
 

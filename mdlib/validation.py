@@ -81,13 +81,23 @@ def check_square(X: np.ndarray, name: str = "X") -> None:
 
 
 def check_invertible(X: np.ndarray, name: str = "X") -> None:
-    """Raise unless ``X`` is square and safely invertible in float64."""
+    """Raise unless ``X`` is square and safely invertible in float64.
+
+    The message names the condition: ``X⁻¹`` and ``log|det X|`` (gradient ``X⁻ᵀ``) exist exactly
+    for an invertible ``X``, i.e. ``det X ≠ 0``, whatever the sign of ``det X``.
+
+    >>> check_invertible(np.array([[1.0, 2.0], [2.0, 4.0]]), "Σ")
+    Traceback (most recent call last):
+    ...
+    mdlib.errors.MdlibError: Σ is singular (or numerically so: condition number ...); Σ^{-1} and log|det Σ| are defined only for an invertible Σ (det Σ ≠ 0). Pick an invertible Σ.
+    """
     check_square(X, name)
     cond = np.linalg.cond(X)
     if not np.isfinite(cond) or cond > SINGULAR_CONDITION:
         raise MdlibError(
             f"{name} is singular (or numerically so: condition number {cond:.1e}); "
-            f"X^{{-1}} and log|X| are not defined there. Pick an invertible {name}."
+            f"{name}^{{-1}} and log|det {name}| are defined only for an invertible {name} "
+            f"(det {name} ≠ 0). Pick an invertible {name}."
         )
 
 

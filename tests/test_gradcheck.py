@@ -86,6 +86,43 @@ def test_jacobian_is_m_by_n_and_built_from_partials():
     assert not bad and "wrong shape (2, 3)" in bad.message
 
 
+def test_a_transposed_jacobian_gets_the_numerator_layout_hint():
+    # rectangular: refused for its shape, with the Jacobian's layout (not "the shape of X")
+    f = lambda c: np.array([c[0] ** 2 * c[1], 5 * c[0] + np.sin(c[1]), c[0] * c[1]])  # noqa: E731
+    c = np.array([0.8, -0.3])
+    exact = numerical_jacobian(f, c)
+    bad = check_jacobian(f, c, exact.T)
+    assert not bad
+    assert "this is the transpose: the Jacobian has one row per component of f" in bad.message
+    assert "m × n = 3 × 2" in bad.message and "numerator layout" in bad.message
+    assert "shape of X" not in bad.message
+    # square and not symmetric: the same numbers in the wrong places
+    g = lambda c: np.array([c[0] * c[1] ** 2, np.exp(c[0])])  # noqa: E731
+    J = np.array([[c[1] ** 2, 2 * c[0] * c[1]], [np.exp(c[0]), 0.0]])
+    assert check_jacobian(g, c, J)
+    swapped = check_jacobian(g, c, J.T)
+    assert not swapped and swapped.relative_error > 0.1
+    assert "this is the transpose: the Jacobian has one row per component of f" in swapped.message
+    assert "m × n = 2 × 2" in swapped.message and "shape of X" not in swapped.message
+    # other slips name the Jacobian, not a gradient
+    assert "finite-difference Jacobian" in check_jacobian(g, c, J + [[0, 1], [0, 0]]).message
+    assert "the Jacobian is not" in check_jacobian(g, c, np.zeros((2, 2))).message
+
+
+def test_a_transposed_gradient_keeps_the_denominator_layout_hint():
+    A = np.array([[1.0, 2.0, 0.0], [3.0, 4.0, 1.0]])  # f = tr(A X) with X 3×2: ∂f/∂X = Aᵀ (3×2)
+    X = np.ones((3, 2))
+    bad = check_gradient(lambda X: np.trace(A @ X), X, A)
+    assert not bad and "you may have the transpose" in bad.message
+    assert "denominator layout: ∂f/∂X has the shape of X" in bad.message
+    assert "Jacobian" not in bad.message
+    assert diagnose(np.ones((2, 2)), np.ones((3, 3)), what="Jacobian").endswith(
+        "(numerator layout: the Jacobian ∂f/∂xᵀ is m × n = 3 × 3, one row per component of f and "
+        "one column per component of x)")
+    other = diagnose(np.ones((3, 2)), np.ones((2, 3)), what="Hessian")
+    assert other.endswith("(the Hessian has shape (2, 3))") and "shape of X" not in other
+
+
 def test_scalar_diagnosis_does_not_invent_a_factor():
     # two numbers are always multiples of each other: only a sign flip is a meaningful hint
     assert diagnose(-2.0, 2.0) == "the sign is flipped"

@@ -1,4 +1,4 @@
-"""The remainder study: true differentials vanish to second order, wrong ones do not."""
+"""The remainder study: true differentials vanish faster than h, wrong ones only like h."""
 
 from __future__ import annotations
 
@@ -58,8 +58,8 @@ def test_true_differentials_are_second_order(name):
     f, x, df = CORRECT[name]
     study = remainder_study(f, x, df)
     assert study.order == pytest.approx(2.0, abs=0.15), study.summary()
-    assert study.is_second_order()
-    assert "second order: the differential is right" in study.summary()
+    assert study.is_second_order() and study.vanishes_faster_than_h()
+    assert "vanishes faster than h — consistent with the differential" in study.summary()
     # r/‖hu‖ → 0: over the fitted range it falls by orders of magnitude
     used = study.ratio[study.fit_mask]
     assert used[-1] < 1e-3 * used[0]
@@ -70,8 +70,8 @@ def test_wrong_differentials_are_first_order(name):
     f, x, df = WRONG[name]
     study = remainder_study(f, x, df)
     assert study.order == pytest.approx(1.0, abs=0.15), study.summary()
-    assert not study.is_second_order()
-    assert "NOT second order" in study.summary()
+    assert not study.is_second_order() and not study.vanishes_faster_than_h()
+    assert "shrinks only like h — this is not the differential" in study.summary()
     # r/‖hu‖ levels off at a non-zero constant instead of going to 0
     small = study.ratio[study.steps < 1e-4]
     assert small.min() > 1e-3
@@ -84,6 +84,55 @@ def test_check_differential_raises_for_wrong_ones(name):
         check_differential(f, x, df)
 
 
+def _x_root_abs(x):
+    """x·|x|^½: differentiable at 0 (derivative 0), not twice: r(h) = |h|^{3/2}."""
+    return x * np.sqrt(np.abs(x))
+
+
+@pytest.mark.parametrize("direction", [1.0, -1.0])  # the right and the left derivative
+def test_order_one_and_a_half_is_accepted_as_a_differential(direction):
+    study = remainder_study(_x_root_abs, 0.0, lambda x, dx: 0.0 * dx, direction=direction)
+    assert study.order == pytest.approx(1.5, abs=0.02)
+    assert study.asymptotic_order == pytest.approx(1.5, abs=0.02)
+    assert study.vanishes_faster_than_h() and not study.is_second_order()
+    assert "fitted order 1.50 > 1: the remainder vanishes faster than h" in study.summary()
+    assert "not the differential" not in study.summary()
+    assert check_differential(_x_root_abs, 0.0, lambda x, dx: 0.0 * dx, direction=direction)
+    # the ratio r/‖h u‖ = |h|^½ goes to 0, only slowly
+    np.testing.assert_allclose(study.ratio, np.sqrt(study.steps), rtol=1e-9)
+
+
+def test_order_one_and_a_half_with_a_wrong_slope_is_refused():
+    with pytest.raises(MdlibError, match="is not the differential.*h\\^1\\.0"):
+        check_differential(_x_root_abs, 0.0, lambda x, dx: 0.1 * dx, direction=1.0)
+
+
+def test_order_three_where_the_second_derivative_vanishes_is_accepted():
+    study = remainder_study(np.sin, 0.0, lambda x, dx: np.cos(x) * dx)  # r = sin h − h ≈ −h³/6
+    assert study.order == pytest.approx(3.0, abs=0.05)
+    assert study.vanishes_faster_than_h() and study.is_second_order()
+    assert "fitted order 3.00 > 1: the remainder vanishes faster than h — consistent with the " \
+           "differential" in study.summary()
+    assert check_differential(np.sin, 0.0, lambda x, dx: np.cos(x) * dx)
+    with pytest.raises(MdlibError, match="is not the differential"):
+        check_differential(np.sin, 0.0, lambda x, dx: 1.1 * np.cos(x) * dx)
+
+
+@pytest.mark.parametrize("x0, error", [(0.3, 1e-5), (0.0, 1e-5), (1.2, 1e-4)])
+def test_a_slightly_wrong_derivative_is_refused_by_its_small_steps(x0, error):
+    # over all steps the h² term makes the fit look like order 1.3-1.6; as h → 0 it is 1
+    study = remainder_study(np.sin, x0, lambda x, dx: (1 + error) * np.cos(x) * dx)
+    assert study.asymptotic_order == pytest.approx(1.0, abs=0.05)
+    assert not study.vanishes_faster_than_h()
+    assert "over the smallest steps: the remainder shrinks only like h" in study.summary()
+
+
+def test_a_remainder_that_does_not_shrink_is_named():
+    study = remainder_study(np.sin, 0.3, lambda x, dx: 0.5 + np.cos(x) * dx)  # an offset
+    assert not study.vanishes_faster_than_h()
+    assert "does not even shrink like h — this is not the differential" in study.summary()
+
+
 def test_check_differential_returns_the_study_for_a_right_one():
     f, x, df = CORRECT["inverse (M5)"]
     assert check_differential(f, x, df).is_second_order()
@@ -92,6 +141,7 @@ def test_check_differential_returns_the_study_for_a_right_one():
 def test_exact_linear_part_is_reported_as_exact():
     study = remainder_study(lambda X: X.T, X_SQ, lambda X, dX: dX.T)
     assert study.exact and np.isinf(study.order) and study.is_second_order()
+    assert study.vanishes_faster_than_h() and np.isinf(study.asymptotic_order)
     assert "exact" in study.summary()
 
 

@@ -50,6 +50,18 @@ def test_singular_matrices_are_refused_invertible_ones_pass():
     check_invertible(np.array([[2.0, 1.0], [1.0, 3.0]]))  # no error
 
 
+def test_singular_message_states_log_det_and_the_condition():
+    with pytest.raises(MdlibError) as err:
+        check_invertible(np.array([[1.0, 2.0], [2.0, 4.0]]), "Σ")
+    message = str(err.value)
+    assert "Σ^{-1} and log|det Σ| are defined only for an invertible Σ (det Σ ≠ 0)" in message
+    assert "log|X|" not in message and "X^{-1}" not in message  # the matrix's own name
+    # det < 0 is invertible: log|det X| and X^{-1} exist, so no refusal
+    X = np.array([[0.0, 1.0], [1.0, 0.0]])
+    assert np.linalg.det(X) < 0
+    check_invertible(X)
+
+
 def test_direction_must_match_the_point_and_be_nonzero():
     with pytest.raises(MdlibError, match="is zero"):
         check_direction(np.zeros(3), (3,))

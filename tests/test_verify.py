@@ -15,10 +15,12 @@ import sympy
 
 from mdlib import MdlibError
 from mdlib.engine import derive, sigmoid
+from mdlib.engine import verify as verify_module
+from mdlib.engine.nodes import placeholder
+from mdlib.engine.ops import data_needs
 from mdlib.engine.verify import (
     MAX_CONDITION,
     MAX_ENTRIES,
-    _special_names,
     random_data,
     verify,
 )
@@ -183,10 +185,37 @@ def test_data_are_well_scaled_and_well_conditioned_at_any_size():
         assert np.linalg.cond(Xv) < MAX_CONDITION
 
 
-def test_special_names_is_the_one_place_for_data_needs():
+def test_data_needs_are_read_from_the_operation_table(monkeypatch):
     X, A, B = M("X", 3), M("A", 3), M("B", 3)
-    spd, invertible = _special_names(sympy.log(sympy.Determinant(A)) + sympy.Trace(B * X.I))
-    assert spd == {"A"} and invertible == {"A", "X"}
+    f = sympy.log(sympy.Determinant(A)) + sympy.Trace(B * X.I)
+    assert data_needs(f) == ({"A"}, {"A", "X"})
+    data = random_data(f, seed=0, variable="X")
+    Av, Bv, Xv = data.values["A"], data.values["B"], data.values["X"]
+    assert np.allclose(Av, Av.T) and np.all(np.linalg.eigvalsh(Av) >= 1 - 1e-12)  # SPD: log det A
+    assert np.linalg.cond(Xv) < 4 and not np.allclose(Xv, Xv.T)  # invertible, not symmetric
+    assert np.linalg.norm(Bv - np.eye(3)) > 0.5 and not np.allclose(Bv, Bv.T)  # no need: N(0, 1/n)
+    # declared once: verify has no copy of the table's needs, it asks ops.data_needs
+    assert not hasattr(verify_module, "_special_names")
+    monkeypatch.setattr(verify_module, "data_needs", lambda expr: (set(), set()))
+    plain = random_data(f, seed=0, variable="X").values["A"]
+    assert not np.allclose(plain, plain.T)
+
+
+def test_messages_show_placeholders_by_their_display_name():
+    Y = placeholder("Y", 3, 3)  # an internal matrix, as chain uses: the reader must not see "·"
+    dY = placeholder("dY", 3, 3)
+    A = M("A", 3)
+    f = sympy.Trace(A * Y)
+    result = verify(f, Y, dY, sympy.Trace(A * dY), sympy.Identity(2))
+    assert not result and "but Y has (3, 3)" in result.message and "·" not in result.message
+    result = verify(f, Y, dY, sympy.Trace(A * dY), A.T)
+    assert result and "Y: 3×3" in result.message and "·" not in result.message
+    with pytest.raises(MdlibError, match="both named Y ") as err:
+        verify(f + sympy.Trace(M(Y.name, 2)), Y, dY, sympy.Trace(A * dY), A.T)
+    assert "·" not in str(err.value)
+    big = placeholder("Z", 100_000, 100_000)
+    with pytest.raises(MdlibError, match="^Z would be 100000×100000"):
+        random_data(sympy.Trace(big))
 
 
 def test_placeholders_cannot_meet_typed_names():

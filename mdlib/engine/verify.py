@@ -54,7 +54,9 @@ from sympy.matrices.expressions import Determinant, Inverse, MatMul, MatPow, Mat
 
 from ..errors import MdlibError
 from ..remainder import remainder_study
+from .nodes import display_name
 from .numeric import evaluate
+from .ops import data_needs
 
 DEFAULT_SIZE = 3
 #: Relative error allowed between ``tr(G^T V)`` and the difference quotient (plus its error).
@@ -84,11 +86,15 @@ class _DataProblem(Exception):
 
 @dataclass
 class Data:
-    """Random values by name, the sizes of symbolic dimensions, and the shapes used."""
+    """Random values by name, the sizes of symbolic dimensions, and the shapes used.
+
+    ``shown`` maps each name to the one a reader sees (:func:`~mdlib.engine.nodes.display_name`).
+    """
 
     values: dict
     dims: dict
     shapes: dict
+    shown: dict = field(default_factory=dict)
 
 
 def _resolve_shapes(expr: sympy.Basic, shapes: dict | None) -> tuple[dict, dict]:
@@ -115,7 +121,8 @@ def _resolve_shapes(expr: sympy.Basic, shapes: dict | None) -> tuple[dict, dict]
                 dims.update({s: v for s, v in free.items() if s not in dims})
                 size.append(int(sympy.sympify(d).subs(free)))
         resolved[str(M.name)] = tuple(size)
-    for name, (r, c) in resolved.items():  # refuse before allocating anything
+    for M in matrices:  # refuse before allocating anything
+        (r, c), name = resolved[str(M.name)], display_name(M)
         if r < 1 or c < 1:
             raise MdlibError(f"{name} would be {r}×{c}; every matrix needs at least one row and column")
         if r * c > MAX_ENTRIES:
@@ -123,27 +130,6 @@ def _resolve_shapes(expr: sympy.Basic, shapes: dict | None) -> tuple[dict, dict]
                 f"{name} would be {r}×{c}; the numeric check builds matrices of at most "
                 f"{MAX_ENTRIES:,} entries (e.g. 1000×1000), so pick smaller sizes to verify")
     return resolved, dims
-
-
-def _special_names(expr: sympy.Basic) -> tuple[set, set]:
-    """What the data must satisfy, by name: ``(spd, invertible)``.
-
-    Names inside a log-det want a symmetric positive definite value (a positive determinant);
-    names inside an inverse or a determinant want a well-conditioned value. This is the one
-    place that reads data needs off an expression.
-
-    >>> X, A = sympy.MatrixSymbol("X", 2, 2), sympy.MatrixSymbol("A", 2, 2)
-    >>> spd, invertible = _special_names(sympy.log(sympy.Determinant(A)) + sympy.Trace(X.I))
-    >>> sorted(spd), sorted(invertible)
-    (['A'], ['A', 'X'])
-    """
-    spd, invertible = set(), set()
-    for node in sympy.preorder_traversal(expr):
-        if isinstance(node, sympy.log) and isinstance(node.args[0], Determinant):
-            spd |= {str(m.name) for m in node.atoms(MatrixSymbol)}
-        if isinstance(node, (Inverse, Determinant)):
-            invertible |= {str(m.name) for m in node.atoms(MatrixSymbol)}
-    return spd, invertible
 
 
 def _well_conditioned(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -171,7 +157,7 @@ def random_data(expr: sympy.Basic, shapes: dict | None = None, seed: int = 0,
     """
     rng = np.random.default_rng(seed)
     resolved, dims = _resolve_shapes(expr, shapes)
-    spd, invertible = _special_names(expr)
+    spd, invertible = data_needs(expr)  # declared once, by the operation table
     sym = set(symmetric)
     values: dict = {}
     for name, (r, c) in resolved.items():
@@ -189,7 +175,8 @@ def random_data(expr: sympy.Basic, shapes: dict | None = None, seed: int = 0,
     for s in sorted(expr.atoms(sympy.Symbol) - dim_symbols, key=str):
         if not isinstance(s, sympy.Dummy):
             values[s.name] = float(rng.uniform(0.5, 1.5))
-    return Data(values, dims, resolved)
+    shown = {str(M.name): display_name(M) for M in expr.atoms(MatrixSymbol)}
+    return Data(values, dims, resolved, shown)
 
 
 @dataclass
@@ -216,8 +203,8 @@ class Verification:
         return ("✅ " if self.passed else "❌ ") + self.message
 
 
-def _shape_text(shapes: dict) -> str:
-    return ", ".join(f"{n}: {r}×{c}" for n, (r, c) in shapes.items())
+def _shape_text(data: Data) -> str:
+    return ", ".join(f"{data.shown.get(n, n)}: {r}×{c}" for n, (r, c) in data.shapes.items())
 
 
 def _show(expr: sympy.Basic) -> str:
@@ -275,6 +262,10 @@ def _real(value: object, what: str) -> np.ndarray:
     return arr
 
 
+# Numeric failures that mean "these data do not suit f" (singular, overflow, division by 0).
+_NUMERIC_FAILURES = (np.linalg.LinAlgError, ZeroDivisionError, OverflowError, FloatingPointError)
+
+
 class _Numeric:
     """An expression ready for repeated numeric evaluation."""
 
@@ -282,6 +273,13 @@ class _Numeric:
         self.logdets: list = []
         self.expr = _rebuild(expr, self.logdets)
         self.what = what
+
+    def _data_problem(self, err: BaseException) -> _DataProblem:
+        if isinstance(err, np.linalg.LinAlgError):
+            return _DataProblem(f"{self.what} needs the inverse of a singular matrix at the random "
+                                f"data ({err})")
+        return _DataProblem(f"{self.what} cannot be computed at the random data "
+                            f"({type(err).__name__}: {err})")
 
     def __call__(self, values: dict, dims: dict) -> np.ndarray:
         values = dict(values)
@@ -295,14 +293,16 @@ class _Numeric:
                                            "determinant is not positive at the random data")
                     values[placeholder.name] = float(logabs)
                 return _real(evaluate(self.expr, values, dims), self.what)
-        except (_DataProblem, MdlibError):
+        except _DataProblem:
             raise
-        except np.linalg.LinAlgError as err:
-            raise _DataProblem(f"{self.what} needs the inverse of a singular matrix at the random "
-                               f"data ({err})") from None
-        except (ZeroDivisionError, OverflowError, FloatingPointError) as err:
-            raise _DataProblem(f"{self.what} cannot be computed at the random data "
-                               f"({type(err).__name__}: {err})") from None
+        except MdlibError as err:
+            # numeric.evaluate names a numeric failure and chains it: at random data it is the
+            # data's fault (other data are tried), not a fault of the formula
+            if isinstance(err.__cause__, _NUMERIC_FAILURES):
+                raise self._data_problem(err.__cause__) from None
+            raise
+        except _NUMERIC_FAILURES as err:
+            raise self._data_problem(err) from None
         except MemoryError:
             raise MdlibError(f"{self.what} needs more memory than this machine has; "
                              "pick smaller sizes") from None
@@ -323,12 +323,12 @@ def _check_names(parts: Iterable[sympy.Basic], X: MatrixSymbol, dX: MatrixSymbol
                 continue
             name = str(atom.name)
             if name in seen and seen[name] != atom:
-                raise MdlibError(f"two different objects are both named {name} (e.g. a scalar and "
+                raise MdlibError(f"two different objects are both named {display_name(atom)} (e.g. a scalar and "
                                  "a matrix, or two shapes); give them different names")
             seen[name] = atom
     if dX.name in {str(a.name) for a in f.atoms(MatrixSymbol, sympy.Symbol)}:
-        raise MdlibError(f"{dX.name} is the name of the differential of {X.name}; rename your "
-                         f"matrix {dX.name}")
+        raise MdlibError(f"{display_name(dX)} is the name of the differential of {display_name(X)}; "
+                         f"rename your matrix {display_name(dX)}")
 
 
 def _singular_parts(parts: Iterable[sympy.Basic], dX: MatrixSymbol) -> list:
@@ -407,9 +407,9 @@ def _directional(phi: Callable[[float], float], f0: float) -> _Directional:
     return best
 
 
-def _zero_gradient_message(k: int, seed: int, shapes: dict) -> str:
+def _zero_gradient_message(k: int, seed: int, data: Data) -> str:
     return (f"verified: the gradient is 0 and f does not change along {k} random directions "
-            f"(random data, seed {seed}, shapes {_shape_text(shapes)})")
+            f"(random data, seed {seed}, shapes {_shape_text(data)})")
 
 
 def _verify_at(f: _Numeric, differential: _Numeric, gradient: _Numeric, data: Data, name: str,
@@ -431,7 +431,7 @@ def _verify_at(f: _Numeric, differential: _Numeric, gradient: _Numeric, data: Da
         G = np.broadcast_to(G.reshape(()), X0.shape)
     if G.shape != X0.shape:
         return Verification(False, float("inf"), float("nan"), data.shapes, seed,
-                            f"NOT verified: the gradient has shape {G.shape} but {name} has "
+                            f"NOT verified: the gradient has shape {G.shape} but {data.shown.get(name, name)} has "
                             f"{X0.shape}")
     rng = np.random.default_rng([seed, 1])
     scale_X = max(float(np.linalg.norm(X0)), 1e-3)
@@ -458,7 +458,7 @@ def _verify_at(f: _Numeric, differential: _Numeric, gradient: _Numeric, data: Da
         if zero and np.all(np.abs(diffs) <= 10 * errors + 1e3 * _EPS * abs(f0)):
             details["tolerance"] = errors
             return Verification(True, 0.0, float("inf"), data.shapes, seed,
-                                _zero_gradient_message(DIRECTIONS, seed, data.shapes), details)
+                                _zero_gradient_message(DIRECTIONS, seed, data), details)
         raise _DataProblem("f does not change at the random data (its central differences are 0 "
                            "to round-off, e.g. because its values under- or overflow there), so "
                            "comparing the gradient with them would prove nothing")
@@ -478,11 +478,14 @@ def _verify_at(f: _Numeric, differential: _Numeric, gradient: _Numeric, data: Da
     except MdlibError as problem:
         raise _DataProblem(f"the remainder cannot be computed at the random data ({problem})") from None
     details["study"] = study
+    # Stricter than differentiability (order > 1): every function the engine builds is smooth
+    # where it is defined, so a right gradient shows order ≥ 2 at random data; demanding it also
+    # catches a slightly wrong gradient whose O(h) part hides under the h² part at these steps.
     ok = gradient_ok and differential_ok and study.is_second_order()
     order_text = "exact" if study.exact else f"{study.order:.2f}"
     message = (f"{'verified' if ok else 'NOT verified'}: gradient vs central differences "
                f"relative error {err:.1e}, remainder order of df {order_text} "
-               f"(random data, seed {seed}{note}, shapes {_shape_text(data.shapes)})")
+               f"(random data, seed {seed}{note}, shapes {_shape_text(data)})")
     if gradient_ok and not differential_ok:
         message += "; the differential df disagrees with central differences"
     return Verification(ok, err, study.order, data.shapes, seed, message, details)
