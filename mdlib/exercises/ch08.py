@@ -27,6 +27,12 @@ from .core import Exercise, Mistake, register
 class MatrixByMatrixExercise(Exercise):
     """``f`` returns F(X) (a matrix); the answer is ∂F/∂X in the article's mn×pq layout."""
 
+    layout = ("∂F/∂X in the article's layout is mn × pq, one row per entry of vec X and one "
+              "column per entry of vec F: the transpose of chapter 2's Jacobian")
+
+    def answer_name(self) -> str:
+        return "matrix-by-matrix derivative ∂F/∂X"
+
     def reference(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
         others = {k: v for k, v in inputs.items() if k != self.wrt}
         X = np.asarray(inputs[self.wrt], dtype=float)

@@ -99,6 +99,13 @@ class Exercise:
         if self.kind not in KINDS:
             raise MdlibError(f"kind must be one of {KINDS}, got {self.kind!r}")
 
+    #: How a transposed answer is explained: the layout the reference uses.
+    layout = "a Jacobian ∂f/∂c^T is m × n, one row per output f_i"
+
+    def answer_name(self) -> str:
+        """What the answer is called in a hint (its layout rule differs by kind)."""
+        return "Jacobian" if self.kind == "jacobian" else "gradient"
+
     def reference(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
         """Finite-difference answer at ``inputs`` (independent of ``solution``)."""
         others = {k: v for k, v in inputs.items() if k != self.wrt}
@@ -181,7 +188,8 @@ def check(exercise: Exercise | str, answer: Callable, seed: int = 0) -> Exercise
         if ex.kind == "derivative" and claimed.size == 1:
             claimed = claimed.reshape(reference.shape)  # accept 2.0, np.float64(2.0) or [2.0]
         if claimed.shape != reference.shape or relative_error(claimed, reference) > ex.rtol:
-            hint = _layout_hint(ex, claimed, reference) or diagnose(claimed, reference, tol=1e-4)
+            hint = _layout_hint(ex, claimed, reference) or diagnose(
+                claimed, reference, tol=1e-4, what=ex.answer_name())
             if reference.size == 1 and claimed.shape == reference.shape:
                 # One number is always a multiple of another: judge sign/factor over all draws.
                 hint = _scalar_hint(ex, answer, seed)
@@ -229,7 +237,7 @@ def _layout_hint(ex: Exercise, claimed: np.ndarray, reference: np.ndarray) -> st
     """
     if ex.kind != "jacobian" or claimed.ndim != 2 or claimed.T.shape != reference.shape:
         return None
-    layout = "a Jacobian ∂f/∂c^T is m × n, one row per output f_i"
+    layout = ex.layout
     if claimed.shape != reference.shape:
         return f"wrong shape {claimed.shape}, expected {reference.shape}: you may have the transpose; {layout}"
     if relative_error(claimed.T, reference) <= 1e-4:
