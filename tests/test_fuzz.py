@@ -37,7 +37,7 @@ import mdlib.engine.numeric
 from mdlib import MdlibError
 from mdlib.parse import parse_expression
 
-N_EXPRESSIONS = 520
+N_EXPRESSIONS = 640
 SEED = 20261126
 POINTS = 3  # random points at which each verified gradient is checked here
 MIN_SHARE = 0.99
@@ -49,8 +49,9 @@ LEFT_OUT = {
         "only of forms that are positive everywhere (exp(M)); otherwise f is undefined at "
         "random points, which is the reader's domain problem, not the engine's",
     "inverses and determinants of arbitrary square expressions":
-        "only of C + M, k*I + M (C regular, k ≥ 2) and of leaves: a rank-deficient argument "
-        "(such as inv(a*b.T)) has no derivative and is rightly refused",
+        "only of leaves, C + M/4 and k*I + M/4 (C regular; k ≥ 2 in inv, k = 1 in det, whose "
+        "kⁿ would saturate tanh and sigmoid): a rank-deficient argument (such as inv(a*b.T)) "
+        "has no derivative and is rightly refused",
     "tr, det, logdet, inv and had of a 1×1 matrix made by an entrywise function, a power or "
     "a sum with a number (tr(exp(X)), tr(X**2), inv(X + 2) with X: 1x1)":
         "the parser makes these 1×1 results numbers and refuses tr/det/logdet/inv/had of a "
@@ -543,6 +544,12 @@ def test_generator_is_deterministic_and_its_reference_is_right(k):
     node = Node("tr(X.T*X)", lambda v: np.trace(v["X"].T @ v["X"]), True)
     gen = Generator(np.random.default_rng(0), (3, 2))
     assert _independent_verdict(node, gen, Wrong, 0).startswith("WRONG")
+    # only an f whose differences vanish to round-off is set aside as flat
+    assert not _flat_in_x(node, gen, k)
+    cancels = Node("tr(X - X.T)", lambda v: np.trace(v["X"] - v["X"].T), True)
+    saturated = Node("tanh(100 + tr(X))", lambda v: np.tanh(100 + np.trace(v["X"])), True)
+    square = Generator(np.random.default_rng(0), (3, 3))
+    assert _flat_in_x(cancels, square, k) and _flat_in_x(saturated, square, k)
 
 
 #: Constructs the issue asks for and the generator now writes, and how to spot them.
