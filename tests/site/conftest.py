@@ -66,7 +66,9 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+# Module scope: the sync Playwright API keeps an event loop running in this thread until it
+# stops, and later test modules (the step checker's debounce) must not find one.
+@pytest.fixture(scope="module")
 def site_browser(chromium_path: str):
     from playwright.sync_api import sync_playwright
 
