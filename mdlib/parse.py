@@ -50,6 +50,13 @@ at most 20 declarations; each dimension at most 500.
 AsScalar(a.T*X*b) + Trace(X)
 >>> parse_expression("inv(2*I + X)", "X: 3x3")[0]
 (2*I + X)**(-1)
+
+A 1×1 ``x`` put through an entrywise function, a power or a sum with a number is read as a
+number, and is the 1×1 matrix again where a matrix is needed (tr, det, logdet, inv, had):
+
+>>> parse_expression("inv(x + 2) + x**2", "x: 1x1")[0]
+AsScalar((2*I + x)**(-1)) + AsScalar(x)**2
+
 >>> try:
 ...     parse_expression("tr(X)^2", "X: 3x3")
 ... except MdlibError as err:
@@ -60,7 +67,9 @@ AsScalar(a.T*X*b) + Trace(X)
 from __future__ import annotations
 
 import ast
+import functools
 import keyword
+import operator
 import re
 import warnings
 from collections.abc import Callable
@@ -90,13 +99,30 @@ _DECLARATION = re.compile(r"^\s*([^\s:]+)\s*:\s*(\d+)\s*(?:[x×,]\s*(\d+))?\s*$"
 
 # ---------------------------------------------------------------- the functions a reader may type
 
+def _number_of(M: MatrixExpr) -> sympy.Expr:
+    """The number a 1×1 matrix is (T1): 0 for a zero matrix such as x - x, 1 for I, else AsScalar.
+
+    Plain 0 and 1, so that 1/(x - x) or log(x - x) is refused as a division by zero or an
+    infinite number rather than differentiated.
+
+    >>> x = sympy.MatrixSymbol("x", 1, 1)
+    >>> _number_of(x), _number_of(x - x)
+    (AsScalar(x), 0)
+    """
+    if isinstance(M, sympy.ZeroMatrix):
+        return sympy.S.Zero
+    if isinstance(M, sympy.Identity):
+        return sympy.S.One
+    return AsScalar(M)
+
+
 def _elementwise(func: sympy.Function) -> Callable:
     """``func`` entry by entry on a matrix; on a number or a 1×1 matrix, the scalar function."""
     def apply(arg: object) -> object:
         if isinstance(arg, MatrixExpr) and arg.shape != (1, 1):
             return arg.applyfunc(func)
         if isinstance(arg, MatrixExpr):  # 1×1: a scalar function of a scalar (T1)
-            return func(AsScalar(arg))
+            return func(_number_of(arg))
         return func(arg)
 
     return apply
@@ -114,7 +140,7 @@ def _sum_of_entries(M: MatrixExpr) -> MatrixExpr:
     if not isinstance(M, MatrixExpr):  # f(x) for a 1×1 x is already its one entry
         return M
     rows, cols = M.shape
-    return AsScalar(sympy.OneMatrix(rows, 1).T * M * sympy.OneMatrix(cols, 1))
+    return _number_of(sympy.OneMatrix(rows, 1).T * M * sympy.OneMatrix(cols, 1))
 
 
 @dataclass(frozen=True)
@@ -400,6 +426,11 @@ class _Reader:
         sign = 1 if isinstance(node.op, ast.Add) else -1
         if isinstance(left, _Identity) and isinstance(right, _Identity):
             return _Identity(left.coefficient + sign * right.coefficient)
+        # I meeting a number made from 1×1 matrices (exp(x) + 2*I) is the 1×1 identity: 1 (T1)
+        if isinstance(left, _Identity) and _one_by_one(right) is not None:
+            left = left.coefficient
+        if isinstance(right, _Identity) and _one_by_one(left) is not None:
+            right = right.coefficient
         left = self.size_identity(left, right, node.left, node, "added to")
         right = self.size_identity(right, left, node.right, node, "added to")
         lm, rm = isinstance(left, MatrixExpr), isinstance(right, MatrixExpr)
@@ -416,7 +447,7 @@ class _Reader:
                 raise MdlibError(
                     f"cannot add the number {number} and the matrix {self.describe(side, matrix)}"
                     f"; for a multiple of the identity write {factor}*I")
-            left, right = (AsScalar(left), right) if lm else (left, AsScalar(right))
+            left, right = (_number_of(left), right) if lm else (left, _number_of(right))
         return left + right if sign == 1 else left - right
 
     def size_identity(self, value: object, other: object, at: ast.AST, node: ast.AST,
@@ -439,7 +470,7 @@ class _Reader:
             if isinstance(other, _Identity):
                 return _Identity(left.coefficient * right.coefficient)
             if not isinstance(other, MatrixExpr) or other.shape == (1, 1):  # a number times I
-                factor = AsScalar(other) if isinstance(other, MatrixExpr) else other
+                factor = _number_of(other) if isinstance(other, MatrixExpr) else other
                 return _Identity(eye.coefficient * factor)
             size = other.shape[0] if le else other.shape[1]
             eye = eye.sized(size)
@@ -447,9 +478,9 @@ class _Reader:
         if isinstance(left, MatrixExpr) and isinstance(right, MatrixExpr):
             if left.shape[1] != right.shape[0]:
                 if left.shape == (1, 1):  # a 1×1 product used as a number (T1)
-                    return AsScalar(left) * right
+                    return _number_of(left) * right
                 if right.shape == (1, 1):
-                    return left * AsScalar(right)
+                    return left * _number_of(right)
                 raise MdlibError(
                     f"cannot multiply {self.describe(node.left, left)} times "
                     f"{self.describe(node.right, right)}: inner sizes {left.shape[1]} and "
@@ -457,14 +488,14 @@ class _Reader:
         return left * right
 
     def divide(self, node: ast.BinOp, left: object, right: object) -> object:
-        if _is_zero(right):
-            raise MdlibError(f"{self.source(node)} ({self.column(node)}) divides by zero")
         if isinstance(right, _Identity) or (isinstance(right, MatrixExpr)
                                             and right.shape != (1, 1)):
             raise MdlibError(f"cannot divide by the matrix {self.describe(node.right, right)}; "
                              f"multiply by its inverse, inv({self.source(node.right)}), instead")
         if isinstance(right, MatrixExpr):
-            right = AsScalar(right)
+            right = _number_of(right)
+        if _is_zero(right):
+            raise MdlibError(f"{self.source(node)} ({self.column(node)}) divides by zero")
         if isinstance(left, _Identity):
             return _Identity(left.coefficient / right)
         return left / right
@@ -476,7 +507,7 @@ class _Reader:
                              f"{self.describe(node.right, exponent)} must be a number, not a "
                              "matrix; for e to the power of each entry write exp(M)")
         if isinstance(exponent, MatrixExpr):
-            exponent = AsScalar(exponent)
+            exponent = _number_of(exponent)
         p = _approximate(exponent)
         if p is not None:
             if p.has(sympy.I) or abs(p) > MAX_EXPONENT:
@@ -488,7 +519,7 @@ class _Reader:
         if isinstance(base, _Identity):
             return _Identity(base.coefficient ** exponent)
         if isinstance(base, MatrixExpr) and base.shape == (1, 1):
-            return AsScalar(base) ** exponent  # a 1×1 matrix to a power is a number (T1)
+            base = _number_of(base)  # a 1×1 matrix to a power is a number (T1)
         if isinstance(base, MatrixExpr):
             if base.shape[0] != base.shape[1]:
                 raise MdlibError(f"{self.source(node)}: only a square matrix has powers, but "
@@ -496,7 +527,7 @@ class _Reader:
             if not exponent.is_Integer:
                 raise MdlibError(f"{self.source(node)}: a power of a matrix needs a whole-number "
                                  f"exponent, not {self.source(node.right)}")
-        elif _is_zero(base) and p is not None and p < 0:
+        if (_is_zero(base) or isinstance(base, sympy.ZeroMatrix)) and p is not None and p < 0:
             raise MdlibError(f"{self.source(node)} ({self.column(node)}) divides by zero")
         return base ** exponent
 
@@ -528,6 +559,10 @@ class _Reader:
                              f"({self.column(node)}) has {count}; write {function.signature(name)}")
         args = [self.read(arg) for arg in node.args]
         args = self.check_arguments(node, name, function.needs, args)
+        if name in ("inv", "logdet") and isinstance(args[0], sympy.ZeroMatrix):  # X - X, 0*X
+            why = "has no inverse" if name == "inv" else "has determinant 0, and log 0 is not defined"
+            raise MdlibError(f"{self.source(node)} ({self.column(node)}): "
+                             f"{self.source(node.args[0])} is the zero matrix, which {why}")
         return _checked_number(function.build(*args), node, self)
 
     def not_a_function(self, node: ast.Call, name: str | None) -> MdlibError:
@@ -547,6 +582,7 @@ class _Reader:
     def check_arguments(self, node: ast.Call, name: str, needs: str, args: list) -> list:
         """The kind of argument a function needs, or a message naming what it got."""
         if needs == "same shape":
+            args = [a if (m := _one_by_one(a)) is None else m for a in args]  # had(exp(x), x), x: 1x1
             shaped = next((a for a in args if isinstance(a, MatrixExpr)), None)
             for arg_node, arg in zip(node.args, args, strict=True):
                 if isinstance(arg, _Identity) and shaped is None:
@@ -569,8 +605,9 @@ class _Reader:
         if needs == "any":
             return args
         if not isinstance(arg, MatrixExpr):
-            if name == "sum" and _from_one_by_one(arg):  # sum(exp(x)) for a 1×1 x
-                return [arg]
+            matrix = _one_by_one(arg)  # exp(x), x**2, x + 2 for a 1×1 x: a 1×1 matrix (T1)
+            if matrix is not None:
+                return [arg if name == "sum" else matrix]  # sum(exp(x)): its one entry
             raise MdlibError(f"{name} needs a {'' if needs == 'matrix' else 'square '}matrix, "
                              f"but {self.source(arg_node)} ({self.column(arg_node)}) is a number: "
                              f"{FUNCTIONS[name].on_a_number}")
@@ -599,10 +636,53 @@ def _approximate(value: object) -> sympy.Expr | None:
     return n
 
 
-def _from_one_by_one(value: object) -> bool:
-    """True for f(AsScalar(M)), what an entrywise function makes of a 1×1 matrix."""
-    return isinstance(value, sympy.Function) and len(value.args) == 1 and isinstance(
-        value.args[0], AsScalar)
+def _one_by_one(value: object) -> MatrixExpr | None:
+    """The 1×1 matrix that a number built from 1×1 matrices is (T1 read backwards), else None.
+
+    The reader's ``exp(x)``, ``x**2`` or ``x + 2`` for a 1×1 ``x`` are read as numbers, because
+    a number is what they meet most often; where a matrix is needed (tr, det, logdet, inv, had)
+    they are that 1×1 matrix again, built from the same parts so the derivation reads as typed:
+    ``exp(AsScalar(x))`` → ``exp`` entry by entry of ``x``, ``AsScalar(x)**2`` → ``x**2``,
+    ``AsScalar(x) + 2`` → ``x + 2 I``. A number without a 1×1 matrix in it (``2``, ``tr(X)``)
+    gives None: it is a number only, and tr(2) or inv(tr(X)) is refused with a hint.
+
+    >>> x = sympy.MatrixSymbol("x", 1, 1)
+    >>> _one_by_one(AsScalar(x)**2 + 2)
+    2*I + x**2
+    >>> _one_by_one(sympy.exp(AsScalar(x))).shape, _one_by_one(sympy.Integer(2))
+    ((1, 1), None)
+    """
+    if not (isinstance(value, sympy.Expr) and not isinstance(value, MatrixExpr)
+            and value.has(AsScalar)):
+        return None
+    if isinstance(value, AsScalar):
+        return value.args[0]
+    one = sympy.Identity(1)
+    if isinstance(value, (sympy.Add, sympy.Mul)):
+        parts = [(_one_by_one(arg), arg) for arg in value.args]
+        if all(matrix is None for matrix, _arg in parts):
+            return None  # e.g. 2*tr(X*AsScalar(x)): a trace, a number only
+        if isinstance(value, sympy.Add):  # numbers and other scalars are multiples of I
+            return functools.reduce(operator.add, (arg * one if m is None else m for m, arg in parts))
+        factor = sympy.Mul(*(arg for m, arg in parts if m is None))
+        return factor * functools.reduce(operator.mul, (m for m, _arg in parts if m is not None))
+    if isinstance(value, sympy.Pow):
+        base, exponent = value.args
+        matrix = _one_by_one(base)
+        if matrix is not None and not exponent.free_symbols and not exponent.has(AsScalar):
+            # a whole power is a matrix power (x**-1 the inverse); any other, entry by entry
+            return matrix ** exponent if exponent.is_Integer else sympy.HadamardPower(matrix,
+                                                                                     exponent)
+        matrix = _one_by_one(exponent)
+        if matrix is not None and not base.free_symbols and not base.has(AsScalar):  # 2**x
+            t = sympy.Dummy("t")
+            return matrix.applyfunc(sympy.Lambda(t, base ** t))
+    elif value.func in SCALAR_FUNCTIONS and len(value.args) == 1:  # exp(x): entry by entry
+        matrix = _one_by_one(value.args[0])
+        if matrix is not None:
+            return matrix.applyfunc(value.func)
+    # any other number with a 1×1 matrix in its arguments (x**x): that number times the 1×1 I
+    return value * one if any(_one_by_one(arg) is not None for arg in value.args) else None
 
 
 _NOT_FINITE = (sympy.zoo, sympy.oo, -sympy.oo, sympy.nan)

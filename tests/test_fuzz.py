@@ -52,13 +52,6 @@ LEFT_OUT = {
         "only of leaves, C + M/4 and k*I + M/4 (C regular; k ≥ 2 in inv, k = 1 in det, whose "
         "kⁿ would saturate tanh and sigmoid): a rank-deficient argument (such as inv(a*b.T)) "
         "has no derivative and is rightly refused",
-    "tr, det, logdet, inv and had of a 1×1 matrix made by an entrywise function, a power or "
-    "a sum with a number (tr(exp(X)), tr(X**2), inv(X + 2) with X: 1x1)":
-        "the parser makes these 1×1 results numbers and refuses tr/det/logdet/inv/had of a "
-        "number ('tr needs a square matrix, but exp(X) is a number: … drop the tr(...)'), "
-        "though tr(X*X) of the same 1×1 X is accepted; the generator's 1×1 matrices are built "
-        "from leaves, products, transposes, sums, Hadamard products, inverses and scalar "
-        "multiples only (their scalar uses cover exp(X), X**2, X + 2 as numbers)",
     "tanh of a scalar that contains logdet (tanh(logdet(2*I + X.T*X)) with X: 2x2)":
         "derive verifies it and prints the derivation, but the gradient it returns cannot be "
         "used: str(d.gradient), sympy.latex(d.gradient), -d.gradient and d.gradient.T raise "
@@ -148,14 +141,22 @@ class Generator:
     def matrix(self, r: int, c: int, depth: int) -> Node:
         if depth <= 0:
             return self.leaf(r, c)
-        one_by_one = (r, c) == (1, 1)  # see LEFT_OUT: entrywise functions and powers make numbers
+        # a 1×1 matrix is a number too (T1): plus a number, as well as the matrix constructs
+        one_by_one = (r, c) == (1, 1)
         choice = self.pick({"leaf": 0.14, "product": 0.2, "transpose": 0.07, "sum": 0.11,
                             "scaled": 0.06, "hadamard": 0.08, "identity": 0.06 if r == c else 0,
-                            "elementwise": 0 if one_by_one else 0.11, "inverse": 0.1,
-                            "scalar times": 0.04, "power": 0 if one_by_one else 0.04,
-                            "twice": 0.05})
+                            "elementwise": 0.2 if one_by_one else 0.11, "inverse": 0.1,
+                            "scalar times": 0.04, "power": 0.1 if one_by_one else 0.04,
+                            "twice": 0.05, "plus a number": 0.1 if one_by_one else 0})
+        if one_by_one and choice in ("elementwise", "power", "plus a number"):
+            self.seen["1×1 from an entrywise function, a power or a number added"] += 1
         if choice == "leaf":
             return self.leaf(r, c)
+        if choice == "plus a number":  # x + 2, 0.5 - x: a number when read, a 1×1 matrix in tr(...)
+            a, k = self.matrix(1, 1, depth - 1), self.number()
+            if self.rng.random() < 0.5:
+                return Node(f"{a.text} + {k.text}", lambda v, a=a, k=k: a.fn(v) + k.fn(v), a.has_x)
+            return Node(f"{k.text} - ({a.text})", lambda v, a=a, k=k: k.fn(v) - a.fn(v), a.has_x)
         if choice == "product":
             k = int(self.rng.choice(self.dims()))
             a, b = self.matrix(r, k, depth - 1), self.matrix(k, c, depth - 1)
@@ -560,6 +561,7 @@ WIDENED = {
     **{name: lambda node, gen, name=name: gen.seen[name]
        for name in ["identity I", "number inside a function", "1×1 added to a number",
                     "1×1 inside a scalar function",
+                    "1×1 from an entrywise function, a power or a number added",
                     "a sum of identical terms inside a function"]},
 }
 

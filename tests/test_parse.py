@@ -149,6 +149,64 @@ def test_a_one_by_one_product_is_a_number_and_the_gradient_is_right(text, f):
     assert "sympy" not in str(d).lower()
 
 
+# A 1×1 matrix made a number by an entrywise function, a power or a number added is the 1×1
+# matrix again where a matrix is needed (tr, det, logdet, inv, had, sum, I); x = X[0, 0].
+ONE_BY_ONE_SHAPES = "X: 1x1, A: 1x1, B: 1x3"
+ONE_BY_ONE_CASES = [
+    ("tr(X**2)", lambda x, v: x ** 2), ("tr(exp(X))", lambda x, v: np.exp(x)),
+    ("inv(X + 2)", lambda x, v: 1 / (x + 2)), ("logdet(X*X + 1)", lambda x, v: np.log(x * x + 1)),
+    ("tr(had(exp(X), X))", lambda x, v: np.exp(x) * x), ("tr(X*X)", lambda x, v: x * x),
+    ("det(sigmoid(X) - A)", lambda x, v: sig(x) - v["A"]), ("trace(sqrt(exp(X)))", lambda x, v: np.exp(x / 2)),
+    ("tr(X**0.5 + 1)", lambda x, v: np.sqrt(x) + 1), ("tr(2**X)", lambda x, v: 2 ** x),
+    ("tr(inv(exp(X))*A)", lambda x, v: v["A"] / np.exp(x)), ("tr(X**-2)", lambda x, v: x ** -2.0),
+    ("logdet(exp(X) + 2*I)", lambda x, v: np.log(np.exp(x) + 2)), ("tr(2*I - sin(X))", lambda x, v: 2 - np.sin(x)),
+    ("tr(had(I, cos(X)))", lambda x, v: np.cos(x)), ("sum(X**3)", lambda x, v: x ** 3),
+    ("tr(-exp(X)/pi + tr(X))", lambda x, v: -np.exp(x) / np.pi + x),
+    ("sum(inv(X + 2)*B)", lambda x, v: v["B"].sum() / (x + 2)),
+    ("det(tanh(X)*X*exp(X))", lambda x, v: np.tanh(x) * x * np.exp(x)),
+    ("inv(exp(X) + tr(X))", lambda x, v: 1 / (np.exp(x) + x)),
+]
+
+
+@pytest.mark.parametrize(("text", "f"), ONE_BY_ONE_CASES, ids=[c[0] for c in ONE_BY_ONE_CASES])
+def test_a_number_made_of_a_one_by_one_matrix_is_that_matrix_where_one_is_needed(text, f):
+    expr, symbols = parse_expression(text, ONE_BY_ONE_SHAPES)
+    d = derive(expr, symbols["X"])
+    assert d.verification is not None and d.verification.passed, text
+    str(d), d._repr_latex_(), str(d.gradient)  # what the reader sees prints
+    for x0 in (0.7, 1.3):
+        values = {"X": np.array([[x0]]), "A": np.array([[0.4]]), "B": np.array([[0.5, -1.0, 2.0]])}
+        G = np.asarray(evaluate(d.gradient, values), dtype=float).reshape(1, 1)
+        value = np.asarray(evaluate(expr, values), dtype=float).reshape(-1)[0]
+        assert np.isclose(value, float(np.asarray(f(x0, values)).reshape(-1)[0]), rtol=1e-12), text
+        reference = finite_difference_gradient(
+            lambda X, values=values: float(np.asarray(f(X[0, 0], values)).reshape(-1)[0]), values["X"])
+        assert np.allclose(G, reference, rtol=1e-6, atol=1e-8), text
+
+
+def test_a_one_by_one_sum_with_a_number_is_a_matrix_inside_tr():
+    """``a.T*X*b + 1`` (X: 3x3) is a number, and a 1×1 matrix inside tr(...) or inv(...)."""
+    expr, symbols = parse_expression("tr(a.T*X*b + 1) + inv(2 + a.T*X*a)", SHAPES)
+    d = derive(expr, symbols["X"])
+    assert d.verification.passed
+    values = data(4)
+    quadratic = lambda X, u, w: (values[u].T @ X @ values[w]).item()  # noqa: E731
+    reference = finite_difference_gradient(
+        lambda X: quadratic(X, "a", "b") + 1 + 1 / (2 + quadratic(X, "a", "a")), values["X"])
+    assert np.allclose(d.gradient_function()(**values), reference, rtol=1e-6, atol=1e-8)
+
+
+def test_numbers_read_from_one_by_one_matrices_stay_numbers_where_numbers_go():
+    """The T1 reading is unchanged: exp(x), x**2 and x + 2 are numbers; a number without a 1×1
+    matrix in it (2, tr(X)) is no matrix, so tr(...) of it is still refused with the hint."""
+    x = sympy.MatrixSymbol("X", 1, 1)
+    assert parse_expression("exp(X) + X**2 + 2", "X: 1x1")[0] == (
+        sympy.exp(AsScalar(x)) + AsScalar(x) ** 2 + 2)
+    for text in ("tr(tr(X))", "tr(2)", "inv(tr(X)**2)"):
+        with pytest.raises(MdlibError, match="is a number"):
+            parse_expression(text, "X: 1x1")
+
+
 # Every refusal: (text, shapes, words the message must contain).
 REFUSALS = [
     # syntax and operators
@@ -190,6 +248,11 @@ REFUSALS = [
     ("X**0.5", SHAPES, "whole-number exponent"), ("X**tr(A)", SHAPES, "whole-number exponent"),
     ("sum(tr(X))", SHAPES, "sum needs a matrix, but tr(X) (column 5) is a number"),
     ("sum(tr(X))", SHAPES, "a number needs no sum"), ("tr(tr(X))", SHAPES, "a number is its own trace"),
+    # the zero matrix (X - X, 0*X) has no inverse and no log-det: never "∂f/∂X = 0, exact"
+    ("tr(inv(X - X))", SHAPES, "X - X is the zero matrix, which has no inverse"),
+    ("logdet(0*X)", SHAPES, "0*X is the zero matrix, which has determinant 0"),
+    ("tr((X - X)**-1)", SHAPES, "divides by zero"), ("1/(s - s)", SHAPES, "1/(s - s) (column 1) divides by zero"),
+    ("log(s - s)", SHAPES, "is not a finite number"), ("inv(s - s)", SHAPES, "is the zero matrix"),
     ("logdet(tr(X))", SHAPES, "write log(...) for a number"), ("inv(2)", SHAPES, "write 1/(...) for a number"),
     ("had(X, 2)", SHAPES, "had multiplies matrices entry by entry, but 2 is a number: write 2*M"),
     ("had(X, R)", SHAPES, "had needs matrices of the same shape, but X (3×3) and R (3×2) differ"),
