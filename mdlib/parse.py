@@ -78,7 +78,7 @@ from dataclasses import dataclass
 import sympy
 from sympy.matrices.expressions import MatrixExpr
 
-from .engine.nodes import AsScalar, Sigmoid, sigmoid
+from .engine.nodes import AsScalar, LogDet, Sigmoid, sigmoid
 from .engine.ops import FUNCTION_WORDS, SCALAR_FUNCTIONS, function_name
 from .errors import MdlibError
 
@@ -166,7 +166,7 @@ FUNCTIONS: dict[str, Function] = {
                       "a number is its own trace (T1), so drop the trace(...)"),
     "det": Function(sympy.Determinant, 1, "square", "determinant of a square matrix",
                     "drop the det(...)"),
-    "logdet": Function(lambda M: sympy.log(sympy.Determinant(M)), 1, "square",
+    "logdet": Function(lambda M: LogDet(sympy.Determinant(M)), 1, "square",
                        "log|det M|, for an invertible M", "write log(...) for a number"),
     "inv": Function(sympy.Inverse, 1, "square", "inverse of a square matrix",
                     "write 1/(...) for a number"),

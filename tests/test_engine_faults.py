@@ -13,10 +13,12 @@ import sympy
 import mdlib
 from mdlib import MdlibError
 from mdlib.engine import chain, derive, sigmoid
+from mdlib.engine.catalog import CASES
 from mdlib.engine.nodes import AsScalar
 from mdlib.engine.numeric import evaluate, scalar_value
 from mdlib.engine.printing import to_latex, to_text
 from mdlib.engine.verify import random_data
+from mdlib.parse import parse_expression
 
 X, A = sympy.MatrixSymbol("X", 3, 3), sympy.MatrixSymbol("A", 3, 3)
 a, b = sympy.MatrixSymbol("a", 3, 1), sympy.MatrixSymbol("b", 3, 1)
@@ -237,3 +239,83 @@ def test_a_number_over_a_matrix_function_prints_as_a_fraction():
     f, _ = parse_expression("2/det(a*Y) + 0.5/tr(X)", "X: 3x3, Y: 1x3, a: 3")
     assert to_text(f) in ("2 / |a Y| + 0.5 / tr(X)", "0.5 / tr(X) + 2 / |a Y|")
     assert r"\frac{2}{\left|a Y\right|}" in to_latex(f)
+
+
+# Gradients sympy itself must be able to print, negate and transpose (the reader may):
+# * tanh of a scalar holding log|det F| with an integer factor inside F: asked whether the
+#   factor 1 - tanh(log|F|)² is real, sympy split log into real and imaginary parts, factored
+#   the terms inside det and built a sum of F's matrices and a number ("Mix of Matrix and
+#   Scalar symbols");
+# * exp(-k exp(aᵀXb)): sympy.latex simplified the exponent, wrapped aᵀXb in a product of one
+#   product and then took it apart ("Power of non-square matrix a.T").
+# Each case: the text, its shapes and f in numpy, written here independently of the engine.
+def _logdet(M):
+    return np.linalg.slogdet(M)[1]
+
+
+GRADIENT_FORMS = [
+    ("tanh(logdet(2*I + X.T*X))", "X: 2x2",
+     lambda v: np.tanh(_logdet(2 * np.eye(2) + v["X"].T @ v["X"]))),
+    ("tanh(logdet(S + 2*X))", "X: 2x2, S: 2x2",
+     lambda v: np.tanh(_logdet(v["S"] + 2 * v["X"]))),
+    ("tanh(tr(X)*logdet(2*I + X.T*X))", "X: 2x2",
+     lambda v: np.tanh(np.trace(v["X"]) * _logdet(2 * np.eye(2) + v["X"].T @ v["X"]))),
+    ("tanh(logdet(3*I + X.T*X))", "X: 3x2",
+     lambda v: np.tanh(_logdet(3 * np.eye(2) + v["X"].T @ v["X"]))),
+    ("tanh(logdet(2*I + X.T*X))*tanh(tr(2*X))", "X: 2x2",
+     lambda v: (np.tanh(_logdet(2 * np.eye(2) + v["X"].T @ v["X"]))
+                * np.tanh(2 * np.trace(v["X"])))),
+    ("tanh(a.T*X*a + logdet(I + 2*X.T*X))", "X: 3x3, a: 3",
+     lambda v: np.tanh((v["a"].T @ v["X"] @ v["a"]).item()
+                       + _logdet(np.eye(3) + 2 * v["X"].T @ v["X"]))),
+    ("exp(-exp(a.T*X*b))", "X: 2x2, a: 2, b: 2",
+     lambda v: np.exp(-np.exp((v["a"].T @ v["X"] @ v["b"]).item()))),
+    ("tr(X)**2*exp(-2*exp(a.T*A*b))", "X: 2x2, A: 2x2, a: 2, b: 2",
+     lambda v: (np.trace(v["X"]) ** 2
+                * np.exp(-2 * np.exp((v["a"].T @ v["A"] @ v["b"]).item())))),
+    ("(tr(X)/exp(exp(u.T*A*v)))**2", "X: 2x2, A: 2x1, u: 2, v: 1x1",
+     lambda v: (np.trace(v["X"]) / np.exp(np.exp((v["u"].T @ v["A"] @ v["v"]).item()))) ** 2),
+]
+
+
+@pytest.mark.parametrize("text,shapes,f_numpy", GRADIENT_FORMS, ids=[c[0] for c in GRADIENT_FORMS])
+def test_the_gradient_is_a_matrix_expression_sympy_prints_negates_and_transposes(text, shapes,
+                                                                                 f_numpy):
+    f, symbols = parse_expression(text, shapes)
+    d = derive(f, symbols["X"])
+    assert d.verification.passed
+    G = d.gradient
+    assert str(G) and sympy.latex(G) and str(-G) and str(G.T)
+    rng = np.random.default_rng(7)
+    values = {name: 0.5 * rng.standard_normal(M.shape) for name, M in symbols.items()}
+    G_value = np.asarray(evaluate(G, values), dtype=float)
+    assert np.allclose(np.asarray(evaluate(-G, values), dtype=float), -G_value)
+    assert np.allclose(np.asarray(evaluate(G.T, values), dtype=float), G_value.T)
+    # central differences of f in numpy, entry by entry
+    h, X0, reference = 1e-6, values["X"], np.zeros_like(values["X"])
+    for index in np.ndindex(X0.shape):
+        E = np.zeros_like(X0)
+        E[index] = h
+        reference[index] = (f_numpy({**values, "X": X0 + E})
+                            - f_numpy({**values, "X": X0 - E})) / (2 * h)
+    assert np.allclose(G_value, reference, rtol=1e-6, atol=1e-8)
+
+
+def test_every_catalog_gradient_prints_negates_and_transposes():
+    for case in CASES:
+        G = derive(case.f, case.X, symmetric=case.symmetric, given=case.given,
+                   verify=False).gradient
+        assert str(G) and sympy.latex(G) and str(-G) and str(G.T), case.name
+
+
+def test_gradients_of_a_sample_of_the_fuzz_expressions_print_negate_and_transpose():
+    import test_fuzz  # the fuzz test's generator (tests/ is on the path under pytest)
+
+    for k in range(0, test_fuzz.N_EXPRESSIONS, 16):
+        node, gen = test_fuzz._generate(k)
+        try:
+            f, symbols = parse_expression(node.text, test_fuzz._shape_text(gen))
+            G = derive(f, symbols["X"], verify=False).gradient
+        except MdlibError:  # a refusal naming its cause is the fuzz test's business
+            continue
+        assert str(G) and sympy.latex(G) and str(-G) and str(G.T), node.text

@@ -52,13 +52,6 @@ LEFT_OUT = {
         "only of leaves, C + M/4 and k*I + M/4 (C regular; k ≥ 2 in inv, k = 1 in det, whose "
         "kⁿ would saturate tanh and sigmoid): a rank-deficient argument (such as inv(a*b.T)) "
         "has no derivative and is rightly refused",
-    "tanh of a scalar that contains logdet (tanh(logdet(2*I + X.T*X)) with X: 2x2)":
-        "derive verifies it and prints the derivation, but the gradient it returns cannot be "
-        "used: str(d.gradient), sympy.latex(d.gradient), -d.gradient and d.gradient.T raise "
-        "TypeError 'Mix of Matrix and Scalar symbols' (sympy's factor_terms reaches into "
-        "1 - tanh(log det(2 I + XᵀX))²); an integer factor in logdet's argument triggers it "
-        "(also tanh(logdet(S + 2*X)), tanh(tr(X)*logdet(2*I + X.T*X))), pi*X.T*X does not; "
-        "the generator writes sin instead of tanh around such scalars",
 }
 
 Fn = Callable[[dict], np.ndarray]
@@ -316,8 +309,6 @@ class Generator:
             name = str(self.rng.choice([*_SCALAR_FUNCTIONS, "e**"]))
             a = self.argument(lambda: self.scalar(depth - 1))
             self.seen["1×1 inside a scalar function"] += a.one_by_one
-            if name == "tanh" and "logdet(" in a.text:  # see LEFT_OUT
-                name = "sin"
             if name == "e**":
                 return Node(f"e**({a.text})", lambda v, a=a: np.exp(a.fn(v)), a.has_x)
             fn = _SCALAR_FUNCTIONS[name]

@@ -12,7 +12,7 @@ import sympy
 
 from mdlib import MdlibError
 from mdlib.engine import derive
-from mdlib.engine.nodes import AsScalar, Sigmoid
+from mdlib.engine.nodes import AsScalar, LogDet, Sigmoid
 from mdlib.engine.numeric import evaluate
 from mdlib.parse import (
     FUNCTIONS,
@@ -340,7 +340,7 @@ def test_the_engine_sees_the_same_objects_as_before():
     one = sympy.OneMatrix(3, 1)
     expected = {
         "tr(X.T*A*X)": sympy.Trace(X.T * A * X), "det(X)": sympy.Determinant(X),
-        "logdet(X)": sympy.log(sympy.Determinant(X)), "inv(X)": sympy.Inverse(X), "X**-1": X**-1,
+        "logdet(X)": LogDet(sympy.Determinant(X)), "inv(X)": sympy.Inverse(X), "X**-1": X**-1,
         "X**2": X**2, "had(X, A)": sympy.HadamardProduct(X, A), "sum(X)": AsScalar(one.T * X * one),
         "log(a.T*X*b)": sympy.log(AsScalar(a.T * X * b)), "sigmoid(a.T*X*b)": Sigmoid(AsScalar(a.T * X * b)),
         "tr(X) + a.T*X*b": sympy.Trace(X) + AsScalar(a.T * X * b), "X - 2*A": X - 2 * A,

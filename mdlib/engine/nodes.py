@@ -18,7 +18,7 @@
 from __future__ import annotations
 
 import sympy
-from sympy.matrices.expressions import MatrixExpr
+from sympy.matrices.expressions import MatMul, MatrixExpr
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 
@@ -56,6 +56,24 @@ class AsScalar(sympy.Function):
     is_commutative = True
     is_real = True
 
+    @classmethod
+    def eval(cls, arg: sympy.Basic) -> sympy.Basic | None:
+        """Unwrap a product of one product, ``MatMul(MatMul(a.T, B, a))``.
+
+        sympy's ``powsimp(deep=True)`` (run by ``simplify``, which ``sympy.latex`` calls on some
+        exponents) leaves that wrapping inside a function; ``exptrigsimp`` then reads the outer
+        product as one factor and raises *a.T is not square*. Unwrapped, both leave it alone.
+
+        >>> a, B = sympy.MatrixSymbol("a", 2, 1), sympy.MatrixSymbol("B", 2, 2)
+        >>> AsScalar(sympy.MatMul(a.T * B * a)).args[0] == a.T * B * a
+        True
+        >>> sympy.latex(sympy.exp(-2 * sympy.exp(AsScalar(a.T * B * a)))).startswith("e^{- 2 e")
+        True
+        """
+        if isinstance(arg, MatMul) and len(arg.args) == 1 and isinstance(arg.args[0], MatMul):
+            return cls(arg.args[0])
+        return None
+
 
 class LogDet(sympy.log):
     """``log|F|`` as one node (the canonical form of ``log(Det(F))``, rule M6's log-det form).
@@ -73,6 +91,38 @@ class LogDet(sympy.log):
     def matrix(self) -> sympy.Basic:
         """F in log|F|."""
         return self.args[0].arg
+
+    # log|det F| is real for every invertible F (the engine evaluates it with slogdet). Saying
+    # so keeps sympy's assumption queries (tanh(log|F|).is_real, asked when a gradient is
+    # printed, negated or transposed) from splitting log into real and imaginary parts: that
+    # split factors the terms *inside* det, and a factor like the 2 of 2*I + XᵀX would then
+    # build a sum of matrices and numbers ("Mix of Matrix and Scalar symbols").
+    def _eval_is_extended_real(self) -> bool:
+        return True
+
+    def as_real_imag(self, deep: bool = True, **hints) -> tuple[sympy.Expr, sympy.Expr]:
+        """(log|F|, 0): real and imaginary part without looking inside F.
+
+        >>> X = sympy.MatrixSymbol("X", 2, 2)
+        >>> F = 2 * sympy.Identity(2) + X.T * X
+        >>> LogDet(sympy.Determinant(F)).as_real_imag()[1]
+        0
+        >>> sympy.tanh(LogDet(sympy.Determinant(F))).is_extended_real
+        True
+        """
+        return self, sympy.S.Zero
+
+    def doit(self, **hints) -> LogDet:
+        """log|F| stays one node: sympy's ``det(A B) = det A det B`` would leave a log of a
+        product, which no longer says |·| and which the log-det rule does not read.
+
+        >>> A, B = sympy.MatrixSymbol("A", 2, 2), sympy.MatrixSymbol("B", 2, 2)
+        >>> e = LogDet(sympy.Determinant(A * B)).doit()
+        >>> isinstance(e, LogDet), e.matrix == A * B
+        (True, True)
+        """
+        F = self.matrix.doit(**hints) if hints.get("deep", True) else self.matrix
+        return LogDet(sympy.Determinant(F))
 
 
 # sympy orders the terms of a sum by class name: under its own name, log|F| would move within

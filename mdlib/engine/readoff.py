@@ -24,8 +24,9 @@ from .ops import op_for
 def collect(terms: list) -> sympy.Basic:
     """The sum of matrix ``terms`` with like terms collected (A X + A X = 2 A X).
 
-    sympy's collection asks its assumption system about the coefficients, which fails on some
-    valid scalar factors (e.g. ``tanh(log|M|)``); the sum is then kept term by term.
+    sympy's collection asks its assumption system about the coefficients, which can fail on
+    valid scalar factors (it did on ``tanh(log|2 I + XᵀX|)`` before
+    :class:`~mdlib.engine.nodes.LogDet` declared itself real); the sum is then kept term by term.
 
     >>> A = sympy.MatrixSymbol("A", 2, 2)
     >>> collect([A, A])
