@@ -15,6 +15,8 @@ True
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import json
 import os
 import secrets
@@ -27,6 +29,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -196,6 +199,38 @@ class JupyterLab:
 def launch_chromium(playwright: Any, executable: str) -> Any:
     """Debian's Chromium through Playwright, headless, with no calls home."""
     return playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+
+
+def required_chromium(*modules: str) -> str:
+    """Path of Debian's Chromium for a browser test, after checking that playwright (and any
+    other ``modules``) can be imported; otherwise skip, or fail in CI (:func:`skip_or_fail`).
+
+    >>> callable(required_chromium)
+    True
+    """
+    path = find_chromium()
+    if path is None:
+        skip_or_fail("Debian's chromium is not installed (apt-get install chromium)")
+    for module in ("playwright.sync_api", *modules):
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            skip_or_fail(f"the Python package {module.split('.')[0]} is not installed "
+                         "(see binder/requirements.txt)")
+    return path
+
+
+@contextlib.contextmanager
+def running_chromium(executable: str) -> Iterator[Any]:
+    """A headless Chromium for the length of a ``with`` block (Playwright started and stopped)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright, executable)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def stored_widget_views(path: Path) -> int:

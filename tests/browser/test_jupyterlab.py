@@ -19,9 +19,8 @@ from lab_driver import (
     NOTEBOOK_DIR,
     JupyterLab,
     NotebookSession,
-    find_chromium,
-    launch_chromium,
-    skip_or_fail,
+    required_chromium,
+    running_chromium,
     stored_has_math,
     stored_images,
     stored_widget_views,
@@ -35,14 +34,7 @@ VIEWPORT = {"width": 1280, "height": 900}
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    path = find_chromium()
-    if path is None:
-        skip_or_fail("Debian's chromium is not installed (apt-get install chromium)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        skip_or_fail("the playwright Python package is not installed (see binder/requirements.txt)")
-    return path
+    return required_chromium()
 
 
 @pytest.fixture(scope="module")
@@ -53,12 +45,8 @@ def lab(chromium: str) -> JupyterLab:
 
 @pytest.fixture(scope="module")
 def browser(chromium: str):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright, chromium)
+    with running_chromium(chromium) as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

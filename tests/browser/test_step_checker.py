@@ -11,10 +11,15 @@ them it skips, except in CI (``CI=true``), where it fails with the reason.
 
 from __future__ import annotations
 
-import os
-
 import pytest
-from lab_driver import NOTEBOOK_DIR, JupyterLab, NotebookSession, find_chromium, launch_chromium
+from lab_driver import (
+    NOTEBOOK_DIR,
+    JupyterLab,
+    NotebookSession,
+    required_chromium,
+    running_chromium,
+    skip_or_fail,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -23,32 +28,17 @@ CHECKER = ".mdlib-step-checker"
 TYPED = ["tr(dX.T*A*X) + tr(X.T*A*dX)", "tr(X.T*A*dX) + tr(X.T*A*dX)"]
 
 
-def _skip_or_fail(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason} (CI=true: the browser tests must run in CI)", pytrace=False)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    path = find_chromium()
-    if path is None:
-        _skip_or_fail("Debian's chromium is not installed (apt-get install chromium)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        _skip_or_fail("the playwright Python package is not installed (see binder/requirements.txt)")
+    path = required_chromium()
     if not NOTEBOOK.exists():
-        _skip_or_fail(f"{NOTEBOOK.name} is not in {NOTEBOOK_DIR}")
+        skip_or_fail(f"{NOTEBOOK.name} is not in {NOTEBOOK_DIR}")
     return path
 
 
 def test_typing_a_derivation_shows_each_verdict(chromium: str) -> None:
-    from playwright.sync_api import sync_playwright
-
     stored = NOTEBOOK.read_bytes()
-    with JupyterLab(NOTEBOOK_DIR) as lab, sync_playwright() as playwright:
-        browser = launch_chromium(playwright, chromium)
+    with JupyterLab(NOTEBOOK_DIR) as lab, running_chromium(chromium) as browser:
         page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
         page.set_default_timeout(30_000)
         try:

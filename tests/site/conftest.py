@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "browser"))
 sys.path.insert(0, str(REPO))
 
-from lab_driver import find_chromium, launch_chromium, skip_or_fail  # noqa: E402
+from lab_driver import required_chromium, running_chromium  # noqa: E402
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -54,25 +54,12 @@ def book_server(built_book: dict) -> str:
 
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
-    path = find_chromium()
-    if path is None:
-        skip_or_fail("Debian's chromium is not installed (apt-get install chromium)")
-    try:
-        import axe_playwright_python  # noqa: F401
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        skip_or_fail("playwright or axe-playwright-python is not installed "
-                     "(see binder/requirements.txt)")
-    return path
+    return required_chromium("axe_playwright_python")
 
 
 # Module scope: the sync Playwright API keeps an event loop running in this thread until it
 # stops, and later test modules (the step checker's debounce) must not find one.
 @pytest.fixture(scope="module")
 def site_browser(chromium_path: str):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright, chromium_path)
+    with running_chromium(chromium_path) as browser:
         yield browser
-        browser.close()
