@@ -20,8 +20,10 @@ Why each choice:
   smallest wins. ``σ`` is f's round-off *measured* at a few points 1e-10 away
   (:func:`mdlib.remainder.roundoff_level`), at least ``ε |f|``: ``ε |f|`` alone is far too small
   when f is small but computed from quantities of order one (``log(1 + 1e-5 tr X)``). The
-  gradient and the differential pass when, along *every* direction, ``|claim − D| ≤ RTOL · scale + 4 · error`` (``scale`` = the largest ``|D|``). The remainder
-  study uses relative steps from 3e-3 down to 1e-5 and fits the order only where the remainder is far above ``σ`` (below it everywhere: "exact").
+  gradient and the differential pass when, along *every* direction,
+  ``|claim − D| ≤ RTOL · scale + 4 · error`` (``scale`` = the largest ``|D|``). The remainder
+  study uses relative steps from 3e-3 down to 1e-5 and fits the order only where the remainder
+  is far above ``σ`` (below it everywhere: "exact").
 * **Honesty.** Log-dets are evaluated with ``slogdet``; complex or non-finite values, a
   (nearly) singular matrix under an inverse or determinant (1-norm condition number above
   ``MAX_CONDITION``), and a reference that is zero (f does not change, so a comparison would
