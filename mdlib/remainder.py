@@ -36,9 +36,10 @@ DEFAULT_STEPS = np.logspace(0, -8, 33)
 
 # The fit uses only remainders this far above the round-off floor.
 _FLOOR_MARGIN = 1e3
-# Round-off is sampled at points this close to x (relative to ‖x‖): far enough apart that every
-# intermediate value is rounded afresh, close enough that the cubic term of f is negligible.
-_NOISE_STEP = 1e-10
+# Round-off is sampled at points up to 10 times this far from x (relative to ‖x‖): far enough
+# apart that intermediates move by many ulps (1 + 1e-7 tr X included), close enough that f is a
+# cubic there to float precision.
+_NOISE_STEP = 1e-7
 _NOISE_SAMPLES = 12
 
 
@@ -187,9 +188,10 @@ def roundoff_level(f: Callable, x: object, direction: object) -> float:
 
     ``ε ‖f(x)‖`` underestimates it when ``f`` is small but computed from large intermediate
     values (``log(1 + 1e-5 t)``, ``tr(M)`` of an antisymmetric ``M``). At points ``x + t u``
-    with tiny (1e-10 ‖x‖), irregularly spaced ``t`` (a regular grid can alias with the
-    rounding grid and show no noise at all) every intermediate is rounded afresh, while f's smooth part is a
-    cubic in ``t`` to float precision: the scatter about a fitted cubic is the round-off.
+    with small (up to 1e-6 ‖x‖), irregularly spaced ``t`` (a regular grid can alias with the
+    rounding grid and show no noise at all) every intermediate moves by many of its ulps and is
+    rounded afresh, while f's smooth part is a cubic in ``t`` to float precision: the scatter
+    about a fitted cubic is the round-off.
     A point where ``f`` fails gives 0 (no estimate).
 
     >>> import numpy as np

@@ -17,7 +17,7 @@ Why each choice:
 * **Steps and tolerance.** ``V`` has the norm of ``X``, so the step ``t`` is relative. The
   difference quotient is Richardson-extrapolated on a halving ladder of steps, and the step
   whose estimated error (the spread of successive estimates plus round-off ``≈ σ / t``) is
-  smallest wins. ``σ`` is f's round-off *measured* at a few points 1e-10 away
+  smallest wins. ``σ`` is f's round-off *measured* at a few points 1e-6 away (relative)
   (:func:`mdlib.remainder.roundoff_level`), at least ``ε |f|``: ``ε |f|`` alone is far too small
   when f is small but computed from quantities of order one (``log(1 + 1e-5 tr X)``). The
   gradient and the differential pass when, along *every* direction,
@@ -439,19 +439,18 @@ def _zero_to_roundoff(value: Callable[[np.ndarray], float], X0: np.ndarray, V: n
 
 
 def _cancelled(expr: sympy.Basic, values: dict, dims: dict) -> bool:
-    """True when ``expr``'s value is round-off left by terms that cancel (nonzero, finite terms).
+    """True when ``expr`` is a sum whose value is round-off left by terms that cancel.
 
-    The scale is that of the second-largest term of a sum in ``expr`` (two large terms are
-    needed to cancel), so a value that is small because everything underflowed proves nothing.
+    Only a sum at the top (a factor around it would scale the value, not the terms): the scale
+    is its second-largest term (two large terms are needed to cancel), so a value that is small
+    because everything underflowed, or a small factor times a sum, proves nothing.
     """
+    if not isinstance(expr, (sympy.Add, sympy.MatAdd)) or len(expr.args) < 2:
+        return False
+    norms = sorted(float(np.linalg.norm(np.ravel(_Numeric(term, "a term")(values, dims))))
+                   for term in expr.args)
     total = float(np.linalg.norm(np.ravel(_Numeric(expr, "the claim")(values, dims))))
-    scale = 0.0
-    for node in sympy.preorder_traversal(expr):
-        if isinstance(node, (sympy.Add, sympy.MatAdd)) and len(node.args) > 1:
-            norms = sorted(float(np.linalg.norm(np.ravel(_Numeric(t, "a term")(values, dims))))
-                           for t in node.args)
-            scale = max(scale, norms[-2])
-    return 0 < scale < float("inf") and total <= 1e3 * _EPS * scale
+    return 0 < norms[-2] < float("inf") and total <= 1e3 * _EPS * norms[-2]
 
 
 def _zero_claim(zero: bool, gradient: sympy.Basic, differential: sympy.Basic, data: Data,
