@@ -34,8 +34,13 @@ from .validation import as_array, check_direction, check_step
 #: Default step sizes: from 1 down to 1e-8, log-spaced.
 DEFAULT_STEPS = np.logspace(0, -8, 33)
 
-# The fit uses only remainders this far above the float64 round-off floor.
+# The fit uses only remainders this far above the round-off floor.
 _FLOOR_MARGIN = 1e3
+# Round-off is sampled at points up to 10 times this far from x (relative to ‖x‖): far enough
+# apart that intermediates move by many ulps (1 + 1e-7 tr X included), close enough that f is a
+# cubic there to float precision.
+_NOISE_STEP = 1e-7
+_NOISE_SAMPLES = 12
 
 
 @dataclass(frozen=True)
@@ -115,12 +120,15 @@ def remainder_study(
     differential: Callable,
     direction: object | None = None,
     steps: object | None = None,
+    roundoff: float | None = None,
 ) -> RemainderStudy:
     """Compute ``r(h) = f(x+hu) - f(x) - df(x; hu)`` over ``steps`` and fit its order.
 
     ``f`` maps a scalar, vector or matrix to a scalar, vector or matrix; ``differential(x, dx)``
     returns the claimed ``df(x; dx)`` with the shape of ``f(x)``. ``direction`` defaults to a
-    seeded random direction of unit norm.
+    seeded random direction of unit norm. ``roundoff`` is the round-off level (a norm) of one
+    evaluation of ``f`` near ``x``; by default it is measured (:func:`roundoff_level`). The fit
+    uses only remainders well above it and above ``ε ‖f‖``.
 
     >>> import numpy as np
     >>> X = np.array([[2.0, 1.0], [1.0, 3.0]])
@@ -142,6 +150,8 @@ def remainder_study(
                          "a line fitted through log ‖r(h)‖ against log h")
 
     fx = _evaluate(f, x, "f(x)")
+    if roundoff is None:
+        roundoff = roundoff_level(f, x, u)
     remainders = np.empty(len(steps))
     increments = np.empty(len(steps))
     floors = np.empty(len(steps))
@@ -156,8 +166,11 @@ def remainder_study(
             )
         remainders[i] = _norm(fxh - fx - dfx)
         increments[i] = max(_norm(fxh - fx), _norm(dfx))
-        # Round-off of this step's remainder: a few ulps of the largest term in it.
-        floors[i] = np.finfo(float).eps * max(_norm(fx), _norm(fxh), _norm(dfx)) * _FLOOR_MARGIN
+        # Round-off of this step's remainder: a few ulps of the largest term in it ...
+        floors[i] = np.finfo(float).eps * max(_norm(fx), _norm(fxh), _norm(dfx))
+    # ... or the measured round-off of f's evaluation when that is larger (f = log(1 + small)
+    # is small, but the 1 + small it was computed from carries round-off of order ε).
+    floors = _FLOOR_MARGIN * np.maximum(floors, float(roundoff))
     hu_norm = np.abs(steps) * _norm(u)
     if np.count_nonzero(increments > floors) < 3:
         raise MdlibError(
@@ -168,6 +181,45 @@ def remainder_study(
     ratio = remainders / hu_norm
     order, mask = fit_order(steps, remainders, floors)
     return RemainderStudy(steps=steps, remainder=remainders, ratio=ratio, order=order, fit_mask=mask)
+
+
+def roundoff_level(f: Callable, x: object, direction: object) -> float:
+    """Measured round-off (a norm) of evaluating ``f`` near ``x``, from a few nearby points.
+
+    ``ε ‖f(x)‖`` underestimates it when ``f`` is small but computed from large intermediate
+    values (``log(1 + 1e-5 t)``, ``tr(M)`` of an antisymmetric ``M``). At points ``x + t u``
+    with small (up to 1e-6 ‖x‖), irregularly spaced ``t`` (a regular grid can alias with the
+    rounding grid and show no noise at all) every intermediate moves by many of its ulps and is
+    rounded afresh, while f's smooth part is a cubic in ``t`` to float precision: the scatter
+    about a fitted cubic is the round-off.
+    A point where ``f`` fails gives 0 (no estimate).
+
+    >>> import numpy as np
+    >>> level = roundoff_level(lambda x: np.log(1 + 1e-4 * x), 1.0, 1.0)
+    >>> 1e-18 < level < 1e-15   # about ε · |1 + 1e-4 x|, not ε · |f| ≈ 2e-20
+    True
+    >>> roundoff_level(lambda x: 2 * x, 1.0, 1.0) < 1e-15
+    True
+    """
+    x = as_array(x, "the point x")
+    u = np.asarray(direction, dtype=float)
+    u_norm = _norm(u)
+    if u_norm == 0 or not np.isfinite(u_norm):
+        return 0.0
+    offsets = np.sort(np.random.default_rng(12345).uniform(0.0, 10.0, _NOISE_SAMPLES))
+    delta = _NOISE_STEP * (_norm(x) or u_norm) / u_norm
+    try:
+        with np.errstate(all="ignore"):
+            values = np.array([np.ravel(np.asarray(f(x + s * delta * u), dtype=float))
+                               for s in offsets])
+    except (ArithmeticError, np.linalg.LinAlgError, TypeError, ValueError, MdlibError):
+        return 0.0
+    if not np.all(np.isfinite(values)):
+        return 0.0
+    centred = values - values[0]  # the fit then works on the small changes, not on f itself
+    coefficients = np.polyfit(offsets, centred, 3)
+    residual = centred - np.vander(offsets, 4) @ coefficients
+    return float(np.sqrt(np.sum(residual**2) / (len(offsets) - 4)))
 
 
 def _evaluate(fn: Callable, at: np.ndarray, what: str) -> np.ndarray:

@@ -232,3 +232,40 @@ def test_numeric_failures_of_f_name_the_step():
     with pytest.raises(MdlibError, match=r"f\(x \+ h u\) for h = 1 cannot be computed \(LinAlgError"):
         remainder_study(np.linalg.inv, np.diag([1.0, -1.0]), lambda X, dX: -dX,
                         direction=np.diag([0.0, 1.0]), steps=[1.0, 0.5, 0.25])  # diag(1, 0) at h = 1
+
+
+def test_round_off_is_measured_not_guessed_from_f():
+    """f = log(1 + 1e-5 x) is 1e-5 small, but computed from 1 + 1e-5 x: round-off about ε."""
+    from mdlib.remainder import roundoff_level
+
+    def f(x):
+        return np.log(1 + 1e-5 * x)
+
+    level = roundoff_level(f, 0.7, 1.0)
+    assert level > 100 * np.finfo(float).eps * abs(f(0.7))  # ε |f| would be far too small
+    assert level < 10 * np.finfo(float).eps
+    assert roundoff_level(lambda x: 3.0 * x, 0.7, 1.0) <= 1e-15  # nothing to round: ~0
+    assert roundoff_level(lambda x: np.log(x - 2), 1.0, 1.0) == 0.0  # undefined: no estimate
+
+
+def test_round_off_near_a_pole_is_that_of_the_rounded_input():
+    from mdlib.remainder import roundoff_level
+
+    eps = np.finfo(float).eps
+    for distance in (1e-1, 1e-2, 1e-3):
+        x = 1 + distance  # f = 1/(x - 1): rounding x costs ε |x| |f'(x)| = ε |x| / distance²
+        level = roundoff_level(lambda t: 1 / (t - 1), x, 1.0)
+        assert eps / distance < level < 10 * eps * x / distance**2
+
+
+@pytest.mark.parametrize("small", [1e-4, 1e-5])
+def test_a_small_f_computed_from_large_parts_keeps_its_order(small):
+    def f(x):
+        return np.log(1 + small * x)
+
+    right = remainder_study(f, 0.7, lambda x, dx: small / (1 + small * x) * dx)
+    wrong = remainder_study(f, 0.7, lambda x, dx: 1.001 * small / (1 + small * x) * dx)
+    assert right.is_second_order() and right.vanishes_faster_than_h()
+    assert not wrong.vanishes_faster_than_h()
+    # the fit keeps off the round-off: every fitted remainder is far above ε
+    assert np.all(right.remainder[right.fit_mask] > 100 * np.finfo(float).eps)

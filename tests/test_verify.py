@@ -235,3 +235,88 @@ def test_symbolic_claims_are_judged_and_text_is_not_evaluated():
         check_symbolic_gradient(f, X, "X.T**-1")  # typed text is never handed to sympify
     complex_claim = check_symbolic_gradient(f, X, sympy.I * X.T.inv())
     assert not complex_claim and "cannot be evaluated" in complex_claim.message
+
+
+# Right answers once refused because f is small or identically 0 while the quantities it is
+# computed from are of order one: ε |f| underestimated f's round-off (issue 8); and one whose
+# remainder is bent at the larger steps by a t³ term (the fuzz test's, at its seed 20265513).
+# Each with an independent numpy gradient of the data (a dict of values) and extra seeds.
+_S = "(tr(X))/(2 + (tr(A2x2))**2)"
+
+
+def _log_square_exp(v):
+    s = np.trace(v["X"]) / (2 + np.trace(v["A2x2"]) ** 2)
+    return (2 * s + np.exp(s)) / (s * s + np.exp(s)) / (2 + np.trace(v["A2x2"]) ** 2) * np.eye(4)
+
+
+ROUNDOFF = {
+    "log(1 + 0.0001*tr(X))": ("X: 2x2", lambda v: 1e-4 / (1 + 1e-4 * np.trace(v["X"])) * np.eye(2), []),
+    "log(1 + 0.00001*tr(X))": ("X: 2x2", lambda v: 1e-5 / (1 + 1e-5 * np.trace(v["X"])) * np.eye(2), []),
+    "log(1 + 0.0000001*tr(X))": ("X: 2x2", lambda v: 1e-7 / (1 + 1e-7 * np.trace(v["X"])) * np.eye(2), []),
+    "tr(X*A) - tr(A*X)": ("X: 4x4, A: 4x4", lambda v: np.zeros((4, 4)), []),
+    "tr(inv(X - X.T))": ("X: 4x4", lambda v: np.zeros((4, 4)), []),
+    f"log(({_S})*({_S}) + exp({_S}))": ("X: 4x4, A2x2: 2x2", _log_square_exp, [20265513]),
+}
+
+
+def _derive_typed(text, shapes, seed, verify=True):
+    from mdlib.parse import parse_expression
+
+    expr, symbols = parse_expression(text, shapes)
+    return derive(expr, symbols["X"], seed=seed, verify=verify)
+
+
+@pytest.mark.parametrize("text", ROUNDOFF)
+def test_right_answers_at_round_off_level_are_verified_at_every_seed(text):
+    from mdlib.engine.numeric import evaluate
+
+    shapes, expected, extra_seeds = ROUNDOFF[text]
+    for seed in [*range(40), *extra_seeds]:
+        d = _derive_typed(text, shapes, seed)
+        assert d.verification.passed, (seed, d.verification.message)
+        data = random_data(d.canonical_f, None, seed, variable="X").values
+        G = np.broadcast_to(np.asarray(evaluate(d.gradient, data), dtype=float), data["X"].shape)
+        assert np.allclose(G, expected(data), rtol=1e-9, atol=1e-12)
+        if "log" not in text:  # f is identically 0: the message says what was seen
+            assert "differences there are at round-off level" in d.verification.message
+
+
+def _spoiled(gradient, X):
+    from sympy.matrices.expressions import MatAdd
+
+    yield "sign", -gradient
+    yield "factor 1.001", sympy.Float(1.001) * gradient
+    yield "transpose", gradient.T
+    if isinstance(gradient, MatAdd) and len(gradient.args) > 1:
+        yield "a term dropped", MatAdd(*gradient.args[1:])
+    yield "plus 1e-6 X", gradient + sympy.Float(1e-6) * X  # wrong even when the right one is 0
+
+
+@pytest.mark.parametrize("text", ROUNDOFF)
+def test_spoiled_answers_at_round_off_level_are_never_verified(text):
+    from mdlib.engine.numeric import evaluate
+
+    shapes, _, extra_seeds = ROUNDOFF[text]
+    judged = 0  # spoiled claims refused or failed (f identically 0: refused, it does not change)
+    for seed in [*range(10), *extra_seeds]:
+        d = _derive_typed(text, shapes, seed, verify=False)
+        data = random_data(d.canonical_f, None, seed, variable="X")
+        right = np.broadcast_to(np.asarray(evaluate(d.gradient, data.values), dtype=float),
+                                data.values["X"].shape)
+        claims = [(name, g, sympy.Trace(g.T * d.dX)) for name, g in _spoiled(d.gradient, d.X)]
+        claims.append(("differential × 1.001", d.gradient, sympy.Float(1.001) * d.differential))
+        for name, gradient, differential in claims:
+            spoiled = np.broadcast_to(np.asarray(evaluate(gradient, data.values), dtype=float),
+                                      right.shape)
+            if name.startswith("differential"):
+                if not np.any(right):  # 1.001 × a zero differential is still right
+                    continue
+            elif np.linalg.norm(spoiled - right) <= 1e-4 * np.linalg.norm(right):
+                continue  # no mistake (the transpose of a symmetric gradient) or below RTOL
+            judged += 1
+            try:
+                result = verify(d.canonical_f, d.X, d.dX, differential, gradient, seed=seed)
+            except MdlibError:
+                continue  # refused, not verified: allowed
+            assert not result.passed, (seed, name, result.message)
+    assert judged >= 10
