@@ -74,6 +74,8 @@ MUTANTS = [
     ("inv", ["vec(-inv(X)*dX*inv(X))", "kron(inv(X).T, inv(X))*vec(dX)"], 2, "sign"),
     ("inv", ["vec(inv(X)*dX*inv(X))", "kron(inv(X).T, inv(X))*vec(dX)"], 1, "sign"),
     ("inv", ["vec(-inv(X)*dX*inv(X))", "-kron(inv(X), inv(X).T)*vec(dX)"], 2, "factors are swapped"),
+    ("AX", ["vec(dX.T*A.T)"], 1, "commutation matrix K(2, 4) is missing in front"),
+    ("AX", ["vec(A*dX)", "1e300*vec(A*dX)*1e300"], 2, "not a finite number"),
     ("had", ["vec(had(A, dX))", "2*diagvec(A)*vec(dX)"], 2, "factor"),
     ("had", ["vec(had(A, dX))", "diagvec(A)*K(3, 2)*vec(dX)"], 2, "extra commutation matrix"),
 ]

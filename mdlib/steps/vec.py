@@ -179,6 +179,12 @@ def _repairs(expr: sympy.Basic, problem: _VecProblem):
         yield (expr.xreplace({problem.vec_dX: right}),
                f"the commutation matrix is missing: vec(d{problem.X.name}ᵀ) = K({m}, {n}) "
                f"vec(d{problem.X.name}) for {problem.X.name} {m}×{n}, not vec(d{problem.X.name})")
+    p, q = problem.p, problem.q
+    for sizes in ((q, p), (p, q)):
+        if p != q or sizes == (q, p):
+            yield (MatMul(problem.K(*sizes), expr),
+                   f"this is vec of the transpose of dF: vec(Mᵀ) = K vec(M), so a commutation "
+                   f"matrix K({sizes[0]}, {sizes[1]}) is missing in front")
 
 
 def _diagnose(expr: sympy.Basic, target: np.ndarray, problem: _VecProblem) -> str:
@@ -312,6 +318,9 @@ def check_vec_steps(F: str, X: str, lines: str | list[str], shapes: str, seed: i
             elif previous is not None and not previous_ok and _close(
                     value, problem.value(previous), problem.scale):
                 message = "it follows from the line before, but carries that line's mistake"
+            elif not np.all(np.isfinite(value)):
+                message = ("its value is not a finite number at the sample points (it overflows "
+                           "or divides by zero)")
             elif not _close(problem.value(expr, 2.0), 2 * value, 2 * problem.scale):
                 message = (f"it is not linear in {problem.dname}: every line of d vec(F) is "
                            f"some matrix times vec({problem.dname})")
