@@ -19,7 +19,7 @@ from .gradcheck import (
 )
 from .remainder import RemainderStudy, check_differential, remainder_study
 from .render import Derivation, Step
-from .steps import StepReport, check_steps
+from .steps import StepReport, check_steps, check_vec_steps
 
 __all__ = [
     "Derivation",
@@ -34,6 +34,7 @@ __all__ = [
     "chain",
     "check_jacobian",
     "check_steps",
+    "check_vec_steps",
     "derive",
     "diagnose",
     "hessian",

@@ -37,6 +37,11 @@ Write f with
     sigmoid(M)      logistic function 1/(1 + e^-t), entry by entry
     sqrt(M)         square root, entry by entry
     sum(M)          sum of all entries, 1^T M 1
+    vec(M)          the columns of M stacked into one column
+    kron(A, B)      Kronecker product A ⊗ B
+    K(m, n)         commutation matrix: vec(A.T) = K(m, n)*vec(A), A m×n
+    eye(n)          the n×n identity I_n (e.g. in kron(eye(3), A))
+    diagvec(M)      diag(vec M), the entries of vec M on a diagonal
 A 1×1 product such as a.T*X*b is used as the number it is (a scalar is its own trace)
 wherever it meets a number.
 Limits: at most 2000 characters; brackets nested at most 30 deep;
@@ -78,7 +83,7 @@ from dataclasses import dataclass
 import sympy
 from sympy.matrices.expressions import MatrixExpr
 
-from .engine.nodes import AsScalar, LogDet, Sigmoid, sigmoid
+from .engine.nodes import AsScalar, CommutationMatrix, DiagVec, LogDet, Sigmoid, Vec, sigmoid
 from .engine.ops import FUNCTION_WORDS, SCALAR_FUNCTIONS, function_name
 from .errors import MdlibError
 
@@ -92,6 +97,7 @@ MAX_NUMBER = sympy.Integer(10) ** 300  # a double precision number overflows nea
 MAX_DECLARATIONS = 20
 MAX_SIZE = 500  # each dimension; every result is checked numerically on random data of this size
 MAX_NAME = 30  # characters in a declared name
+MAX_DENSE = 1000  # rows of kron(A, B), K(m, n), eye(n), diagvec(M): each is evaluated as a dense matrix
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*", re.ASCII)
 _DECLARATION = re.compile(r"^\s*([^\s:]+)\s*:\s*(\d+)\s*(?:[x×,]\s*(\d+))?\s*$", re.ASCII)
@@ -153,8 +159,12 @@ class Function:
     #             "any": a matrix (entry by entry) or a number
     description: str
     on_a_number: str = ""  # what to write instead when the argument is a number
+    parameters: str = ""  # the arguments as shown in the help, when not (M) or (A, B, ...)
+    reserved: bool = True  # False: a matrix may be declared with this name (then it is the matrix)
 
     def signature(self, name: str) -> str:
+        if self.parameters:
+            return f"{name}({self.parameters})"
         return f"{name}(A, B, ...)" if self.arity is None else f"{name}(M)"
 
 
@@ -179,6 +189,17 @@ FUNCTIONS: dict[str, Function] = {
     "sqrt": Function(_elementwise(sympy.sqrt), 1, "any", "square root, entry by entry"),
     "sum": Function(_sum_of_entries, 1, "matrix", "sum of all entries, 1^T M 1",
                     "sum(M) adds up the entries of a matrix, and a number needs no sum"),
+    # second order: for lines written as d vec(F) = ... (the engine's own vec nodes)
+    "vec": Function(Vec, 1, "matrix", "the columns of M stacked into one column",
+                    "a number is its own vec, so drop the vec(...)"),
+    "kron": Function(sympy.KroneckerProduct, 2, "matrices", "Kronecker product A ⊗ B",
+                     parameters="A, B"),
+    "K": Function(CommutationMatrix, 2, "sizes", "commutation matrix: vec(A.T) = K(m, n)*vec(A), A m×n",
+                  parameters="m, n", reserved=False),
+    "eye": Function(sympy.Identity, 1, "sizes", "the n×n identity I_n (e.g. in kron(eye(3), A))",
+                    parameters="n"),
+    "diagvec": Function(DiagVec, 1, "matrix", "diag(vec M), the entries of vec M on a diagonal",
+                        "write the number itself"),
 }
 
 
@@ -235,7 +256,7 @@ def _check_name(name: str, declared: dict) -> None:
         raise MdlibError(f"the name {name[:MAX_NAME]}… is longer than {MAX_NAME} characters")
     if keyword.iskeyword(name):
         raise MdlibError(f"{name!r} is a reserved word of Python; pick another name for the matrix")
-    if name in FUNCTIONS or name in CONSTANTS:
+    if (name in FUNCTIONS and FUNCTIONS[name].reserved) or name in CONSTANTS:
         kind = "function" if name in FUNCTIONS else "constant"
         raise MdlibError(f"{name!r} is a reserved name (the {kind} {name}); pick another name "
                          "for the matrix")
@@ -544,7 +565,7 @@ class _Reader:
         if isinstance(node.func, ast.Attribute):  # X.T(...), f.__globals__(...): never looked up
             self.read_attribute(node.func)
         name = node.func.id if isinstance(node.func, ast.Name) else None
-        if name not in FUNCTIONS:
+        if name not in FUNCTIONS or name in self.symbols:
             raise self.not_a_function(node, name)
         function = FUNCTIONS[name]
         if node.keywords:
@@ -554,22 +575,32 @@ class _Reader:
                 raise self.refuse(arg, "*")
         count = len(node.args)
         if (function.arity is None and count < 2) or (function.arity not in (None, count)):
-            wanted = "2 or more arguments" if function.arity is None else "1 argument"
+            wanted = ("2 or more arguments" if function.arity is None else
+                      "1 argument" if function.arity == 1 else f"{function.arity} arguments")
             raise MdlibError(f"{name} takes {wanted}, but {self.source(node)} "
                              f"({self.column(node)}) has {count}; write {function.signature(name)}")
+        if function.needs == "sizes":  # K(m, n), eye(n): sizes are typed as whole numbers
+            return function.build(*self.sizes(node, name))
         args = [self.read(arg) for arg in node.args]
         args = self.check_arguments(node, name, function.needs, args)
         if name in ("inv", "logdet") and isinstance(args[0], sympy.ZeroMatrix):  # X - X, 0*X
             why = "has no inverse" if name == "inv" else "has determinant 0, and log 0 is not defined"
             raise MdlibError(f"{self.source(node)} ({self.column(node)}): "
                              f"{self.source(node.args[0])} is the zero matrix, which {why}")
-        return _checked_number(function.build(*args), node, self)
+        value = function.build(*args)
+        if isinstance(value, DiagVec) and value.shape[0] > MAX_DENSE:
+            raise MdlibError(f"{self.source(node)} ({self.column(node)}) would be "
+                             f"{value.shape[0]}×{value.shape[0]}; the limit is {MAX_DENSE} rows, "
+                             "as it is computed as a dense matrix")
+        return _checked_number(value, node, self)
 
     def not_a_function(self, node: ast.Call, name: str | None) -> MdlibError:
         called = self.source(node.func)
         if name in self.symbols:
+            shadowed = (f"; the function {FUNCTIONS[name].signature(name)} cannot be used while a "
+                        f"matrix is called {name}, so rename the matrix") if name in FUNCTIONS else ""
             return MdlibError(f"{name} ({self.column(node)}) is a matrix, not a function: for a "
-                              f"product write {name}*(...)")
+                              f"product write {name}*(...){shadowed}")
         if name in CONSTANTS:
             return MdlibError(f"{name} ({self.column(node)}) is a constant, not a function")
         if name is None:  # (X)(A): brackets side by side
@@ -579,8 +610,43 @@ class _Reader:
         return MdlibError(f"unknown function {called}() ({self.column(node)}); the functions are "
                           f"{', '.join(FUNCTIONS)}")
 
+    def sizes(self, node: ast.Call, name: str) -> list[int]:
+        """The whole-number arguments of K(m, n) or eye(n), within the size limits."""
+        sizes = []
+        for arg in node.args:
+            value = arg.value if isinstance(arg, ast.Constant) else None
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_SIZE:
+                raise MdlibError(f"{name} takes sizes written as whole numbers from 1 to {MAX_SIZE}, "
+                                 f"but {self.source(arg)} ({self.column(arg)}) is not one; write "
+                                 f"e.g. {name}({', '.join(['3'] * len(node.args))})")
+            sizes.append(value)
+        rows = 1
+        for value in sizes:
+            rows *= value
+        if rows > MAX_DENSE:
+            raise MdlibError(f"{self.source(node)} ({self.column(node)}) would have {rows} rows; the "
+                             f"limit is {MAX_DENSE}, as it is computed as a dense matrix")
+        return sizes
+
     def check_arguments(self, node: ast.Call, name: str, needs: str, args: list) -> list:
         """The kind of argument a function needs, or a message naming what it got."""
+        if needs == "matrices":  # kron(A, B): any two matrices, the product not too large
+            args = [a if (m := _one_by_one(a)) is None else m for a in args]
+            for arg_node, arg in zip(node.args, args, strict=True):
+                if isinstance(arg, _Identity):
+                    raise MdlibError(f"cannot tell the size of the identity I in {self.source(node)} "
+                                     f"({self.column(node)}): write eye(n) for the n×n identity")
+                if not isinstance(arg, MatrixExpr):
+                    raise MdlibError(f"{name} needs matrices, but {self.source(arg_node)} "
+                                     f"({self.column(arg_node)}) is a number: for a number times "
+                                     "a matrix write c*M")
+            rows = args[0].shape[0] * args[1].shape[0]
+            cols = args[0].shape[1] * args[1].shape[1]
+            if max(rows, cols) > MAX_DENSE:
+                raise MdlibError(f"{self.source(node)} ({self.column(node)}) would be {rows}×{cols}; "
+                                 f"the limit is {MAX_DENSE} rows and columns, as it is computed "
+                                 "as a dense matrix")
+            return args
         if needs == "same shape":
             args = [a if (m := _one_by_one(a)) is None else m for a in args]  # had(exp(x), x), x: 1x1
             shaped = next((a for a in args if isinstance(a, MatrixExpr)), None)

@@ -381,7 +381,12 @@ def _fd_gradient(f: sympy.Basic, values: dict, h: float = 1e-6) -> np.ndarray:
     return G
 
 
-@pytest.mark.parametrize("name", list(FUNCTIONS))
+#: Functions for lines written in vec form (second order): their values are matrices of vec
+#: calculus, checked below against numpy; the gradient engine refuses them with a sentence.
+VEC_FUNCTIONS = ("vec", "kron", "K", "diagvec")
+
+
+@pytest.mark.parametrize("name", [n for n in FUNCTIONS if n not in VEC_FUNCTIONS + ("eye",)])
 def test_every_function_the_parser_offers_is_derived_and_verified(name):
     """No function is offered by the parser and then refused by the engine: each derives, is
     verified by the engine, and agrees with this test's own finite differences."""
@@ -406,3 +411,100 @@ def test_every_scalar_function_of_the_engine_can_be_typed():
     for fn in SCALAR_FUNCTIONS:
         assert function_name(fn) in FUNCTIONS and function_name(fn) in _SUPPORTED
     assert "sqrt" not in _SUPPORTED.split("functions")[-1]  # a power, not a function row
+
+
+# ---------------------------------------------------------------- vec form (second order)
+
+def _vec(M: np.ndarray) -> np.ndarray:
+    return M.reshape(-1, 1, order="F")  # columns stacked
+
+
+def _commutation(m: int, n: int) -> np.ndarray:
+    """K with vec(Aᵀ) = K vec(A) for A m×n, built entry by entry from its definition."""
+    K = np.zeros((m * n, m * n))
+    for i in range(m):
+        for j in range(n):
+            K[i * n + j, j * m + i] = 1.0  # vec(Aᵀ)[j + n i] = A[i, j] = vec(A)[i + m j]
+    return K
+
+
+def test_vec_functions_build_the_matrices_of_vec_calculus():
+    """vec, kron, K, eye and diagvec agree with numpy (evaluated by the engine's vec evaluator)."""
+    from mdlib.engine.vectorize import evaluate as vec_evaluate
+
+    values = data(3)
+    X, A, R = values["X"], values["A"], values["R"]
+    expected = {
+        "vec(R)": _vec(R), "vec(X*R).T": _vec(X @ R).T,
+        "kron(R.T, A)": np.kron(R.T, A), "kron(eye(2), X)": np.kron(np.eye(2), X),
+        "K(3, 2)": _commutation(3, 2), "diagvec(R)": np.diag(_vec(R).ravel()),
+        "kron(R.T, X)*vec(A)": _vec(X @ A @ R), "K(3, 2)*vec(R)": _vec(R.T),
+        "diagvec(R)*vec(R)": _vec(R * R), "2*vec(X) - vec(A.T)": 2 * _vec(X) - _vec(A.T),
+    }
+    for text, want in expected.items():
+        expr, _ = parse_expression(text, SHAPES)
+        got = vec_evaluate(expr, values)
+        assert got.shape == want.shape and np.allclose(got, want), text
+    # the definition K of the engine: vec(Aᵀ) = K(m, n) vec(A) for A m×n, and K(m, n)ᵀ = K(n, m)
+    assert np.allclose(_commutation(3, 2) @ _vec(R), _vec(R.T))
+    expr, _ = parse_expression("K(3, 2).T", SHAPES)
+    assert np.allclose(vec_evaluate(expr, values), _commutation(2, 3))
+
+
+def test_vec_functions_are_not_evaluated_by_the_scalar_evaluator():
+    """numeric.evaluate (the gradient engine's evaluator) does not know the vec nodes: it says
+    so with a sentence; the vec evaluator of the second-order engine evaluates them."""
+    expr, _ = parse_expression("vec(X)", SHAPES)
+    with pytest.raises(MdlibError, match="cannot evaluate"):
+        evaluate(expr, data())
+
+
+@pytest.mark.parametrize("name", VEC_FUNCTIONS)
+def test_the_gradient_engine_refuses_vec_functions_with_a_sentence(name):
+    text = {"vec": "sum(vec(X*A))", "kron": "tr(kron(X, A))", "K": "tr(K(3, 3)*kron(X, A))",
+            "diagvec": "sum(diagvec(X))"}[name]
+    f, symbols = parse_expression(text, SHAPES)
+    with pytest.raises(MdlibError) as err:
+        derive(f, symbols["X"])
+    assert "unsupported operation" in str(err.value) and "sympy" not in str(err.value).lower()
+
+
+def test_eye_is_the_identity_and_is_differentiated():
+    f, symbols = parse_expression("tr(eye(3)*X*A)", "X: 3x3, A: 3x3")
+    d = derive(f, symbols["X"])
+    assert d.verification.passed
+    assert np.allclose(evaluate(d.gradient, data()), data()["A"].T)
+
+
+@pytest.mark.parametrize("text, words", [
+    ("K(2, x)", ["whole numbers", "K(3, 3)"]),
+    ("K(2.0, 3)", ["whole numbers"]),
+    ("K(0, 3)", ["from 1 to"]),
+    ("K(2)", ["2 arguments", "K(m, n)"]),
+    ("eye(X)", ["whole numbers", "eye(3)"]),
+    ("eye(501)", ["from 1 to 500"]),
+    ("K(40, 40)", ["1600 rows", "limit is 1000"]),
+    ("kron(I, X)", ["identity", "eye(n)"]),
+    ("kron(2, X)", ["is a number", "c*M"]),
+    ("kron(X)", ["2 arguments", "kron(A, B)"]),
+    ("kron(X, A, X)", ["2 arguments"]),
+    ("vec(tr(X))", ["is a number", "drop the vec"]),
+    ("kron(W, W)", ["would be 1600×1600", "limit is 1000"]),
+    ("diagvec(W)", ["would be 1600×1600"]),
+])
+def test_vec_functions_refuse_bad_arguments_with_a_sentence(text, words):
+    with pytest.raises(MdlibError) as err:
+        parse_expression(text, SHAPES + ", W: 40x40")
+    for word in words:
+        assert word in str(err.value), (text, str(err.value))
+
+
+def test_a_matrix_may_be_called_K_and_then_is_the_matrix():
+    """K is not reserved (a kernel matrix is often called K): declared, it is the matrix."""
+    expr, symbols = parse_expression("tr(X*K)", "X: 3x3, K: 3x3")
+    assert expr == sympy.Trace(symbols["X"] * symbols["K"])
+    with pytest.raises(MdlibError, match="rename the matrix"):
+        parse_expression("K(3, 3)*vec(X)", "X: 3x3, K: 3x3")
+    for name in ("vec", "kron", "eye", "diagvec"):
+        with pytest.raises(MdlibError, match="reserved name"):
+            parse_shapes(f"{name}: 3x3")

@@ -11,7 +11,8 @@ for a right line it names the rule used where it can tell.
 The package: :mod:`.check` (the public function), :mod:`.report` (the verdicts),
 :mod:`.problem` (f, the verified gradient, the sample points, the numbers), :mod:`.reading`
 (a typed line), :mod:`.terms` (terms and printing), :mod:`.typed_latex` (a line as typed),
-:mod:`.diagnosis` (why a line is wrong) and :mod:`.recognise` (what a right line did).
+:mod:`.diagnosis` (why a line is wrong) and :mod:`.recognise` (what a right line did);
+:mod:`.vec` checks lines written in vec form, ``d vec(F) = …`` (second order).
 
 >>> report = check_steps("tr(X.T*A*X)", "X", '''
 ... tr(dX.T*A*X) + tr(X.T*A*dX)
@@ -28,5 +29,7 @@ The package: :mod:`.check` (the public function), :mod:`.report` (the verdicts),
 from .check import check_steps, split_lines
 from .report import LineVerdict, StepReport
 from .typed_latex import typed_latex
+from .vec import check_vec_steps
 
-__all__ = ["LineVerdict", "StepReport", "check_steps", "split_lines", "typed_latex"]
+__all__ = ["LineVerdict", "StepReport", "check_steps", "check_vec_steps", "split_lines",
+           "typed_latex"]

@@ -62,6 +62,7 @@ class StepReport:
     gradient_latex: str = ""  # the reader's ∂f/∂X from the last line ("" if not of that form)
     verified_latex: str = ""  # the engine's verified ∂f/∂X
     verdict: str = ""
+    lhs: str = "df"  # what every line is the right-hand side of ("d vec(F)" in vec form)
 
     @property
     def ok(self) -> bool:
@@ -76,7 +77,8 @@ class StepReport:
     __repr__ = __str__
 
     def _repr_markdown_(self) -> str:
-        rows = ["| line | verdict | $df =$ | why |", "|---|---|---|---|"]
+        lhs = r"d\,\mathrm{vec}(" + self.lhs[6:-1] + ")" if self.lhs.startswith("d vec(") else self.lhs
+        rows = [f"| line | verdict | ${lhs} =$ | why |", "|---|---|---|---|"]
         for line in self.lines:
             word = {True: "right", False: "wrong", None: "unreadable"}[line.ok]
             why = line.explanation
@@ -101,7 +103,7 @@ class StepReport:
                 f"<td style='{left}; color:{colour}; white-space:nowrap'>"
                 f"<span aria-hidden='true'>{line.mark}</span> {word}</td>"
                 f"<td style='{left}'>{body}</td><td style='{left}'>{why}</td></tr>")
-        head = "".join(f"<th style='{left}'>{h}</th>" for h in ("line", "verdict", "df =", "why"))
+        head = "".join(f"<th style='{left}'>{h}</th>" for h in ("line", "verdict", html.escape(f"{self.lhs} ="), "why"))
         table = (f"<table class='mdlib-steps'><thead><tr>{head}</tr></thead><tbody>"
                  + "".join(rows) + "</tbody></table>")
         return (table + "<div role='status' aria-live='polite' class='mdlib-steps-verdict'><b>"

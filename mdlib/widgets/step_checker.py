@@ -14,6 +14,13 @@ True
 2
 >>> "Line 2 is the first wrong line" in checker.verdict.value
 True
+
+With ``vec=True`` the lines are written in vec form, ``d vec(F) = …``, and checked by
+:func:`mdlib.check_vec_steps` against the verified ∂F/∂X:
+
+>>> StepChecker("A*X", "X", "X: 3x2, A: 4x3", "vec(A*dX)\\nkron(eye(2), A)*vec(dX)",
+...             vec=True).report.ok
+True
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ import html
 import ipywidgets as widgets
 
 from ..errors import MdlibError
-from ..steps import StepReport, check_steps
+from ..steps import StepReport, check_steps, check_vec_steps
 
 
 class StepChecker:
@@ -36,21 +43,27 @@ class StepChecker:
     """
 
     def __init__(self, f: str, X: str, shapes: str, lines: str = "", delay: float = 0.25,
-                 symmetric: tuple[str, ...] = ()) -> None:
+                 symmetric: tuple[str, ...] = (), vec: bool = False) -> None:
         self.f, self.X, self.shapes, self.delay = f, X, shapes, delay
+        self.vec = vec  # lines of d vec(F) = … (second order) instead of df = …
         self.symmetric = tuple(symmetric)
         self.report: StepReport | None = None
         self._pending: asyncio.TimerHandle | None = None
+        what, lhs = ("$d\\,\\mathrm{vec}(F)$", "d vec(F)") if vec else ("$df$", "df")
+        name, dx = ("F" if vec else "f"), f"d{html.escape(X)}"
+        written = (f"<code>vec({dx})</code> (and <code>{dx}</code> inside; vec, kron, K(m, n), "
+                   "eye(n), diagvec)") if vec else f"<code>{dx}</code>"
         header = widgets.HTMLMath(
-            f"Write your derivation of $df$ for <code>f = {html.escape(f)}</code> "
+            f"Write your derivation of {what} for <code>{name} = {html.escape(f)}</code> "
             f"(shapes <code>{html.escape(shapes)}</code>"
             + "".join(f", {html.escape(name)} symmetric" for name in self.symmetric)
             + "), one line per step, each a right-hand "
-            f"side of <code>df = …</code> written with <code>d{html.escape(X)}</code>. "
+            f"side of <code>{lhs} = …</code> written with {written}. "
             "Each line is checked as you type.")
+        example = f"e.g. kron(..., ...)*vec(d{X})" if vec else f"e.g. tr(... d{X} ...)"
         self.textarea = widgets.Textarea(
-            value=lines, placeholder=f"e.g. tr(... d{X} ...)", continuous_update=True,
-            description="df =", layout=widgets.Layout(width="640px", height="140px"))
+            value=lines, placeholder=example, continuous_update=True,
+            description=f"{lhs} =", layout=widgets.Layout(width="640px", height="140px"))
         self.table = widgets.HTMLMath()
         self.verdict = widgets.HTML()
         self.widget = widgets.VBox([header, self.textarea, self.table, self.verdict])
@@ -88,8 +101,9 @@ class StepChecker:
             self._pending.cancel()
             self._pending = None
         try:
-            self.report = check_steps(self.f, self.X, self.textarea.value, self.shapes,
-                                      symmetric=self.symmetric)
+            checker = check_vec_steps if self.vec else check_steps
+            self.report = checker(self.f, self.X, self.textarea.value, self.shapes,
+                                  symmetric=self.symmetric)
         except MdlibError as err:
             self.report = None
             self.table.value = ""
