@@ -281,7 +281,7 @@ class JacobianDerivation:
         arrays = {k: (np.asarray(v, dtype=float) if np.ndim(v) else float(v))
                   for k, v in values.items()}
         arrays = {k: (v.reshape(-1, 1) if np.ndim(v) == 1 else v) for k, v in arrays.items()}
-        return vectorize.evaluate(self.jacobian, arrays)
+        return np.asarray(numeric.evaluate(self.jacobian, arrays), dtype=float)
 
     def check(self, seed: int = 0) -> SecondOrderCheck:
         """Directional checks of ``J vec V`` against central differences; raise if they fail."""
@@ -297,6 +297,15 @@ class JacobianDerivation:
 def _tex_safe(text: str) -> str:
     return (text.replace("\\", "").replace("_", r"\_").replace("^", "").replace("{", "")
             .replace("}", "").replace("#", ""))
+
+
+def _claimed_value(J: sympy.Basic, data) -> np.ndarray:
+    """The claimed J at the data; a J that cannot be evaluated there (factors that do not fit,
+    a singular inverse) is a ValueError, so the check tries other data and then fails."""
+    try:
+        return np.asarray(numeric.evaluate(J, data.values, data.dims), dtype=float)
+    except MdlibError as err:
+        raise ValueError(str(err)) from err
 
 
 def verify_jacobian(Fc: sympy.Basic, X: MatrixSymbol, J: sympy.Basic, shapes: dict | None = None,
@@ -322,7 +331,7 @@ def verify_jacobian(Fc: sympy.Basic, X: MatrixSymbol, J: sympy.Basic, shapes: di
 
         try:
             F0 = F_num(X0)
-            Jn = vectorize.evaluate(J, data.values, data.dims)
+            Jn = _claimed_value(J, data)
         except (np.linalg.LinAlgError, ValueError) as err:
             last = f"could not evaluate at the random data ({err})"
             continue
@@ -525,7 +534,7 @@ def verify_hessian(fc: sympy.Basic, G: sympy.Basic, X: MatrixSymbol, J: sympy.Ba
 
         try:
             G0 = G_num(X0)
-            H = vectorize.evaluate(J, data.values, data.dims) if not isinstance(J, ZeroMatrix) \
+            H = _claimed_value(J, data) if not isinstance(J, ZeroMatrix) \
                 else np.zeros((X0.size, X0.size))
             H = np.broadcast_to(H, (X0.size, X0.size)) if H.size == 1 else H
         except (np.linalg.LinAlgError, ValueError) as err:
