@@ -54,7 +54,7 @@ from .grammar import canonical, is_one_by_one, prepare
 from .nodes import depends_on
 from .pipeline import Lhs, expand_differential
 from .readoff import tidy
-from .verify import random_data
+from .verify import CheckOutcome, random_data
 
 #: Relative error allowed between J vec V and central differences of vec F along V.
 RTOL = 1e-5
@@ -75,8 +75,8 @@ def _latex_name(name: str) -> str:
     return sympy.latex(sympy.Symbol(name))
 
 
-@dataclass
-class SecondOrderCheck:
+@dataclass(repr=False)
+class SecondOrderCheck(CheckOutcome):
     """The outcome of the numeric check of a Jacobian or a Hessian."""
 
     passed: bool
@@ -84,17 +84,6 @@ class SecondOrderCheck:
     order: float
     message: str
     details: dict = field(default_factory=dict)
-
-    def __bool__(self) -> bool:
-        return self.passed
-
-    def __str__(self) -> str:
-        return self.message
-
-    __repr__ = __str__
-
-    def _repr_markdown_(self) -> str:
-        return ("✅ " if self.passed else "❌ ") + self.message
 
 
 def _line(lhs: tuple[str, str], expr: sympy.Basic | tuple[str, str], rule: str) -> Step:
