@@ -3,6 +3,8 @@
 For every operation with a rule: its example expression keeps the operation on top in the
 canonical form, the engine's differential of it matches central differences along random
 directions, every declared wrong differential is rejected, and it prints in both notations.
+The second-order nodes (vec, K, diag(vec ·), ⊗; H1, H2), which the engine never differentiates,
+are checked against their numpy definitions, printed, and refused by name in a reader's f.
 For every operation with a vec form (H1): the vec lines of its example differential give the
 finite-difference Jacobian of vec L; every row without one is listed with the reason.
 The numeric rule rows of ``mdlib.rules`` are checked against the same table.
@@ -13,23 +15,36 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import sympy
+from sympy.matrices.expressions.kronecker import KroneckerProduct
 
+import mdlib
 from mdlib.engine.differential import differential_lines
 from mdlib.engine.grammar import canonical
-from mdlib.engine.nodes import DiffMatrix, DiffScalar, LogDet, placeholder
+from mdlib.engine.nodes import (
+    CommutationMatrix,
+    DiagVec,
+    DiffMatrix,
+    DiffScalar,
+    LogDet,
+    placeholder,
+)
 from mdlib.engine.numeric import evaluate
 from mdlib.engine.ops import OPS, SCALAR_FUNCTIONS, data_needs, op_for
 from mdlib.engine.printing import to_latex, to_text
 from mdlib.engine.vectorize import Vec, VecContext, jacobian_factor, vec_lines
-from mdlib.engine.vectorize import evaluate as evaluate_kron
+from mdlib.errors import MdlibError
 from mdlib.gradcheck import numerical_jacobian
 from mdlib.rules import CORRECT, WRONG, get_rule, well_conditioned
-from mdlib.vec import unvec, vec
+from mdlib.vec import commutation_matrix, unvec, vec
 
 X, A = sympy.MatrixSymbol("X", 3, 3), sympy.MatrixSymbol("A", 3, 3)
 dX = placeholder("dX", 3, 3)
 ROWS = [row for row in OPS.values() if row.rule is not None or row.example is not None]
-ROWS = [row for row in ROWS if row.example is not None]
+ROWS = [row for row in ROWS if row.example is not None and row.differential is not None]
+#: Rows with a rule but no differential, and why the engine never differentiates them.
+_SECOND_ORDER = "a node of the vec lines and Kronecker forms (second order), never inside an f"
+NO_DIFFERENTIAL = {Vec: _SECOND_ORDER, CommutationMatrix: _SECOND_ORDER, DiagVec: _SECOND_ORDER,
+                   KroneckerProduct: _SECOND_ORDER}
 IDS = [row.node.__name__ if row.node.__name__ != "log" or row.rule.id != "M6" else "LogDet"
        for row in ROWS]
 H = 1e-5
@@ -60,6 +75,67 @@ def _central(F: sympy.Basic, values: dict, V: np.ndarray) -> np.ndarray:
 def test_every_operation_with_a_rule_has_an_example():
     missing = [row.node.__name__ for row in OPS.values() if row.rule is not None and row.example is None]
     assert not missing
+
+
+def test_every_rule_row_without_a_differential_is_listed_with_its_reason():
+    assert {row.node for row in OPS.values()
+            if row.rule is not None and row.differential is None} == set(NO_DIFFERENTIAL)
+
+
+# --------------------------------------------------------------- second-order rows (H1, H2)
+
+_B = sympy.MatrixSymbol("B", 2, 3)
+#: Each second-order row: an expression, its numpy definition, its text and its LaTeX.
+_SECOND_ORDER_CASES = {
+    Vec: (lambda: Vec(A * X), lambda v: (v["A"] @ v["X"]).T.reshape(-1, 1),
+          "vec(A X)", r"\mathrm{vec}\left(A X\right)"),
+    CommutationMatrix: (lambda: CommutationMatrix(2, 3), lambda v: commutation_matrix(2, 3),
+                        "K_2,3", "K_{2,3}"),
+    DiagVec: (lambda: DiagVec(_B), lambda v: np.diag(v["B"].T.ravel()),
+              "diag(vec(B))", r"\mathrm{diag}\left(\mathrm{vec}\left(B\right)\right)"),
+    KroneckerProduct: (lambda: KroneckerProduct(X + A, _B.T),
+                       lambda v: np.kron(v["X"] + v["A"], v["B"].T),
+                       "(A + X) ⊗ B^T", r"\left(A + X\right) \otimes B^{T}"),
+}
+
+
+@pytest.mark.parametrize("node", list(NO_DIFFERENTIAL), ids=lambda n: n.__name__)
+def test_second_order_row_evaluates_to_its_numpy_definition(node):
+    make, definition, _, _ = _SECOND_ORDER_CASES[node]
+    e = make()
+    assert op_for(e) is OPS[node]
+    rng = np.random.default_rng(21)
+    values = {"X": rng.standard_normal((3, 3)), "A": rng.standard_normal((3, 3)),
+              "B": rng.standard_normal((2, 3))}
+    got = np.asarray(evaluate(e, values), dtype=float)
+    assert got.shape == tuple(int(d) for d in e.shape)
+    assert np.allclose(got, definition(values), rtol=1e-12, atol=1e-12)
+    # vec stacks columns: vec(M)[i + r j] = M[i, j], checked entry by entry on one matrix
+    M = values["A"] @ values["X"]
+    assert all(np.asarray(evaluate(Vec(A * X), values))[i + 3 * j, 0] == pytest.approx(M[i, j])
+               for i in range(3) for j in range(3))
+
+
+@pytest.mark.parametrize("node", list(NO_DIFFERENTIAL), ids=lambda n: n.__name__)
+def test_second_order_row_prints_in_the_course_notation(node):
+    make, _, text, latex = _SECOND_ORDER_CASES[node]
+    assert (to_text(make()), to_latex(make())) == (text, latex)
+
+
+def test_commutation_matrix_transposes_vec_numerically():
+    M = np.arange(6.0).reshape(2, 3)
+    K = np.asarray(evaluate(CommutationMatrix(2, 3), {}), dtype=float)
+    assert np.array_equal(K @ vec(M), vec(M.T)) and not np.array_equal(K, np.eye(6))
+
+
+def test_a_second_order_node_in_f_is_refused_by_its_course_name():
+    with pytest.raises(MdlibError) as err:
+        mdlib.derive(sympy.Trace(KroneckerProduct(X, A)), X)
+    message = str(err.value)
+    assert message.startswith("unsupported operation: X ⊗ A in tr(X ⊗ A)")
+    assert "Kronecker" not in message and "sympy" not in message
+    with pytest.raises(MdlibError, match=r"unsupported operation: vec\(X\) in "):
+        mdlib.derive(sympy.Trace(Vec(X).T * Vec(X)), X)
 
 
 @pytest.mark.parametrize("row", ROWS, ids=IDS)
@@ -179,6 +255,7 @@ NO_VEC = {
     LogDet: _NONLINEAR,
     DiffMatrix: "an unexpanded d(F): vec is taken only after M1–M8 have expanded it",
     DiffScalar: "an unexpanded d(F): vec is taken only after M1–M8 have expanded it",
+    **{node: _SECOND_ORDER for node in NO_DIFFERENTIAL},
 }
 
 
@@ -201,4 +278,4 @@ def test_vec_form_matches_a_finite_difference_jacobian(row):
         lambda v: vec(np.atleast_2d(np.asarray(
             evaluate(L, {**values, str(dX.name): unvec(v, 3, 3)}), dtype=float))).ravel(),
         np.zeros(9))
-    assert np.allclose(evaluate_kron(J, values), fd, atol=1e-6), row.node
+    assert np.allclose(np.asarray(evaluate(J, values), dtype=float), fd, atol=1e-6), row.node

@@ -429,8 +429,8 @@ def _commutation(m: int, n: int) -> np.ndarray:
 
 
 def test_vec_functions_build_the_matrices_of_vec_calculus():
-    """vec, kron, K, eye and diagvec agree with numpy (evaluated by the engine's vec evaluator)."""
-    from mdlib.engine.vectorize import evaluate as vec_evaluate
+    """vec, kron, K, eye and diagvec agree with numpy (evaluated through the engine's table)."""
+    from mdlib.engine.numeric import evaluate
 
     values = data(3)
     X, A, R = values["X"], values["A"], values["R"]
@@ -443,20 +443,22 @@ def test_vec_functions_build_the_matrices_of_vec_calculus():
     }
     for text, want in expected.items():
         expr, _ = parse_expression(text, SHAPES)
-        got = vec_evaluate(expr, values)
+        got = np.asarray(evaluate(expr, values), dtype=float)
         assert got.shape == want.shape and np.allclose(got, want), text
     # the definition K of the engine: vec(Aᵀ) = K(m, n) vec(A) for A m×n, and K(m, n)ᵀ = K(n, m)
     assert np.allclose(_commutation(3, 2) @ _vec(R), _vec(R.T))
     expr, _ = parse_expression("K(3, 2).T", SHAPES)
-    assert np.allclose(vec_evaluate(expr, values), _commutation(2, 3))
+    assert np.allclose(np.asarray(evaluate(expr, values), dtype=float), _commutation(2, 3))
 
 
-def test_vec_functions_are_not_evaluated_by_the_scalar_evaluator():
-    """numeric.evaluate (the gradient engine's evaluator) does not know the vec nodes: it says
-    so with a sentence; the vec evaluator of the second-order engine evaluates them."""
+def test_vec_functions_are_evaluated_by_the_engine_evaluator():
+    """numeric.evaluate evaluates the vec nodes through their rows of the operation table:
+    vec stacks the columns, so vec(X)[i + 3 j] = X[i, j]."""
     expr, _ = parse_expression("vec(X)", SHAPES)
-    with pytest.raises(MdlibError, match="cannot evaluate"):
-        evaluate(expr, data())
+    X = data()["X"]
+    got = np.asarray(evaluate(expr, data()), dtype=float)
+    assert got.shape == (9, 1)
+    assert all(got[i + 3 * j, 0] == X[i, j] for i in range(3) for j in range(3))
 
 
 @pytest.mark.parametrize("name", VEC_FUNCTIONS)
@@ -466,7 +468,11 @@ def test_the_gradient_engine_refuses_vec_functions_with_a_sentence(name):
     f, symbols = parse_expression(text, SHAPES)
     with pytest.raises(MdlibError) as err:
         derive(f, symbols["X"])
-    assert "unsupported operation" in str(err.value) and "sympy" not in str(err.value).lower()
+    message = str(err.value)
+    assert "unsupported operation" in message and "sympy" not in message.lower()
+    # named as the course writes it (vec, ⊗, K, diag), never by a class name
+    assert not any(cls in message for cls in ("Vec(", "Kronecker", "Commutation", "DiagVec"))
+    assert {"vec": "vec(X A)", "kron": "X ⊗ A", "K": "K_3,3", "diagvec": "diag(vec(X))"}[name] in message
 
 
 def test_eye_is_the_identity_and_is_differentiated():

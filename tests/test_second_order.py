@@ -307,3 +307,16 @@ def test_composition_H4_numerically():
     Yv = values["A"] @ values["X"]
     chained = dYdX.numeric(**values) @ dZdY.numeric(Y=Yv)
     assert np.allclose(chained, composite.numeric(**values))
+
+
+def test_check_outcomes_share_one_behaviour():
+    """SecondOrderCheck and Verification inherit CheckOutcome: truth, text, repr, markdown."""
+    from mdlib.engine.second_order import SecondOrderCheck
+    from mdlib.engine.verify import CheckOutcome, Verification
+
+    for outcome in (SecondOrderCheck(False, 1.0, 1.0, "J differs"),
+                    Verification(False, 1.0, 1.0, {}, 0, "J differs")):
+        assert isinstance(outcome, CheckOutcome) and not outcome
+        assert str(outcome) == repr(outcome) == "J differs"  # not the dataclass repr
+        assert outcome._repr_markdown_() == "❌ J differs"
+    assert SecondOrderCheck(True, 0.0, 2.0, "ok")._repr_markdown_() == "✅ ok"

@@ -11,10 +11,15 @@ import numpy as np
 import pytest
 
 from mdlib import MdlibError, check_vec_steps
-from mdlib.engine.vectorize import evaluate as vec_evaluate
+from mdlib.engine.numeric import evaluate
 from mdlib.parse import parse_expression
 from mdlib.steps.vec import _vec_problem
 from mdlib.widgets import StepChecker
+
+
+def _value(expr, values: dict) -> np.ndarray:
+    """The engine's numpy value of a line (vec, ⊗, K are rows of its table), as an array."""
+    return np.asarray(evaluate(expr, values), dtype=float)
 
 # (F, shapes, correct lines): HE1 F = AX, F = AXB, F = Xᵀ (K), F = X⁻¹, F = A ⊙ X (diagvec)
 CASES = {
@@ -36,8 +41,8 @@ def _numeric_jacobian_T(F: str, shapes: str, values: dict) -> np.ndarray:
         E = np.zeros(X0.size)
         E[k] = 1e-6
         E = E.reshape(X0.shape, order="F")
-        up = vec_evaluate(expr, {**values, "X": X0 + E}).reshape(-1, order="F")
-        down = vec_evaluate(expr, {**values, "X": X0 - E}).reshape(-1, order="F")
+        up = _value(expr, {**values, "X": X0 + E}).reshape(-1, order="F")
+        down = _value(expr, {**values, "X": X0 - E}).reshape(-1, order="F")
         cols.append((up - down) / 2e-6)
     return np.stack(cols, axis=1)
 
@@ -53,7 +58,7 @@ def test_a_correct_derivation_passes_and_reads_off_the_verified_jacobian(case):
     values = problem.samples[0]
     last, _ = parse_expression(lines[-1], problem.line_shapes)
     # vec dF at these values, from the reader's last line, against finite differences of F
-    reader = vec_evaluate(last, values).ravel()
+    reader = _value(last, values).ravel()
     fd = _numeric_jacobian_T(F, shapes, values) @ values["dX"].reshape(-1, order="F")
     assert np.allclose(reader, fd, rtol=1e-5, atol=1e-6)
 
@@ -98,7 +103,7 @@ def test_a_mutant_is_flagged_at_its_line_with_its_cause(case, lines, wrong, word
         return  # B ⊗ A for Bᵀ ⊗ A with B not square: not even the shapes fit
     values = problem.samples[0]
     fd = _numeric_jacobian_T(F, shapes, values) @ values["dX"].reshape(-1, order="F")
-    assert not np.allclose(vec_evaluate(bad, values).ravel(), fd, rtol=1e-3, atol=1e-6)
+    assert not np.allclose(_value(bad, values).ravel(), fd, rtol=1e-3, atol=1e-6)
 
 
 def test_a_wrong_line_is_judged_against_the_line_before_and_the_mistake_is_carried():

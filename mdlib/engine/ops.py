@@ -40,10 +40,13 @@ from sympy.matrices.expressions import (
     ZeroMatrix,
 )
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.matrices.expressions.kronecker import KroneckerProduct
 
 from ..curriculum import RuleUse
 from ..errors import MdlibError
 from ..stable import sigmoid as stable_sigmoid
+from ..vec import commutation_matrix
+from ..vec import vec as vec_numeric
 from .algebra import hadamard, kron, mat_mul, product_or_none, scaled, transpose
 from .nodes import (
     AsScalar,
@@ -916,6 +919,59 @@ def _show_differential(e, p):
 
 op(DiffMatrix, show=_show_differential)
 op(DiffScalar, show=_show_differential)
+
+
+# ---------------------------------------------------------------- H1, H2: vec, K, diag(vec ·), ⊗
+# These nodes appear only in the vec lines and Kronecker forms of second order; the engine
+# never differentiates them, so they have no differential (nor canonical form: a reader's f
+# holding one is refused by name, e.g. "unsupported operation: X ⊗ A in tr(X ⊗ A)").
+
+def _numpy_vec(e, ev, ctx):  # a scalar is its own vec (1×1)
+    inner = ev(e.arg)
+    if np.ndim(inner) == 0:
+        return np.array([[float(inner)]])
+    return vec_numeric(np.atleast_2d(np.asarray(inner, dtype=float)))
+
+
+def _show_vec(e, p):
+    return p.func(r"\mathrm{vec}" if p.latex else "vec", p.visit(e.arg)[0]), ATOM
+
+
+def _show_commutation(e, p):
+    m, n = e.args
+    return (f"K_{{{m},{n}}}" if p.latex else f"K_{m},{n}"), ATOM
+
+
+def _show_diag_vec(e, p):
+    """diag(v) for a column v, else diag(vec(A))."""
+    inner = p.visit(e.arg)[0]
+    if e.arg.shape[1] != 1:
+        inner = p.func(r"\mathrm{vec}" if p.latex else "vec", inner)
+    return p.func(r"\mathrm{diag}" if p.latex else "diag", inner), ATOM
+
+
+def _numpy_kron(e, ev, ctx):
+    out = np.asarray(ev(e.args[0]), dtype=float)
+    for a in e.args[1:]:
+        out = np.kron(out, np.asarray(ev(a), dtype=float))
+    return out
+
+
+def _show_kron(e, p):
+    sep = r" \otimes " if p.latex else " ⊗ "
+    return sep.join(p.wrap(a, PRODUCT + 1) for a in e.args), PRODUCT
+
+
+op(Vec, rule=RuleUse("H1"), show=_show_vec, numpy=_numpy_vec,
+   example=lambda X, A: Vec(A * X))
+op(CommutationMatrix, rule=RuleUse("H2"), show=_show_commutation,
+   numpy=lambda e, ev, ctx: commutation_matrix(_dim(e.args[0], ctx.dims), _dim(e.args[1], ctx.dims)),
+   example=lambda X, A: CommutationMatrix(*X.shape))
+op(DiagVec, rule=H1_HADAMARD, show=_show_diag_vec,
+   numpy=lambda e, ev, ctx: np.diag(vec_numeric(np.asarray(ev(e.arg), dtype=float)).ravel()),
+   example=lambda X, A: DiagVec(A * X))
+op(KroneckerProduct, rule=RuleUse("H2"), show=_show_kron, numpy=_numpy_kron,
+   example=lambda X, A: KroneckerProduct(X, A.T))
 
 
 def supported_operations() -> str:

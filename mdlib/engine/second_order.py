@@ -54,7 +54,7 @@ from .grammar import canonical, is_one_by_one, prepare
 from .nodes import depends_on
 from .pipeline import Lhs, expand_differential
 from .readoff import tidy
-from .verify import random_data
+from .verify import CheckOutcome, random_data
 
 #: Relative error allowed between J vec V and central differences of vec F along V.
 RTOL = 1e-5
@@ -75,8 +75,8 @@ def _latex_name(name: str) -> str:
     return sympy.latex(sympy.Symbol(name))
 
 
-@dataclass
-class SecondOrderCheck:
+@dataclass(repr=False)
+class SecondOrderCheck(CheckOutcome):
     """The outcome of the numeric check of a Jacobian or a Hessian."""
 
     passed: bool
@@ -84,17 +84,6 @@ class SecondOrderCheck:
     order: float
     message: str
     details: dict = field(default_factory=dict)
-
-    def __bool__(self) -> bool:
-        return self.passed
-
-    def __str__(self) -> str:
-        return self.message
-
-    __repr__ = __str__
-
-    def _repr_markdown_(self) -> str:
-        return ("✅ " if self.passed else "❌ ") + self.message
 
 
 def _line(lhs: tuple[str, str], expr: sympy.Basic | tuple[str, str], rule: str) -> Step:
@@ -281,7 +270,7 @@ class JacobianDerivation:
         arrays = {k: (np.asarray(v, dtype=float) if np.ndim(v) else float(v))
                   for k, v in values.items()}
         arrays = {k: (v.reshape(-1, 1) if np.ndim(v) == 1 else v) for k, v in arrays.items()}
-        return vectorize.evaluate(self.jacobian, arrays)
+        return np.asarray(numeric.evaluate(self.jacobian, arrays), dtype=float)
 
     def check(self, seed: int = 0) -> SecondOrderCheck:
         """Directional checks of ``J vec V`` against central differences; raise if they fail."""
@@ -297,6 +286,15 @@ class JacobianDerivation:
 def _tex_safe(text: str) -> str:
     return (text.replace("\\", "").replace("_", r"\_").replace("^", "").replace("{", "")
             .replace("}", "").replace("#", ""))
+
+
+def _claimed_value(J: sympy.Basic, data) -> np.ndarray:
+    """The claimed J at the data; a J that cannot be evaluated there (factors that do not fit,
+    a singular inverse) is a ValueError, so the check tries other data and then fails."""
+    try:
+        return np.asarray(numeric.evaluate(J, data.values, data.dims), dtype=float)
+    except MdlibError as err:
+        raise ValueError(str(err)) from err
 
 
 def verify_jacobian(Fc: sympy.Basic, X: MatrixSymbol, J: sympy.Basic, shapes: dict | None = None,
@@ -322,7 +320,7 @@ def verify_jacobian(Fc: sympy.Basic, X: MatrixSymbol, J: sympy.Basic, shapes: di
 
         try:
             F0 = F_num(X0)
-            Jn = vectorize.evaluate(J, data.values, data.dims)
+            Jn = _claimed_value(J, data)
         except (np.linalg.LinAlgError, ValueError) as err:
             last = f"could not evaluate at the random data ({err})"
             continue
@@ -525,7 +523,7 @@ def verify_hessian(fc: sympy.Basic, G: sympy.Basic, X: MatrixSymbol, J: sympy.Ba
 
         try:
             G0 = G_num(X0)
-            H = vectorize.evaluate(J, data.values, data.dims) if not isinstance(J, ZeroMatrix) \
+            H = _claimed_value(J, data) if not isinstance(J, ZeroMatrix) \
                 else np.zeros((X0.size, X0.size))
             H = np.broadcast_to(H, (X0.size, X0.size)) if H.size == 1 else H
         except (np.linalg.LinAlgError, ValueError) as err:

@@ -20,7 +20,8 @@ H2: (A ⊗ B)ᵀ = Aᵀ ⊗ Bᵀ, K_mnᵀ = K_nm, (A ⊗ B)(C ⊗ D) = AC ⊗ BD
 (a ⊗ B) P = a ⊗ BP), (A ⊗ B) K_nq = K_mp (B ⊗ A), vec(a bᵀ) = b ⊗ a, A ⊗ B + A ⊗ C = A ⊗ (B + C),
 and (Bᵀ ⊗ A) vec M = vec(A M B) read backwards. Every rewrite is checked to keep the value
 (``tests/test_vec.py``), and every result is verified numerically before it is shown.
-:func:`evaluate` gives any of these expressions as a numpy array.
+Their numpy values and their printing are rows of :mod:`~mdlib.engine.ops` too, so
+:func:`mdlib.engine.numeric.evaluate` gives any of these expressions as a numpy array.
 
 >>> import sympy
 >>> A, X, B = sympy.MatrixSymbol("A", 2, 3), sympy.MatrixSymbol("X", 3, 4), sympy.MatrixSymbol("B", 4, 5)
@@ -51,8 +52,6 @@ from sympy.matrices.expressions import (
 from sympy.matrices.expressions.kronecker import KroneckerProduct
 
 from ..errors import MdlibError
-from ..vec import commutation_matrix
-from ..vec import vec as vec_numeric
 from . import numeric, ops, printing
 from .algebra import kron, product_or_none, scaled
 from .nodes import CommutationMatrix, DiagVec, Vec, depends_on, shape_of
@@ -385,27 +384,28 @@ class _Show:
     def paren(self, s: str) -> str:
         return rf"\left({s}\right)" if self.latex else f"({s})"
 
+    def func(self, name: str, arg: str) -> str:
+        return f"{name}{self.paren(arg)}"
+
+    def visit(self, e: sympy.Basic) -> tuple[str, int]:
+        """(text, precedence), the interface the rows' ``show`` of :mod:`ops` print through."""
+        text = self.show(e)
+        if text.startswith("-") or isinstance(e, MatAdd):
+            return text, ops.SUM
+        if isinstance(e, (MatMul, HadamardProduct, KroneckerProduct)):
+            return text, ops.PRODUCT
+        return text, ops.ATOM
+
+    def wrap(self, e: sympy.Basic, level: int) -> str:
+        text, own = self.visit(e)
+        return self.paren(text) if own < level else text
+
     def show(self, e: sympy.Basic) -> str:
         L = self.latex
-        if isinstance(e, Vec):
-            name = r"\mathrm{vec}" if L else "vec"
-            return f"{name}{self.paren(self.show(e.arg))}"
-        if isinstance(e, CommutationMatrix):
-            m, n = e.args
-            return f"K_{{{m},{n}}}" if L else f"K_{m},{n}"
-        if isinstance(e, DiagVec):
-            name = r"\mathrm{diag}" if L else "diag"
-            rows, cols = e.arg.shape
-            inner = self.show(e.arg)
-            if cols == 1:
-                return f"{name}{self.paren(inner)}"
-            vec_name = r"\mathrm{vec}" if L else "vec"
-            return f"{name}{self.paren(vec_name + self.paren(inner))}"
+        if isinstance(e, _OWN):  # vec, K, diag(vec ·), ⊗ print by their rows in ops.py
+            return ops.op_for(e).show(e, self)[0]
         if isinstance(e, Identity):
             return f"I_{{{e.shape[0]}}}" if L else f"I_{e.shape[0]}"
-        if isinstance(e, KroneckerProduct):
-            sep = r" \otimes " if L else " ⊗ "
-            return sep.join(self.factor(a, inside_kron=True) for a in e.args)
         if isinstance(e, Transpose) and _has_own(e.arg):
             inner = self.show(e.arg) if isinstance(e.arg, Vec) else self.paren(self.show(e.arg))
             return f"{inner}^{{T}}" if L else f"{inner}^T"
@@ -439,11 +439,10 @@ class _Show:
             return " ".join(parts)
         return self.base(e)
 
-    def factor(self, e: sympy.Basic, inside_kron: bool = False) -> str:
+    def factor(self, e: sympy.Basic) -> str:
+        """A factor of a product: sums, ⊙, ⊗ and negatives in parentheses."""
         s = self.show(e)
-        needs = isinstance(e, (MatAdd, HadamardProduct)) or (
-            isinstance(e, KroneckerProduct) and not inside_kron) or (
-            inside_kron and isinstance(e, MatMul)) or s.startswith("-")
+        needs = isinstance(e, (MatAdd, HadamardProduct, KroneckerProduct)) or s.startswith("-")
         return self.paren(s) if needs else s
 
 
@@ -464,52 +463,14 @@ def to_text(e: sympy.Basic) -> str:
 
 # -- numbers ---------------------------------------------------------------------------------------
 def evaluate(e: sympy.Basic, values: dict, dims: dict | None = None) -> np.ndarray:
-    """numpy value of an expression with vec, ⊗, K and diag(vec ·) in it.
+    """:func:`mdlib.engine.numeric.evaluate` as a float array (vec, ⊗, K and diag(vec ·) are
+    rows of the operation table); kept for callers that want an array for every value.
 
     >>> A = sympy.MatrixSymbol("A", 2, 2)
     >>> evaluate(KroneckerProduct(Identity(2), A), {"A": np.eye(2)}).shape
     (4, 4)
     """
-    dims = {} if dims is None else dims
-
-    def ev(x: sympy.Basic):
-        if not _has_own(x):
-            return numeric.evaluate(x, values, dims)
-        if isinstance(x, Vec):
-            inner = ev(x.arg)
-            return vec_numeric(np.atleast_2d(np.asarray(inner, dtype=float))) if np.ndim(inner) else (
-                np.array([[float(inner)]]))
-        if isinstance(x, CommutationMatrix):
-            m, n = (int(sympy.sympify(a).subs(dims)) for a in x.args)
-            return commutation_matrix(m, n)
-        if isinstance(x, DiagVec):
-            return np.diag(vec_numeric(np.asarray(ev(x.arg), dtype=float)).ravel())
-        if isinstance(x, KroneckerProduct):
-            out = np.asarray(ev(x.args[0]), dtype=float)
-            for a in x.args[1:]:
-                out = np.kron(out, np.asarray(ev(a), dtype=float))
-            return out
-        if isinstance(x, Transpose):
-            return np.asarray(ev(x.arg)).T
-        if isinstance(x, MatAdd):
-            total = ev(x.args[0])
-            for a in x.args[1:]:
-                total = total + ev(a)
-            return total
-        if isinstance(x, MatMul):
-            out, scalar = None, 1.0
-            for a in x.args:
-                v = ev(a)
-                if np.ndim(v) == 0 or np.size(v) == 1 and not isinstance(a, MatrixExpr):
-                    scalar = scalar * float(np.asarray(v).reshape(-1)[0])
-                else:
-                    v = np.asarray(v, dtype=float)
-                    out = v if out is None else out @ v
-            return scalar * out
-        raise MdlibError(f"cannot evaluate {to_text(x)} numerically")
-
-    with np.errstate(all="ignore"):
-        return np.asarray(ev(e), dtype=float)
+    return np.asarray(numeric.evaluate(e, values, dims), dtype=float)
 
 
 __all__ = ["CommutationMatrix", "DiagVec", "Vec", "VecContext", "evaluate", "jacobian_factor", "read_off", "simplify", "to_latex", "to_text",

@@ -187,17 +187,19 @@ def random_data(expr: sympy.Basic, shapes: dict | None = None, seed: int = 0,
     return Data(values, dims, resolved, shown)
 
 
-@dataclass
-class Verification:
-    """The outcome of a numeric check of one derivation."""
+class CheckOutcome:
+    """What every outcome of a numeric check does with its ``passed`` and ``message``: it is
+    true when the check passed, prints as its message, and shows ✅/❌ in a notebook.
 
-    passed: bool
-    relative_error: float
-    order: float
-    shapes: dict
-    seed: int
-    message: str
-    details: dict = field(default_factory=dict)
+    Subclasses are dataclasses declared with ``repr=False``, so this ``__repr__`` is kept.
+
+    >>> @dataclass(repr=False)
+    ... class Outcome(CheckOutcome):
+    ...     passed: bool
+    ...     message: str
+    >>> bool(Outcome(False, "J differs")), repr(Outcome(True, "ok")), Outcome(True, "ok")._repr_markdown_()
+    (False, 'ok', '✅ ok')
+    """
 
     def __bool__(self) -> bool:
         return self.passed
@@ -209,6 +211,19 @@ class Verification:
 
     def _repr_markdown_(self) -> str:
         return ("✅ " if self.passed else "❌ ") + self.message
+
+
+@dataclass(repr=False)
+class Verification(CheckOutcome):
+    """The outcome of a numeric check of one derivation."""
+
+    passed: bool
+    relative_error: float
+    order: float
+    shapes: dict
+    seed: int
+    message: str
+    details: dict = field(default_factory=dict)
 
 
 def _shape_text(data: Data) -> str:

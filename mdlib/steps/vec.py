@@ -42,8 +42,8 @@ class _VecProblem:
 
     def __init__(self, F: str, X: str, shapes: str, seed: int, symmetric: tuple[str, ...]) -> None:
         from ..engine.nodes import CommutationMatrix, Vec
+        from ..engine.numeric import evaluate
         from ..engine.second_order import jacobian
-        from ..engine.vectorize import evaluate
 
         expr, symbols = parse_expression(F, shapes)
         if X not in symbols:
@@ -73,7 +73,7 @@ class _VecProblem:
 
     def value(self, expr: sympy.Basic, factor: float = 1.0) -> np.ndarray:
         """The line at every sample point (dX times ``factor``), all entries in one vector."""
-        from ..engine.vectorize import evaluate
+        from ..engine.numeric import evaluate
 
         key = (expr, factor)
         if key not in self.memo:
@@ -380,7 +380,8 @@ def _conclude(report: StepReport, problem: _VecProblem, last: sympy.Basic | None
         report.verdict = (f"✔ Every line is right. To read off ∂F/∂{x}, bring the last line to "
                           f"the form M*vec(d{x}) (H1: vec(A d{x} B) = (Bᵀ ⊗ A) vec d{x}).")
         return
-    from ..engine.vectorize import evaluate, to_latex
+    from ..engine.numeric import evaluate
+    from ..engine.vectorize import to_latex
 
     values = problem.samples[0]
     reader = np.asarray(evaluate(M, values, {}), dtype=float)
