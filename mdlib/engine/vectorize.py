@@ -37,7 +37,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import sympy
 from sympy.matrices.expressions import (
     HadamardProduct,
@@ -52,7 +51,7 @@ from sympy.matrices.expressions import (
 from sympy.matrices.expressions.kronecker import KroneckerProduct
 
 from ..errors import MdlibError
-from . import numeric, ops, printing
+from . import ops, printing
 from .algebra import kron, product_or_none, scaled
 from .nodes import CommutationMatrix, DiagVec, Vec, depends_on, shape_of
 from .readoff import tidy
@@ -461,18 +460,5 @@ def to_text(e: sympy.Basic) -> str:
     return _Show(False).show(e)
 
 
-# -- numbers ---------------------------------------------------------------------------------------
-def evaluate(e: sympy.Basic, values: dict, dims: dict | None = None) -> np.ndarray:
-    """:func:`mdlib.engine.numeric.evaluate` as a float array (vec, ⊗, K and diag(vec ·) are
-    rows of the operation table); kept for callers that want an array for every value.
-
-    >>> A = sympy.MatrixSymbol("A", 2, 2)
-    >>> evaluate(KroneckerProduct(Identity(2), A), {"A": np.eye(2)}).shape
-    (4, 4)
-    """
-    return np.asarray(numeric.evaluate(e, values, dims), dtype=float)
-
-
-__all__ = ["CommutationMatrix", "DiagVec", "Vec", "VecContext", "evaluate", "jacobian_factor", "read_off", "simplify", "to_latex", "to_text",
-           "transpose", "vec_lines"]
-
+__all__ = ["CommutationMatrix", "DiagVec", "Vec", "VecContext", "jacobian_factor", "read_off",
+           "simplify", "to_latex", "to_text", "transpose", "vec_lines"]
