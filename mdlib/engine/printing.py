@@ -197,13 +197,18 @@ def _rebuild(coeff: sympy.Expr, factors: list) -> sympy.Basic | None:
 
 
 def to_latex(expr: object) -> str:
-    """LaTeX in the course's notation (strings pass through unchanged)."""
-    return expr if isinstance(expr, str) else _Printer(True).visit(sympy.sympify(expr))[0]
+    """LaTeX in the course's notation (strings pass through unchanged, never parsed)."""
+    return expr if isinstance(expr, str) else _Printer(True).visit(_as_sympy(expr))[0]
 
 
 def to_text(expr: object) -> str:
-    """Plain text in the course's notation (strings pass through unchanged)."""
-    return expr if isinstance(expr, str) else _Printer(False).visit(sympy.sympify(expr))[0]
+    """Plain text in the course's notation (strings pass through unchanged, never parsed)."""
+    return expr if isinstance(expr, str) else _Printer(False).visit(_as_sympy(expr))[0]
+
+
+def _as_sympy(expr: object) -> sympy.Basic:
+    """A number or sympy object as sympy; strict, so text is refused rather than parsed."""
+    return sympy.sympify(expr, strict=True)
 
 
 __all__ = ["Sigmoid", "to_latex", "to_text"]

@@ -125,9 +125,10 @@ def _resolve_shapes(expr: sympy.Basic, shapes: dict | None) -> tuple[dict, dict]
             if getattr(d, "is_Integer", False) or isinstance(d, int):
                 size.append(int(d))
             else:
-                free = {s: dims.get(s, DEFAULT_SIZE) for s in sympy.sympify(d).free_symbols}
+                d = sympy.sympify(d, strict=True)  # a symbolic size, never text
+                free = {s: dims.get(s, DEFAULT_SIZE) for s in d.free_symbols}
                 dims.update({s: v for s, v in free.items() if s not in dims})
-                size.append(int(sympy.sympify(d).subs(free)))
+                size.append(int(d.subs(free)))
         resolved[str(M.name)] = tuple(size)
     for M in matrices:  # refuse before allocating anything
         (r, c), name = resolved[str(M.name)], display_name(M)

@@ -19,7 +19,7 @@ from .diagnosis import _diagnose
 from .problem import _close, _df, _Problem, _problem, _scale, _value
 from .reading import _read, _Unreadable
 from .recognise import _read_off, _rule_between
-from .report import LineVerdict, StepReport
+from .report import LineVerdict, StepReport, set_unfinished_verdict
 from .terms import _latex, _terms, _text
 from .typed_latex import typed_latex
 
@@ -103,13 +103,8 @@ def check_steps(f: str, X: str, lines: str | list[str], shapes: str, seed: int =
 
 def _conclude(report: StepReport, problem: _Problem, last: sympy.Basic | None) -> None:
     name = problem.X.name
-    if not report.lines:
-        report.verdict = f"Write the first line of df = … (with d{name}); each line is checked as you go."
-        return
-    if report.first_wrong is not None:
-        bad = report.lines[report.first_wrong - 1]
-        kind = "cannot be read" if bad.ok is None else "is the first wrong line"
-        report.verdict = f"✘ Line {bad.number} {kind}."
+    if set_unfinished_verdict(
+            report, f"Write the first line of df = … (with d{name}); each line is checked as you go."):
         return
     key = ("conclusion", last)
     if key not in problem.memo:

@@ -29,6 +29,21 @@ RTOL = 1e-7
 
 # ------------------------------------------------------------------ the problem: f, X, samples
 
+def read_problem(f: str, X: str, shapes: str) -> tuple[sympy.Basic, dict, sympy.MatrixSymbol, str]:
+    """``f`` parsed with the declared shapes, the variable ``X`` and the name of its differential.
+
+    >>> read_problem("tr(X.T*X)", "X", "X: 2x2")[2:]
+    (X, 'dX')
+    """
+    expr, symbols = parse_expression(f, shapes)
+    if X not in symbols:
+        raise MdlibError(f"differentiate by a declared matrix; {X!r} is not among {sorted(symbols)}")
+    dname = f"d{X}"
+    if dname in symbols:
+        raise MdlibError(f"{dname} is the differential of {X}; do not declare it yourself")
+    return expr, symbols, symbols[X], dname
+
+
 class _Problem:
     """f parsed and derived by the engine (verified), and the seeded sample points."""
 
@@ -37,13 +52,7 @@ class _Problem:
         from ..engine import derive
         from ..engine.printing import to_latex
 
-        expr, symbols = parse_expression(f, shapes)
-        if X not in symbols:
-            raise MdlibError(f"differentiate by a declared matrix; {X!r} is not among {sorted(symbols)}")
-        self.X = symbols[X]
-        self.dname = f"d{X}"
-        if self.dname in symbols:
-            raise MdlibError(f"{self.dname} is the differential of {X}; do not declare it yourself")
+        expr, symbols, self.X, self.dname = read_problem(f, X, shapes)
         rows, cols = self.X.shape
         self.line_shapes = f"{shapes}, {self.dname}: {rows}x{cols}"
         self.constants = sorted(name for name in symbols if name != X)

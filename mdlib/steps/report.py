@@ -113,3 +113,21 @@ class StepReport:
 def _md_cell(text: str) -> str:
     return text.replace("|", r"\|").replace("\n", " ")
 
+
+def set_unfinished_verdict(report: StepReport, start: str) -> bool:
+    """Set the verdict of a derivation that is empty (``start`` says how to begin) or has a
+    wrong line; return whether it did (otherwise the caller concludes on the last line).
+
+    >>> report = StepReport(f="tr(X)", X="X")
+    >>> set_unfinished_verdict(report, "Write the first line."), report.verdict
+    (True, 'Write the first line.')
+    """
+    if not report.lines:
+        report.verdict = start
+        return True
+    if report.first_wrong is not None:
+        bad = report.lines[report.first_wrong - 1]
+        kind = "cannot be read" if bad.ok is None else "is the first wrong line"
+        report.verdict = f"✘ Line {bad.number} {kind}."
+        return True
+    return False

@@ -32,8 +32,8 @@ from sympy.matrices.expressions import KroneckerProduct, MatAdd, MatMul, MatrixE
 from ..errors import MdlibError
 from ..parse import parse_expression
 from .check import split_lines
-from .problem import RTOL, _samples
-from .report import LineVerdict, StepReport
+from .problem import _close, _samples, read_problem
+from .report import LineVerdict, StepReport, set_unfinished_verdict
 
 # ------------------------------------------------------------------ the problem
 
@@ -45,13 +45,7 @@ class _VecProblem:
         from ..engine.numeric import evaluate
         from ..engine.second_order import jacobian
 
-        expr, symbols = parse_expression(F, shapes)
-        if X not in symbols:
-            raise MdlibError(f"differentiate by a declared matrix; {X!r} is not among {sorted(symbols)}")
-        self.X = symbols[X]
-        self.dname = f"d{X}"
-        if self.dname in symbols:
-            raise MdlibError(f"{self.dname} is the differential of {X}; do not declare it yourself")
+        expr, symbols, self.X, self.dname = read_problem(F, X, shapes)
         if not isinstance(expr, MatrixExpr):
             raise MdlibError(f"F = {F} is a number: check a scalar f with check_steps (df = …)")
         self.m, self.n = (int(d) for d in self.X.shape)
@@ -95,13 +89,6 @@ class _VecProblem:
 @lru_cache(maxsize=32)
 def _vec_problem(F: str, X: str, shapes: str, seed: int, symmetric: tuple[str, ...]) -> _VecProblem:
     return _VecProblem(F, X, shapes, seed, symmetric)
-
-
-def _close(a: np.ndarray, b: np.ndarray, scale: np.ndarray) -> bool:
-    if a.shape != b.shape or not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
-        return False
-    size = np.maximum(np.maximum(np.abs(a), np.abs(b)), np.maximum(scale, 1e-12))
-    return bool(np.all(np.abs(a - b) <= RTOL * size))
 
 
 # ------------------------------------------------------------------ reading a line
@@ -366,14 +353,8 @@ def _factor(last: sympy.Basic, problem: _VecProblem) -> sympy.Basic | None:
 
 def _conclude(report: StepReport, problem: _VecProblem, last: sympy.Basic | None) -> None:
     x = problem.X.name
-    if not report.lines:
-        report.verdict = (f"Write the first line of d vec(F) = … (with vec(d{x})); each line is "
-                          "checked as you go.")
-        return
-    if report.first_wrong is not None:
-        bad = report.lines[report.first_wrong - 1]
-        kind = "cannot be read" if bad.ok is None else "is the first wrong line"
-        report.verdict = f"✘ Line {bad.number} {kind}."
+    if set_unfinished_verdict(report, f"Write the first line of d vec(F) = … (with vec(d{x})); "
+                                      "each line is checked as you go."):
         return
     M = _factor(last, problem) if last is not None else None
     if M is None:
