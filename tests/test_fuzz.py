@@ -390,21 +390,26 @@ def _fd_gradient(fn: Fn, values: dict, h: float) -> np.ndarray:
     return G
 
 
-def _independent_verdict(node: Node, gen: Generator, derivation, seed: int) -> str:
-    """'right', 'WRONG: …' or 'unjudged' (f undefined or ill-conditioned at every point)."""
-    grad = derivation.gradient_function()
-    judged = 0
+def _defined_points(node: Node, gen: Generator, seed: int, steps: tuple[float, ...]):
+    """The seeded points where f and its central differences (one per step) are finite:
+    (k, values, f(values), differences)."""
     for k in range(POINTS):
         values = _values(gen, np.random.default_rng([seed, k]))
         with np.errstate(all="ignore"):
             try:
                 f0 = float(node.fn(values))
-                ref1 = _fd_gradient(node.fn, values, 1e-5)
-                ref2 = _fd_gradient(node.fn, values, 1e-6)
+                refs = tuple(_fd_gradient(node.fn, values, h) for h in steps)
             except np.linalg.LinAlgError:
                 continue
-        if not (np.isfinite(f0) and np.all(np.isfinite(ref1)) and np.all(np.isfinite(ref2))):
-            continue
+        if np.isfinite(f0) and all(np.all(np.isfinite(r)) for r in refs):
+            yield k, values, f0, refs
+
+
+def _independent_verdict(node: Node, gen: Generator, derivation, seed: int) -> str:
+    """'right', 'WRONG: …' or 'unjudged' (f undefined or ill-conditioned at every point)."""
+    grad = derivation.gradient_function()
+    judged = 0
+    for k, values, f0, (ref1, ref2) in _defined_points(node, gen, seed, (1e-5, 1e-6)):
         noise = np.linalg.norm(ref1 - ref2)  # two step sizes disagreeing = ill-conditioned here
         scale = max(np.linalg.norm(ref2), 1e-5 * max(abs(f0), 1.0))
         if noise > 1e-4 * scale:
@@ -425,16 +430,7 @@ def _flat_in_x(node: Node, gen: Generator, seed: int) -> bool:
     the engine can check it numerically, and a refusal naming that cause is all one can ask.
     """
     judged = 0
-    for k in range(POINTS):
-        values = _values(gen, np.random.default_rng([seed, k]))
-        with np.errstate(all="ignore"):
-            try:
-                f0 = float(node.fn(values))
-                ref = _fd_gradient(node.fn, values, 1e-5)
-            except np.linalg.LinAlgError:
-                continue
-        if not (np.isfinite(f0) and np.all(np.isfinite(ref))):
-            continue
+    for _, _, f0, (ref,) in _defined_points(node, gen, seed, (1e-5,)):
         judged += 1
         if np.linalg.norm(ref) > 1e-9 * max(abs(f0), 1.0):
             return False

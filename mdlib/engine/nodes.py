@@ -240,7 +240,7 @@ class CommutationMatrix(MatrixExpr):
     """K_mn, the mn×mn permutation with vec(Aᵀ) = K_mn vec A for A m×n (H1, H2)."""
 
     def __new__(cls, m: object, n: object) -> CommutationMatrix:
-        return sympy.Basic.__new__(cls, sympy.sympify(m), sympy.sympify(n))
+        return sympy.Basic.__new__(cls, sympy.sympify(m, strict=True), sympy.sympify(n, strict=True))
 
     @property
     def shape(self) -> tuple:

@@ -192,7 +192,7 @@ def _sum(terms: list, matrix: bool) -> sympy.Basic:
 def _dim(d: sympy.Basic, dims: dict) -> int:
     if isinstance(d, (int, np.integer)) or getattr(d, "is_Integer", False):
         return int(d)
-    return int(sympy.sympify(d).subs(dims))
+    return int(sympy.sympify(d, strict=True).subs(dims))  # a symbolic size, never text
 
 
 def _shape(e: sympy.Basic, ctx) -> tuple[int, int]:
