@@ -120,6 +120,17 @@ def network_data(d: int = 4, hidden: int = 5, classes: int = 3, n: int = 1, seed
     return W1, W2, X, Y
 
 
+def network_biases(hidden: int = 5, classes: int = 3, seed: int = 0):
+    """Seeded biases ``(b1, b2)`` of the two-layer network, vectors of lengths ``H`` and ``K``.
+
+    >>> b1, b2 = network_biases()
+    >>> b1.shape, b2.shape
+    ((5,), (3,))
+    """
+    rng = np.random.default_rng([seed, 1])
+    return 0.5 * rng.standard_normal(hidden), 0.5 * rng.standard_normal(classes)
+
+
 # ---------------------------------------------------------------- E1, E2
 
 def e1_loss(X: object, a: object, b: object) -> float:
@@ -320,7 +331,8 @@ def softmax_regression_grad(W: object, x: object, y: object) -> np.ndarray:
 class Backprop:
     """Forward values and backward signals of the two-layer network (batch as columns).
 
-    ``g2 = ∂l/∂a2``, ``g1 = ∂l/∂a1``; ``grad_W1``, ``grad_W2`` have the shapes of W1, W2.
+    ``g2 = ∂l/∂a2``, ``g1 = ∂l/∂a1``; ``grad_W1``, ``grad_W2`` have the shapes of W1, W2;
+    ``grad_b1``, ``grad_b2`` are vectors like b1, b2 (summed over the columns of a batch).
     """
 
     a1: np.ndarray
@@ -331,32 +343,50 @@ class Backprop:
     g1: np.ndarray
     grad_W1: np.ndarray
     grad_W2: np.ndarray
+    grad_b1: np.ndarray
+    grad_b2: np.ndarray
 
 
-def two_layer_backprop(W1: object, W2: object, x: object, y: object) -> Backprop:
-    """E7: forward ``a1 = W1 x, h1 = σ(a1), a2 = W2 h1`` and backward through the differentials.
+def _bias(b: object, size: int, name: str) -> np.ndarray:
+    """A bias vector as a column (zeros when not given), with a clear message for a wrong size."""
+    if b is None:
+        return np.zeros((size, 1))
+    b = _vector(b, name)
+    if b.shape[0] != size:
+        raise MdlibError(f"{name} has {b.shape[0]} entries but the layer has {size} outputs; they must match")
+    return b[:, None]
+
+
+def two_layer_backprop(W1: object, W2: object, x: object, y: object,
+                       b1: object = None, b2: object = None) -> Backprop:
+    """E7: forward ``a1 = W1 x + b1, h1 = σ(a1), a2 = W2 h1 + b2``, backward through the differentials.
 
     ``g2 = softmax(a2) − y``, ``∂l/∂W2 = g2 h1^T``, ``g1 = (W2^T g2) ⊙ σ'(a1)``,
-    ``∂l/∂W1 = g1 x^T``. A batch (columns of ``x``) sums the per-example losses.
+    ``∂l/∂W1 = g1 x^T``; ``∂l/∂b2 = g2``, ``∂l/∂b1 = g1``. A batch (columns of ``x``) sums the
+    per-example losses, and each bias gradient sums its signal over the columns. Without
+    biases, ``b1 = b2 = 0``.
 
     >>> W1, W2, X, Y = network_data(n=3)
-    >>> bp = two_layer_backprop(W1, W2, X, Y)
-    >>> bp.grad_W1.shape == W1.shape, bp.grad_W2.shape == W2.shape
-    (True, True)
+    >>> bp = two_layer_backprop(W1, W2, X, Y, *network_biases())
+    >>> bp.grad_W1.shape == W1.shape, bp.grad_W2.shape == W2.shape, bp.grad_b1.shape
+    (True, True, (5,))
     """
     W1, W2, X = as_matrix(W1, "W1"), as_matrix(W2, "W2"), _columns(x, "x")
     _fits(W1, X, "W1", "x")
     _fits(W2, W1, "W2", "W1")
-    a1 = W1 @ X
+    b1, b2 = _bias(b1, W1.shape[0], "b1"), _bias(b2, W2.shape[0], "b2")
+    a1 = W1 @ X + b1
     h1 = sigmoid(a1)
-    a2 = W2 @ h1
+    a2 = W2 @ h1 + b2
     Y = _labels(y, a2)
     loss = float(-np.sum(Y * log_softmax(a2, axis=0)))
     g2 = softmax(a2, axis=0) - Y
     g1 = (W2.T @ g2) * sigmoid_prime(a1)
-    return Backprop(a1, h1, a2, loss, g2, g1, grad_W1=g1 @ X.T, grad_W2=g2 @ h1.T)
+    return Backprop(a1, h1, a2, loss, g2, g1, grad_W1=g1 @ X.T, grad_W2=g2 @ h1.T,
+                    grad_b1=g1.sum(axis=1), grad_b2=g2.sum(axis=1))
 
 
-def two_layer_loss(W1: object, W2: object, x: object, y: object) -> float:
-    """E7: ``l = −y^T log softmax(W2 σ(W1 x))`` (summed over the columns of a batch)."""
-    return two_layer_backprop(W1, W2, x, y).loss
+def two_layer_loss(W1: object, W2: object, x: object, y: object,
+                   b1: object = None, b2: object = None) -> float:
+    """E7: ``l = −y^T log softmax(W2 σ(W1 x + b1) + b2)`` (summed over the columns of a batch)."""
+    return two_layer_backprop(W1, W2, x, y, b1, b2).loss

@@ -39,6 +39,9 @@ class DirectionalExercise(Exercise):
 
     direction: str = "E"
 
+    def wanted(self) -> str:
+        return self.asks_for or f"the differential df({self.wrt}; {self.direction})"
+
     def reference(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
         """Finite-difference ``df(X; E)`` at ``inputs`` (independent of ``solution``)."""
         point, direction = inputs[self.wrt], inputs[self.direction]

@@ -37,6 +37,30 @@ def _network_inputs(rng: np.random.Generator) -> dict[str, np.ndarray]:
             "X": rng.standard_normal((d, n)), "Y": Y}
 
 
+def _bias_inputs(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    # One example of E7 with biases: x (d), one-hot y (K), W1 (H × d), W2 (K × H), H ≠ K.
+    d, hidden, classes = 3, 4, 3
+    y = np.zeros(classes)
+    y[rng.integers(0, classes)] = 1.0
+    return {"W1": rng.standard_normal((hidden, d)), "b1": rng.standard_normal(hidden),
+            "W2": rng.standard_normal((classes, hidden)), "b2": rng.standard_normal(classes),
+            "x": rng.standard_normal(d), "y": y}
+
+
+def _biased_loss(W1, b1, W2, b2, x, y):
+    return float(-y @ log_softmax(W2 @ sigmoid(W1 @ x + b1) + b2))
+
+
+def _g2(W1, b1, W2, b2, x, y):
+    """∂l/∂a2 = softmax(a2) − y, with a2 = W2 σ(W1 x + b1) + b2."""
+    return softmax(W2 @ sigmoid(W1 @ x + b1) + b2) - y
+
+
+def _g1(W1, b1, W2, b2, x, y):
+    """∂l/∂a1 = (W2ᵀ g2) ⊙ σ'(a1), with a1 = W1 x + b1."""
+    return (W2.T @ _g2(W1, b1, W2, b2, x, y)) * sigmoid_prime(W1 @ x + b1)
+
+
 def _logistic_loss(w, X, y):
     z = X @ w
     # log σ(z) = −log(1 + e^{−z}); logaddexp keeps it finite for large |z|.
@@ -127,6 +151,44 @@ register(
                 lambda W1, W2, X, Y: -_network_grad_W1(W1, W2, X, Y),
                 "Y − softmax is the wrong way round: the gradient of the cross-entropy at the "
                 "output is softmax(W2 σ(W1 X)) − Y"),
+        },
+    ),
+    Exercise(
+        id="6.5",
+        prompt="E7 with biases, l = −yᵀ log softmax(a2), a2 = W2 σ(a1) + b2, a1 = W1 x + b1. "
+               "Find ∂l/∂b2.",
+        kind="gradient", wrt="b2",
+        f=_biased_loss,
+        make_inputs=_bias_inputs,
+        solution=_g2,
+        mistakes={
+            "y − softmax instead of softmax − y": Mistake(
+                lambda W1, b1, W2, b2, x, y: -_g2(W1, b1, W2, b2, x, y),
+                "y − softmax(a2) is the wrong way round: dl = g2ᵀ da2 with g2 = softmax(a2) − y "
+                "(E6), and da2 = db2 when only b2 moves"),
+            "the W2 gradient g2 h1ᵀ": Mistake(
+                lambda W1, b1, W2, b2, x, y: np.outer(_g2(W1, b1, W2, b2, x, y),
+                                                       sigmoid(W1 @ x + b1)),
+                "g2 h1ᵀ is ∂l/∂W2; b2 is added to W2 h1 and multiplies nothing, so da2 = db2 "
+                "and ∂l/∂b2 = g2, a vector like b2"),
+        },
+    ),
+    Exercise(
+        id="6.6",
+        prompt="E7 with biases, as in 6.5. Find ∂l/∂b1.",
+        kind="gradient", wrt="b1",
+        f=_biased_loss,
+        make_inputs=_bias_inputs,
+        solution=_g1,
+        mistakes={
+            "forgot σ'(a1) (M8)": Mistake(
+                lambda W1, b1, W2, b2, x, y: W2.T @ _g2(W1, b1, W2, b2, x, y),
+                "σ′(a1) was dropped (M8): going back through h1 = σ(a1) multiplies entrywise, "
+                "so ∂l/∂b1 = (W2ᵀ g2) ⊙ σ′(a1), the signal g1 itself"),
+            "the W1 gradient g1 xᵀ": Mistake(
+                lambda W1, b1, W2, b2, x, y: np.outer(_g1(W1, b1, W2, b2, x, y), x),
+                "g1 xᵀ is ∂l/∂W1; in da1 = dW1 x + db1 only the weight is multiplied by x, so "
+                "∂l/∂b1 = g1, a vector like b1"),
         },
     ),
 )

@@ -23,6 +23,15 @@ which mistake it is.
 ...     mistakes={"2Mc": Mistake(lambda c, M: 2 * M @ c, "you assumed M is symmetric")})
 >>> check(ex, lambda c, M: M @ c * 2).message
 'not yet: you assumed M is symmetric'
+
+An answer that is still the stub of an exercise cell, ``def answer(c, M): ...``, is *not answered
+yet*: a third verdict, neither right nor wrong, that says what to do next.
+
+>>> def answer(c, M):
+...     ...
+>>> result = check(ex, answer)
+>>> bool(result), result.answered, repr(result).startswith("✏️ exercise demo: not answered yet")
+(False, False, True)
 """
 
 from __future__ import annotations
@@ -82,7 +91,8 @@ class Exercise:
     ``solution`` is the reference answer (tests check it passes); ``mistakes`` maps the name
     of a typical wrong answer to a :class:`Mistake` (the wrong answer and the feedback that names
     it) or, without feedback, to the bare function (the name is then shown). Tests check that
-    each mistake is rejected and recognised.
+    each mistake is rejected and recognised. ``asks_for`` names what the answer is, for the
+    message of an unanswered exercise (default: from ``kind``).
     """
 
     id: str
@@ -94,6 +104,7 @@ class Exercise:
     solution: Callable
     mistakes: dict[str, Mistake | Callable] = field(default_factory=dict)
     rtol: float = 1e-5
+    asks_for: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -105,6 +116,18 @@ class Exercise:
     def answer_name(self) -> str:
         """What the answer is called in a hint (its layout rule differs by kind)."""
         return "Jacobian" if self.kind == "jacobian" else "gradient"
+
+    def wanted(self) -> str:
+        """What the reader is asked for, in words: ``asks_for`` or the kind's name.
+
+        >>> Exercise(id="d", prompt="", kind="derivative", wrt="x", f=abs,
+        ...          make_inputs=lambda rng: {"x": 1.0}, solution=abs).wanted()
+        'the derivative φ′(x)'
+        """
+        if self.asks_for:
+            return self.asks_for
+        return {"derivative": "the derivative φ′(x)", "gradient": f"the gradient ∂f/∂{self.wrt}",
+                "jacobian": f"the Jacobian ∂f/∂{self.wrt}^T"}[self.kind]
 
     def reference(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
         """Finite-difference answer at ``inputs`` (independent of ``solution``)."""
@@ -120,20 +143,32 @@ class Exercise:
 
 @dataclass(frozen=True)
 class ExerciseResult:
-    """Verdict on one answer: truthy when right, with a message for the reader."""
+    """Verdict on one answer: truthy when right, with a message for the reader.
+
+    Three outcomes, each with its own mark: right (✅), wrong (❌), and not answered yet (✏️,
+    ``answered`` false: the exercise cell's stub still returns nothing).
+    """
 
     exercise_id: str
     passed: bool
     message: str
+    answered: bool = True
 
     def __bool__(self) -> bool:
         return self.passed
 
+    @property
+    def mark(self) -> str:
+        """✅ right, ❌ wrong, ✏️ not answered yet."""
+        if not self.answered:
+            return "✏️"
+        return "✅" if self.passed else "❌"
+
     def __repr__(self) -> str:
-        return f"{'✅' if self.passed else '❌'} exercise {self.exercise_id}: {self.message}"
+        return f"{self.mark} exercise {self.exercise_id}: {self.message}"
 
     def _repr_markdown_(self) -> str:
-        return f"{'✅' if self.passed else '❌'} **exercise {self.exercise_id}**: {self.message}"
+        return f"{self.mark} **exercise {self.exercise_id}**: {self.message}"
 
 
 _REGISTRY: dict[str, Exercise] = {}
@@ -163,20 +198,52 @@ def all_exercises() -> list[Exercise]:
     return [_REGISTRY[key] for key in sorted(_REGISTRY)]
 
 
+def _stub(value: object) -> bool:
+    """A value that means "nothing written yet": ``None`` (a body of ``...``) or ``...`` itself."""
+    return value is None or value is Ellipsis
+
+
+def unanswered(ex: Exercise, inputs: dict[str, object]) -> ExerciseResult:
+    """The verdict for a stub: not an error, but what to write and where.
+
+    >>> ex = Exercise(id="9.9", prompt="", kind="gradient", wrt="X", f=np.trace,
+    ...               make_inputs=lambda rng: {"X": np.eye(2)}, solution=lambda X: np.eye(2))
+    >>> unanswered(ex, {"X": np.eye(2)}).message
+    'not answered yet: in your function, replace `...` by `return` followed by the gradient ∂f/∂X, written with X; then run the cell again'
+    """
+    names = ", ".join(inputs)
+    wanted = ex.wanted()
+    return ExerciseResult(
+        ex.id, False,
+        f"not answered yet: in your function, replace `...` by `return` followed by {wanted}, "
+        f"written with {names}; then run the cell again",
+        answered=False,
+    )
+
+
 def check(exercise: Exercise | str, answer: Callable, seed: int = 0) -> ExerciseResult:
-    """Check ``answer`` on :data:`DRAWS` seeded random inputs; never raises for a wrong answer."""
+    """Check ``answer`` on :data:`DRAWS` seeded random inputs; never raises for a wrong answer.
+
+    A stub that returns nothing (``def answer(x): ...``), or ``...`` in place of a function,
+    gives the verdict *not answered yet* (:func:`unanswered`), not an error.
+    """
     ex = get(exercise) if isinstance(exercise, str) else exercise
+    rng = np.random.default_rng(seed)
+    if _stub(answer):
+        return unanswered(ex, ex.make_inputs(rng))
     if not callable(answer):
         return ExerciseResult(
             ex.id, False,
             "give your answer as a function of the inputs, e.g. `lambda X, A: A.T`, "
             "so it can be tried at several points",
         )
-    rng = np.random.default_rng(seed)
     for draw in range(DRAWS):
         inputs = ex.make_inputs(rng)
         try:
-            claimed = np.asarray(answer(**inputs), dtype=float)
+            value = answer(**inputs)
+            if _stub(value):
+                return unanswered(ex, inputs)
+            claimed = np.asarray(value, dtype=float)
         except TypeError as err:
             names = ", ".join(inputs)
             return ExerciseResult(ex.id, False, f"your function should take the inputs ({names}): {err}")
