@@ -81,7 +81,7 @@ register(
     Exercise(
         id="6.1",
         prompt="Ridge regression: l(w) = ‖X w − y‖² + λ‖w‖². Find ∂l/∂w (λ is `lam`).",
-        kind="gradient", wrt="w",
+        kind="gradient", wrt="w", asks_for="the gradient ∂l/∂w",
         f=lambda w, X, y, lam: float((X @ w - y) @ (X @ w - y) + lam * w @ w),
         make_inputs=_regression_inputs,
         solution=lambda w, X, y, lam: 2 * X.T @ (X @ w - y) + 2 * lam * w,
@@ -99,7 +99,7 @@ register(
         id="6.2",
         prompt="Logistic regression: l(w) = −Σ_i [y_i log σ(x_i^T w) + (1 − y_i) log(1 − σ(x_i^T w))], "
                "the rows of X are the x_i^T. Find ∂l/∂w.",
-        kind="gradient", wrt="w",
+        kind="gradient", wrt="w", asks_for="the gradient ∂l/∂w",
         f=_logistic_loss,
         make_inputs=_logistic_inputs,
         solution=lambda w, X, y: X.T @ (sigmoid(X @ w) - y),
@@ -118,7 +118,7 @@ register(
         id="6.3",
         prompt="Weighted least squares: l(w) = (X w − y)^T D (X w − y) with D = diag(d), d > 0. "
                "Find ∂l/∂w.",
-        kind="gradient", wrt="w",
+        kind="gradient", wrt="w", asks_for="the gradient ∂l/∂w",
         f=lambda w, X, y, d: float((X @ w - y) @ (d * (X @ w - y))),
         make_inputs=_weighted_inputs,
         solution=lambda w, X, y, d: 2 * X.T @ (d * (X @ w - y)),
@@ -136,7 +136,7 @@ register(
         id="6.4",
         prompt="Batch network: l = −Σ_n y_n^T log softmax(W2 σ(W1 x_n)), examples as the columns "
                "of X and one-hot Y. Find ∂l/∂W1 (σ is the sigmoid).",
-        kind="gradient", wrt="W1",
+        kind="gradient", wrt="W1", asks_for="the gradient ∂l/∂W1",
         f=_network_loss,
         make_inputs=_network_inputs,
         solution=_network_grad_W1,
@@ -157,7 +157,7 @@ register(
         id="6.5",
         prompt="E7 with biases, l = −yᵀ log softmax(a2), a2 = W2 σ(a1) + b2, a1 = W1 x + b1. "
                "Find ∂l/∂b2.",
-        kind="gradient", wrt="b2",
+        kind="gradient", wrt="b2", asks_for="the gradient ∂l/∂b2",
         f=_biased_loss,
         make_inputs=_bias_inputs,
         solution=_g2,
@@ -176,7 +176,7 @@ register(
     Exercise(
         id="6.6",
         prompt="E7 with biases, as in 6.5. Find ∂l/∂b1.",
-        kind="gradient", wrt="b1",
+        kind="gradient", wrt="b1", asks_for="the gradient ∂l/∂b1",
         f=_biased_loss,
         make_inputs=_bias_inputs,
         solution=_g1,
