@@ -44,6 +44,13 @@ INTERNAL_LABEL = re.compile(
     r"\bseed\s+0\d*\b|\bthe\s+curriculum\b|\bcurriculum\s+(?:ids?|map)\b", re.IGNORECASE
 )
 
+# A stored verdict that an exercise was solved: the notebooks store scaffolds, never answers.
+SOLVED_EXERCISE = re.compile(r"✅\s*\**\s*exercise\b")
+# Chinese text (CJK ideographs and punctuation) and the markup that tells readers and screen
+# readers its language.
+CJK_TEXT = re.compile("[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+")
+ZH_SPAN = re.compile(r'<span lang="zh">[^<]*</span>')
+
 # Curriculum parts whose ids every notebook set must cover (H: second order, chapter 8).
 COVERED_PARTS = ("S", "V", "M", "T", "C", "E", "H")
 CURRICULUM_ID = re.compile(r"^-\s+([A-Z]\d*)\s")
@@ -150,13 +157,43 @@ def internal_label_problems(nb: nbformat.NotebookNode) -> list[str]:
             for match in INTERNAL_LABEL.finditer(cell.source)]
 
 
+def solved_exercise_problems(nb: nbformat.NotebookNode) -> list[str]:
+    """Stored outputs that show an exercise as solved (✅): they give the answer away.
+
+    >>> ok = nbformat.v4.new_output("display_data", data={"text/markdown": "✏️ **exercise 1.2**: not answered yet"})
+    >>> solved = nbformat.v4.new_output("display_data", data={"text/markdown": "✅ **exercise 1.2**: correct"})
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("", outputs=[ok, solved])])
+    >>> solved_exercise_problems(nb)
+    ['cell 0: a stored ✅ of a solved exercise (store the scaffold, not the answer): ✅ **exercise 1.2**: correct']
+    """
+    return [f"cell {index}: a stored ✅ of a solved exercise (store the scaffold, not the answer): "
+            f"{text.strip()[:80]}"
+            for index, cell in enumerate(nb.cells)
+            for output in cell.get("outputs", [])
+            for text in _output_texts(output) if SOLVED_EXERCISE.search(text)]
+
+
+def unmarked_chinese_problems(nb: nbformat.NotebookNode) -> list[str]:
+    """Chinese text in markdown outside ``<span lang="zh">…</span>`` (read aloud in the wrong voice).
+
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+    ...     '<span lang="zh">迹</span> is the trace; 迹技巧 the trace trick')])
+    >>> print(*unmarked_chinese_problems(nb))
+    cell 0: Chinese text '迹技巧' not marked: write <span lang="zh">迹技巧</span>
+    """
+    return [f'cell {index}: Chinese text {run!r} not marked: write <span lang="zh">{run}</span>'
+            for index, cell in enumerate(nb.cells) if cell.cell_type == "markdown"
+            for run in CJK_TEXT.findall(ZH_SPAN.sub("", cell.source))]
+
+
 @pytest.mark.parametrize("path", _params(NOTEBOOKS))
 def test_notebook_is_valid_nbformat(path: Path) -> None:
     nbformat.validate(_read(path))  # raises ValidationError naming the offending field
 
 
 @pytest.mark.parametrize("check", [execution_problems, error_problems, machine_text_problems,
-                                   timing_problems, layout_problems, internal_label_problems],
+                                   timing_problems, layout_problems, internal_label_problems,
+                                   solved_exercise_problems, unmarked_chinese_problems],
                          ids=lambda check: check.__name__)
 @pytest.mark.parametrize("path", _params(NOTEBOOKS))
 def test_notebook_is_clean(path: Path, check) -> None:
@@ -179,6 +216,10 @@ def test_the_checks_catch_a_broken_notebook() -> None:
                           execution_count=1),
         ]),
         v4.new_markdown_cell("no title, no sources, as [seed 000] and the curriculum say"),
+        v4.new_code_cell("check('1.2', answer)", execution_count=3, outputs=[
+            v4.new_output("display_data", data={"text/markdown": "✅ **exercise 1.2**: correct"}),
+        ]),
+        v4.new_markdown_cell("the trace trick, 迹技巧"),
     ])
     broken.cells[0].metadata["execution"] = {"iopub.status.busy": "2026-11-23T10:28:37.698451Z"}
     assert execution_problems(broken)
@@ -187,6 +228,8 @@ def test_the_checks_catch_a_broken_notebook() -> None:
     assert len(layout_problems(broken)) == 2
     assert len(timing_problems(broken)) == 1
     assert len(internal_label_problems(broken)) == 2
+    assert len(solved_exercise_problems(broken)) == 1
+    assert len(unmarked_chinese_problems(broken)) == 1
     clean = v4.new_notebook(cells=[
         v4.new_markdown_cell("# Title\n\nWe write $f:\\mathbb{R}^n \\to \\mathbb{R}$."),
         v4.new_code_cell("1 + 1", execution_count=1, outputs=[
@@ -195,12 +238,71 @@ def test_the_checks_catch_a_broken_notebook() -> None:
                 "text/html": '<img src="data:image/png;base64,AA/tmp/0x12ab34cdZZ==">',
             }, execution_count=1),
         ]),
-        v4.new_markdown_cell("## Sources\n\n长躯鬼侠, \"矩阵求导术\" (Zhihu)"),
+        v4.new_markdown_cell('## Sources\n\n<span lang="zh">长躯鬼侠</span>, "<span lang="zh">矩阵求导术</span>" (Zhihu)'),
+        v4.new_code_cell("check('1.2', answer)", execution_count=2, outputs=[
+            v4.new_output("display_data", data={"text/markdown": "✏️ **exercise 1.2**: not answered yet"}),
+        ]),
     ])
     clean.cells[0].metadata["tags"] = ["src:L"]   # tags in metadata are not reader-facing text
     assert not (execution_problems(clean) + error_problems(clean) + timing_problems(clean)
                 + machine_text_problems(clean) + layout_problems(clean)
-                + internal_label_problems(clean))
+                + internal_label_problems(clean) + solved_exercise_problems(clean)
+                + unmarked_chinese_problems(clean))
+
+
+def _chapter_notebook(chapter: str) -> Path:
+    matches = [path for path in NOTEBOOKS if path.name.startswith(f"{int(chapter):02d}_")]
+    assert len(matches) == 1, f"no single notebook for chapter {chapter}: {matches}"
+    return matches[0]
+
+
+def _stored_texts(path: Path) -> str:
+    return "\n".join(text for cell in _read(path).cells for output in cell.get("outputs", [])
+                     for text in _output_texts(output))
+
+
+def test_every_exercise_has_an_unanswered_scaffold_in_its_chapter() -> None:
+    """Each exercise of the bank is offered in its chapter as a cell whose stored verdict is ✏️."""
+    from mdlib.exercises import all_exercises
+
+    missing = []
+    for exercise in all_exercises():
+        chapter = exercise.id.split(".")[0]
+        stored = _stored_texts(_chapter_notebook(chapter))
+        if f"✏️ **exercise {exercise.id}**: not answered yet" not in stored:
+            missing.append(exercise.id)
+    assert not missing, f"exercises with no stored 'not answered yet' scaffold in their chapter: {missing}"
+
+
+#: A right derivation for every vec step checker a chapter shows, one line per step.
+VEC_DERIVATIONS = {
+    "inv(X)": ["-vec(inv(X)*dX*inv(X))", "-kron(inv(X).T, inv(X))*vec(dX)"],
+}
+
+
+def _vec_checkers() -> list[tuple[str, str, str]]:
+    calls = []
+    for path in NOTEBOOKS:
+        for cell in _read(path).cells:
+            match = re.search(r'StepChecker\("([^"]+)", "([^"]+)", "([^"]+)", vec=True\)', cell.source)
+            if cell.cell_type == "code" and match:
+                calls.append(match.groups())
+    return calls
+
+
+def test_every_vec_step_checker_accepts_a_right_derivation_and_catches_a_slip() -> None:
+    from mdlib.widgets import StepChecker
+
+    calls = _vec_checkers()
+    assert calls, "chapter 8 offers no StepChecker(..., vec=True)"
+    for f, X, shapes in calls:
+        checker = StepChecker(f, X, shapes, vec=True)
+        assert checker.textarea.value == "" and not checker.report.lines
+        lines = VEC_DERIVATIONS[f]
+        checker.set_lines("\n".join(lines))
+        assert checker.report.ok, checker.report
+        checker.set_lines("\n".join([*lines[:-1], lines[-1].replace(".T", "", 1)]))
+        assert not checker.report.ok and checker.report.first_wrong == len(lines)
 
 
 def curriculum_ids(text: str) -> list[str]:
