@@ -274,6 +274,33 @@ def test_every_exercise_has_an_unanswered_scaffold_in_its_chapter() -> None:
     assert not missing, f"exercises with no stored 'not answered yet' scaffold in their chapter: {missing}"
 
 
+SCAFFOLD_DEF = re.compile(r"def (\w+)\(([^)]*)\):")
+SCAFFOLD_CHECK = re.compile(r"check\(\"(\d+\.\d+)\", (\w+)\)")
+
+
+def test_every_scaffold_takes_the_inputs_of_its_exercise() -> None:
+    """``def answer_4_4(X, A)`` then ``check("4.4", answer_4_4)``: the names are the exercise's inputs."""
+    import numpy as np
+
+    from mdlib.exercises import all_exercises, get
+
+    seen, wrong = 0, []
+    for path in NOTEBOOKS:
+        for index, cell in enumerate(_read(path).cells):
+            signatures = {name: [a.strip() for a in args.split(",") if a.strip()]
+                          for name, args in SCAFFOLD_DEF.findall(cell.source)}
+            for exercise_id, name in SCAFFOLD_CHECK.findall(cell.source):
+                if name not in signatures:
+                    continue
+                seen += 1
+                inputs = list(get(exercise_id).make_inputs(np.random.default_rng(0)))
+                if signatures[name] != inputs:
+                    wrong.append(f"{path.name} cell {index}: {name}({', '.join(signatures[name])}) "
+                                 f"for exercise {exercise_id}, whose inputs are {', '.join(inputs)}")
+    # every exercise has a scaffold, and the start page's example in the prose is checked too
+    assert seen > len(all_exercises()) and not wrong, "\n".join(wrong) or f"only {seen} scaffolds found"
+
+
 #: A right derivation for every vec step checker a chapter shows, one line per step.
 VEC_DERIVATIONS = {
     "inv(X)": ["-vec(inv(X)*dX*inv(X))", "-kron(inv(X).T, inv(X))*vec(dX)"],
