@@ -666,9 +666,9 @@ class _Reader:
                     for a, n in zip(args, node.args, strict=True)]
             for arg_node, arg in zip(node.args[1:], args[1:], strict=True):
                 if arg.shape != args[0].shape:
-                    raise MdlibError(f"{name} needs matrices of the same shape, but "
-                                     f"{self.describe(node.args[0], args[0])} and "
-                                     f"{self.describe(arg_node, arg)} differ")
+                    raise SizeMismatch(f"{name} needs matrices of the same shape, but "
+                                       f"{self.describe(node.args[0], args[0])} and "
+                                       f"{self.describe(arg_node, arg)} differ")
             return args
         (arg,), (arg_node,) = args, node.args
         if isinstance(arg, _Identity):
@@ -683,8 +683,8 @@ class _Reader:
                              f"but {self.source(arg_node)} ({self.column(arg_node)}) is a number: "
                              f"{FUNCTIONS[name].on_a_number}")
         if needs == "square" and arg.shape[0] != arg.shape[1]:
-            raise MdlibError(f"{name} needs a square matrix, but {self.describe(arg_node, arg)} "
-                             "is not square")
+            raise SizeMismatch(f"{name} needs a square matrix, but {self.describe(arg_node, arg)} "
+                               "is not square")
         return args
 
 

@@ -19,7 +19,7 @@ def test_every_change_of_the_text_is_checked():
     assert checker.report.ok and "✔" in checker.table.value
     checker.textarea.value += "\ntr(X.T*A*dX) + tr(X.T*A*dX)"
     assert checker.report.first_wrong == 2
-    assert "✘" in checker.table.value and "A should be A^T" in checker.table.value
+    assert "✘" in checker.table.value and "you assumed A = A^T" in checker.table.value
     assert "Line 2 is the first wrong line" in checker.verdict.value
 
 

@@ -23,15 +23,22 @@ from sympy.matrices.expressions import (
 )
 
 from ..errors import MdlibError
-from ..parse import parse_expression, parse_shapes
+from ..parse import SizeMismatch, parse_expression, parse_shapes
 from .problem import _problem
 
 # ------------------------------------------------------------------ reading a line
 
 class _Unreadable(Exception):
-    def __init__(self, message: str, column: int | None = None) -> None:
+    """A line that cannot be compared with df; ``kind`` "size" when it reads but its sizes do not
+    match (then it is wrong, not unreadable)."""
+
+    def __init__(self, message: str, column: int | None = None, kind: str = "") -> None:
         super().__init__(message)
-        self.message, self.column = message, column
+        self.message, self.column, self.kind = message, column, kind
+
+
+#: How a line whose sizes do not match begins its verdict (the issue's words, not "cannot be read").
+SIZES = "the sizes do not match: "
 
 
 def _bracket_problem(text: str) -> tuple[str, int] | None:
@@ -74,6 +81,10 @@ def _read(text: str, problem_key: tuple) -> sympy.Basic:
     except (AttributeError, TypeError) as err:  # e.g. .T on a number, such as tr(M).T
         raise _Unreadable(f"cannot read this line: {err}; a trace or a determinant is a number, "
                           "which has no .T") from None
+    except SizeMismatch as err:
+        column = re.search(r"\(column (\d+)\)", str(err))
+        raise _Unreadable(SIZES + str(err), int(column.group(1)) - 1 if column else None,
+                          "size") from None
     except MdlibError as err:
         message = str(err)
         column = None
@@ -86,13 +97,18 @@ def _read(text: str, problem_key: tuple) -> sympy.Basic:
             column = int(at.group(1)) - 1
         if "not aligned" in message:  # sympy's bare ('Matrices are not aligned', m, n)
             used = [M for name, M in declared.items() if re.search(rf"(?<![\w.]){name}\b", text)]
-            message = ("the shapes do not fit: in a product A*B the columns of A must equal the "
-                       "rows of B, and a sum needs equal shapes; here "
-                       + ", ".join(f"{M.name} is {_dimension(M)}" for M in used))
+            raise _Unreadable(SIZES + "in a product A*B the columns of A must equal the rows of "
+                              "B, and a sum needs equal sizes; here "
+                              + ", ".join(f"{M.name} is {_dimension(M)}" for M in used),
+                              column, "size") from None
         raise _Unreadable(message, column) from None
     if isinstance(expr, MatrixExpr) and tuple(expr.shape) != (1, 1):
-        raise _Unreadable(f"this line is a {_dimension(expr)} matrix, but df is a number: take "
-                          "its trace, or write the 1×1 product (T1: a scalar is its own trace)")
+        raise _Unreadable(SIZES + f"this line is a {_dimension(expr)} matrix, but df is a number: "
+                          "take its trace, or write the 1×1 product (T1: a scalar is its own "
+                          "trace)", None, "size")
+    mentions_dX = re.search(rf"(?<![\w.]){re.escape(problem.dname)}\b", text)
+    if mentions_dX and (expr == 0 or isinstance(expr, sympy.ZeroMatrix)):
+        return sympy.S.Zero  # its terms cancelled as it was read: a line that is 0, judged as such
     if not expr.has(sympy.Symbol(problem.dname)) and not any(
             str(m.name) == problem.dname for m in expr.atoms(MatrixSymbol)):
         raise _Unreadable(f"the line does not contain {problem.dname}: every line is df written "
