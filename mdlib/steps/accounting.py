@@ -94,7 +94,8 @@ def account(expected: sympy.Basic, got: sympy.Basic, problem: _Problem, first: b
         return None
     if any(_is_zero(c.total("expected")) or _is_zero(c.total("got")) for c in scaled):
         return None  # a term cancelled on one side only: not a sign or a factor
-    form = _reader_form(got, problem)
+    # df is in the form rule M2 gives; a later line's lost term is shown in the reader's form
+    form = _reader_form(got, problem) if not first else (lambda term: term)
     before = "df" if first else "the line before"
     parts, repair = [], []
     if lost:
@@ -158,7 +159,8 @@ def _trace_form(term: sympy.Basic, dname: str) -> sympy.Basic | None:
         return None
 
 
-def assumed_symmetric(expected: sympy.Basic, got: sympy.Basic, problem: _Problem) -> Cause | None:
+def assumed_symmetric(expected: sympy.Basic, got: sympy.Basic, problem: _Problem,
+                      first: bool) -> Cause | None:
     """Two terms merged as if a square constant M were Mᵀ: say so, with the sum they really give.
 
     Found by the numbers: with M replaced by a symmetric matrix the two lines agree. Said only
@@ -177,9 +179,10 @@ def assumed_symmetric(expected: sympy.Basic, got: sympy.Basic, problem: _Problem
                 continue
             repair = _add(got, [-term, fixed])
             if _close(_value(repair, problem), _value(expected, problem), _natural_scale(problem)):
+                before = "df" if first else "the line before"
                 return Cause(f"you assumed {name} = {name}^T, but {name} is not symmetric: the terms "
-                             f"give {_text(fixed)}, which equals {_text(term)} only for a "
-                             f"symmetric {name}", repair)
+                             f"of {before} add up to {_text(fixed)}, which is {_text(term)} only "
+                             f"for a symmetric {name}", repair)
     return None
 
 

@@ -114,10 +114,13 @@ def _judge(number: int, text: str, expr: sympy.Basic, before: _Before,
     if before.expr is not None and not before.ok and _close(value, _value(before.expr, problem), scale):
         return LineVerdict(number, text, latex, False,
                            "it follows from the line before, but carries that line's mistake")
-    if before.expr is None:
+    if before.expr is None:  # judged against df itself, and said so
         why = ("the sizes in the line before do not match" if before.kind == "size"
                else "the line before could not be read")
-        return LineVerdict(number, text, latex, False, f"it does not equal df ({why})")
+        cause = _diagnose(problem.differential, expr, problem, text)
+        return LineVerdict(number, text, latex, False,
+                           f"it does not equal df ({why}): {cause.message}",
+                           kind="zero" if cause.slip == "zero" else "", repair=cause.repair)
     cause = _diagnose(before.expr, expr, problem, text)
     return LineVerdict(number, text, latex, False, cause.message,
                        kind="zero" if cause.slip == "zero" else "", repair=cause.repair)

@@ -206,7 +206,7 @@ def _find_cause(expected: sympy.Basic, got: sympy.Basic, problem: _Problem, type
     if whole:
         return Cause(cite_sign_rule(whole[0], got, first), whole[1])
     # 3. whole terms: merged as if a constant were symmetric; lost, added, one sign or factor
-    found = assumed_symmetric(expected, got, problem) or account(expected, got, problem, first)
+    found = assumed_symmetric(expected, got, problem, first) or account(expected, got, problem, first)
     if found:
         return found
     # 4. one slip in one term (a transpose, an order, ...), then several whole-term slips at once
@@ -215,6 +215,10 @@ def _find_cause(expected: sympy.Basic, got: sympy.Basic, problem: _Problem, type
     except _OutOfBudget:
         found = None
     found = found or account(expected, got, problem, first, several=True)
+    if found:
+        return found
+    # 5. one of the reader's terms against one of the terms it should be
+    found = _term_for_term(expected, got, problem, budget, first)
     if found:
         return found
     left_g, left_e = _unmatched(expected, got, problem)
@@ -258,6 +262,13 @@ def _one_slip(expected: sympy.Basic, got: sympy.Basic, problem: _Problem, typed:
             found = budget.typed(candidate, problem)
             if found is not None and _close(found[1], v_expected, v_expected):
                 return Cause(what, found[0])
+    return None
+
+
+def _term_for_term(expected: sympy.Basic, got: sympy.Basic, problem: _Problem, budget: _Budget,
+                   first: bool) -> Cause | None:
+    """A term of the reader's that is a known slip away from one term it should be."""
+    left_g, left_e = _unmatched(expected, got, problem)
     for g, vg in left_g:
         for e, ve in left_e:
             pair = _ratio_cause(vg, ve, g, problem, f"the term {_text(_spell_powers(g))}")

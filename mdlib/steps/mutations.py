@@ -66,6 +66,7 @@ def _all_mutations(term: sympy.Basic, problem: _Problem, first: bool):
                 continue
             yield fixed, (f"a transpose is missing: {_text(left)} in front of {dname} should be "
                           f"({_text(left)})^T = {_text(Transpose(left).doit())}")
+    toggles = []
     for path, node in _nodes(term):
         if not path or not isinstance(node, MatrixExpr) or isinstance(node, (MatAdd,)):
             continue
@@ -74,7 +75,14 @@ def _all_mutations(term: sympy.Basic, problem: _Problem, first: bool):
             fixed = _replace(term, path, new)
         except Exception:  # noqa: BLE001 - a transpose that does not fit the shapes
             continue
-        yield fixed, _transpose_message(node, new, dname, _near_hadamard(term, path))
+        # (A ⊙ exp(X))^T reads better than exp(X^T) ⊙ A^T: the transpose stays outside ⊙ and f
+        shown = Transpose(node) if isinstance(node, (HadamardProduct, ElementwiseApplyFunction)) \
+            else new
+        toggles.append((_transposes(new) >= _transposes(node), fixed,
+                        _transpose_message(node, shown, dname, _near_hadamard(term, path))))
+    # a transpose removed before one added: the simpler line first, when both would do
+    for _adds, fixed, what in sorted(toggles, key=lambda t: t[0]):
+        yield fixed, what
     for path, node in _nodes(term):
         if isinstance(node, MatMul):
             yield from _product_mutations(term, path, node, problem, first)
@@ -139,7 +147,8 @@ def _product_mutations(term, path, node, problem: _Problem, first: bool):
 def _hadamard_message(pair: list, problem: _Problem) -> str:
     """A ⊙ written as a matrix product; for f′(Y) dY, name f and f′ as they are in f (M8)."""
     left, right = pair
-    hadamard = " ⊙ ".join(f"({_text(f)})" if isinstance(f, MatAdd) else _text(f) for f in pair)
+    hadamard = " ⊙ ".join(f"({_text(f)})" if isinstance(f, (MatAdd, HadamardProduct)) else _text(f)
+                          for f in pair)
     what = f"{_text(MatMul(*pair))} should be the Hadamard (elementwise) product {hadamard}"
     named = _function_with_derivative(left, problem)
     if named is None or not any(_is(m, problem.dname) for m in right.atoms(sympy.MatrixSymbol)):
@@ -153,8 +162,13 @@ def _hadamard_message(pair: list, problem: _Problem) -> str:
 
 def _function_with_derivative(node: sympy.Basic, problem: _Problem):
     """(f, its argument, "f′ = g") when ``node`` is f′(Y) for an elementwise f(Y) in the problem."""
-    if not isinstance(node, ElementwiseApplyFunction):
-        return None
+    key = ("derivative of", node)
+    if key not in problem.memo:  # asked for every ⊙ candidate, wanted for at most one
+        problem.memo[key] = _find_function_with_derivative(node, problem)
+    return problem.memo[key]
+
+
+def _find_function_with_derivative(node: sympy.Basic, problem: _Problem):
     for candidate in sympy.preorder_traversal(problem.expr):
         if not isinstance(candidate, ElementwiseApplyFunction):
             continue
