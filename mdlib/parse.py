@@ -847,7 +847,7 @@ def _syntax_message(text: str, err: SyntaxError, lead: int) -> str:
     if equals:  # df = ... = ... on one line
         return (f"write only the right-hand side, without = (column {at(equals.start())}): one "
                 "expression per line")
-    gap = re.search(r"(\*\*|[-+*/(,])\s*(?=[)*/,]|$)", text)
+    gap = re.search(r"(\*\*|(?<!\*)\*(?!\*)|[-+/(,])\s*(?=[)/,]|\*|$)", text)
     if gap:  # tr(X) +, tr(X*), f(,X)
         return (f"something is missing after {gap.group(1)} (column {at(gap.start())}): an "
                 "operator, a bracket or a comma needs something to follow it")

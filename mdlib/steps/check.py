@@ -16,7 +16,7 @@ from sympy.matrices.expressions import (
 )
 
 from ..curriculum import rule_label
-from .diagnosis import _diagnose
+from .diagnosis import _diagnose, size_cause
 from .problem import _close, _df, _Problem, _problem, _scale, _value
 from .reading import _read, _Unreadable
 from .recognise import _how_to_read_off, _read_off, _rule_between
@@ -62,8 +62,12 @@ def check_steps(f: str, X: str, lines: str | list[str], shapes: str, seed: int =
             expr = _read(text, key)
         except _Unreadable as err:
             # a line whose sizes do not match is wrong; one that cannot be read has no verdict
+            cause = size_cause(text, before.expr if before.expr is not None
+                               else problem.differential, problem) if err.kind else None
+            message = f"{err.message}; {cause.message}" if cause else err.message
             report.lines.append(LineVerdict(number, text, "", False if err.kind else None,
-                                            err.message, column=err.column, kind=err.kind))
+                                            message, column=err.column, kind=err.kind,
+                                            repair=cause.repair if cause else None))
             report.first_wrong = report.first_wrong or number
             before = _Before(None, before.ok and not err.kind, text, err.kind or "unreadable")
             continue

@@ -152,6 +152,24 @@ def _diagnose(expected: sympy.Basic, got: sympy.Basic, problem: _Problem, typed:
     return problem.memo[key]
 
 
+def size_cause(text: str, expected: sympy.Basic, problem: _Problem) -> Cause | None:
+    """For a line whose sizes do not match: a transpose added or dropped in the text that makes it
+    read and equal ``expected`` (a dropped .T is the usual way sizes stop matching)."""
+    key = ("size cause", text, expected)
+    if key not in problem.memo:
+        budget, v_expected, found = _Budget(SEARCH_BUDGET), _value(expected, problem), None
+        try:
+            for candidate, what in _typed_transposes(text, problem):
+                read = budget.typed(candidate, problem)
+                if read is not None and _close(read[1], v_expected, v_expected):
+                    found = Cause(what, read[0])
+                    break
+        except _OutOfBudget:
+            pass
+        problem.memo[key] = found
+    return problem.memo[key]
+
+
 def _is_zero_line(got: sympy.Basic, problem: _Problem) -> bool:
     value = _value(got, problem)
     scale = np.asarray([values["__scale__"] for values in problem.samples])
@@ -169,7 +187,7 @@ def _zero_cause(got: sympy.Basic, cause: Cause, problem: _Problem, before: str) 
             said = (f"this line is identically 0: {_text(plus)} and {_text(-minus)} are equal "
                     f"for every {dname}, so {_text(plus)} - {_text(-minus)} = 0")
     said += f", but {before} is not 0"
-    if cause.repair is not None and cause.slip not in ("lost", "terms"):
+    if cause.repair is not None and cause.slip not in ("lost", "terms", "generic"):
         return Cause(f"{said}; {cause.message}", cause.repair, "zero")
     return Cause(said, None, "zero")
 
@@ -223,10 +241,10 @@ def _find_cause(expected: sympy.Basic, got: sympy.Basic, problem: _Problem, type
         return found
     left_g, left_e = _unmatched(expected, got, problem)
     got_text, expected_text = _sum_text([t for t, _ in left_g]), _sum_text([t for t, _ in left_e])
-    if budget.left < 0 or len(got_text) + len(expected_text) > 160:
-        raise _OutOfBudget  # too far off, or too long to quote usefully: the general advice
+    if not (left_g and left_e) or len(got_text) + len(expected_text) > 160:
+        raise _OutOfBudget  # nothing to quote, or too long to quote usefully: the general advice
     return Cause(f"{got_text} does not equal {expected_text} of {before}",
-                 _add(got, [-t for t, _ in left_g] + [t for t, _ in left_e]))
+                 _add(got, [-t for t, _ in left_g] + [t for t, _ in left_e]), "generic")
 
 
 def _unmatched(expected: sympy.Basic, got: sympy.Basic, problem: _Problem):
