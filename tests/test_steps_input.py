@@ -60,8 +60,8 @@ def test_a_typing_slip_leads_with_the_course_hint(line, begins, column):
 
 
 @pytest.mark.parametrize("line, words, column", [
-    ("tr(X.T*dX", "this '(' is never closed: add a ')'", 3),
-    ("tr(X.T*dX))", "this ')' closes nothing: remove it or add its '('", 11),
+    ("tr(X.T*dX", "this '(' (column 3) is never closed: add a ')'", 3),
+    ("tr(X.T*dX))", "this ')' (column 11) closes nothing: remove it or add its '('", 11),
 ])
 def test_brackets_that_do_not_pair_point_at_the_bracket(line, words, column):
     verdict = check_steps("tr(X.T*X)", "X", [line], "X: 3x3").lines[0]

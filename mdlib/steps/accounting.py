@@ -3,7 +3,12 @@
 terms merged as if a constant were symmetric (2 tr(XᵀA dX) for tr(Xᵀ(A + Aᵀ) dX)).
 
 Terms are grouped by value: two terms are "the same term" when their values at every sample
-point are proportional, so tr(w yᵀ dX) and yᵀ dX w fall together however they are written.
+point are proportional, so tr(w yᵀ dX) and yᵀ dX w fall together however they are written. A
+term is quoted in the form of the reader's line, c·tr(M dX), where that line is written so:
+
+>>> X, dX, w = (sympy.MatrixSymbol(name, 3, k) for name, k in (("X", 3), ("dX", 3), ("w", 1)))
+>>> _text(_trace_form(2 * w.T * X.T * dX * w, "dX"))
+'2 tr(w w^T X^T dX)'
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""Reading one typed line: the whitelist parser, plus messages that point at the place
-(an unclosed bracket, an unknown name, a dA for a constant, a line that is a matrix).
+"""Reading one typed line: the whitelist parser (whose messages lead with the course's hint and
+name the column), plus what only a derivation step can get wrong: a dA for a constant, a line
+that is a matrix, sizes that do not match, a line without dX.
 
 >>> from mdlib.steps.problem import _problem
 >>> key = ("tr(X)", "X", "X: 2x2", 0)
@@ -8,7 +9,7 @@
 ...     _read("tr(dX", key)
 ... except _Unreadable as err:
 ...     print(err.message, err.column)
-this '(' is never closed: add a ')' 2
+this '(' (column 3) is never closed: add a ')' 2
 """
 
 from __future__ import annotations
@@ -41,20 +42,6 @@ class _Unreadable(Exception):
 SIZES = "the sizes do not match: "
 
 
-def _bracket_problem(text: str) -> tuple[str, int] | None:
-    stack: list[int] = []
-    for i, ch in enumerate(text):
-        if ch == "(":
-            stack.append(i)
-        elif ch == ")":
-            if not stack:
-                return "this ')' closes nothing: remove it or add its '('", i
-            stack.pop()
-    if stack:
-        return "this '(' is never closed: add a ')'", stack[-1]
-    return None
-
-
 def _dimension(M: MatrixSymbol) -> str:
     return "×".join(str(d) for d in M.shape)
 
@@ -64,9 +51,6 @@ def _read(text: str, problem_key: tuple) -> sympy.Basic:
     problem = _problem(*problem_key)
     if not text.strip():
         raise _Unreadable("the line is empty")
-    found = _bracket_problem(text)
-    if found:
-        raise _Unreadable(*found)
     declared = parse_shapes(problem.line_shapes)
     for match in re.finditer(r"(?<![\w.])d([A-Za-z_]\w*)", text):
         name = match.group(1)
