@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import MdlibError
+from .i18n import _
 from .stable import log_softmax, sigmoid, sigmoid_prime, softmax
 from .validation import as_array, as_matrix, check_invertible, check_square
 
@@ -29,17 +30,19 @@ from .validation import as_array, as_matrix, check_invertible, check_square
 def _vector(value: object, name: str) -> np.ndarray:
     arr = as_array(value, name)
     if arr.ndim != 1:
-        raise MdlibError(f"{name} must be a vector (1-D), got shape {arr.shape}")
+        raise MdlibError(_("{name} must be a vector (1-D), got shape {shape}").format(
+            name=name, shape=arr.shape))
     return arr
 
 
 def _fits(left: np.ndarray, right: np.ndarray, left_name: str, right_name: str) -> None:
     """Raise unless ``left @ right`` is defined (inner sizes agree)."""
     if left.shape[-1] != right.shape[0]:
-        raise MdlibError(
-            f"{left_name} has shape {left.shape} and {right_name} has shape {right.shape}: "
-            f"{left_name} {right_name} is not defined (inner sizes {left.shape[-1]} ≠ {right.shape[0]})"
-        )
+        raise MdlibError(_(
+            "{left} has shape {left_shape} and {right} has shape {right_shape}: {left} {right} is "
+            "not defined (inner sizes {inner_left} ≠ {inner_right})").format(
+                left=left_name, right=right_name, left_shape=left.shape, right_shape=right.shape,
+                inner_left=left.shape[-1], inner_right=right.shape[0]))
 
 
 # ---------------------------------------------------------------- data makers (all seeded)
@@ -63,7 +66,8 @@ def one_hot(labels: object, classes: int) -> np.ndarray:
     """
     labels = np.asarray(labels, dtype=int)
     if labels.ndim != 1 or np.any(labels < 0) or np.any(labels >= classes):
-        raise MdlibError(f"labels must be a 1-D list of integers in 0..{classes - 1}")
+        raise MdlibError(_("labels must be a 1-D list of integers in 0..{last}").format(
+            last=classes - 1))
     Y = np.zeros((classes, labels.size))
     Y[labels, np.arange(labels.size)] = 1.0
     return Y
@@ -175,7 +179,7 @@ def _e3_parts(W: object, X: object, M: object):
 
 def e3_loss(W: object, X: object, M: object) -> float:
     """E3: ``f = tr(Y^T M Y)`` with ``Y = σ(W X)``, σ the logistic sigmoid (elementwise)."""
-    _, _, M, _, Y = _e3_parts(W, X, M)
+    _W, _X, M, _Z, Y = _e3_parts(W, X, M)
     return float(np.trace(Y.T @ M @ Y))
 
 
@@ -195,13 +199,13 @@ def e3_grad_X(W: object, X: object, M: object) -> np.ndarray:
     >>> bool(check_gradient(lambda X: e3_loss(W, X, M), X, e3_grad_X(W, X, M)))
     True
     """
-    W, _, M, Z, Y = _e3_parts(W, X, M)
+    W, _X, M, Z, Y = _e3_parts(W, X, M)
     return W.T @ _e3_inner(M, Z, Y)
 
 
 def e3_grad_W(W: object, X: object, M: object) -> np.ndarray:
     """E3: ``∂f/∂W = ((2 M σ(WX)) ⊙ σ'(WX)) X^T`` for symmetric ``M`` (shape of W)."""
-    _, X, M, Z, Y = _e3_parts(W, X, M)
+    _W, X, M, Z, Y = _e3_parts(W, X, M)
     return _e3_inner(M, Z, Y) @ X.T
 
 
@@ -211,7 +215,8 @@ def _ls_parts(w: object, X: object, y: object):
     w, X, y = _vector(w, "w"), as_matrix(X, "X"), _vector(y, "y")
     _fits(X, w, "X", "w")
     if y.shape[0] != X.shape[0]:
-        raise MdlibError(f"y has {y.shape[0]} entries but X has {X.shape[0]} rows; they must match")
+        raise MdlibError(_("y has {entries} entries but X has {rows} rows; they must match").format(
+            entries=y.shape[0], rows=X.shape[0]))
     return w, X, y
 
 
@@ -240,10 +245,9 @@ def normal_equations(X: object, y: object) -> np.ndarray:
     try:
         check_invertible(gram, "X^T X")
     except MdlibError:
-        raise MdlibError(
+        raise MdlibError(_(
             "X^T X is singular: the columns of X are linearly dependent, so the least-squares "
-            "minimiser is not unique. Remove a redundant column or add a ridge term."
-        ) from None
+            "minimiser is not unique. Remove a redundant column or add a ridge term.")) from None
     return np.linalg.solve(gram, X.T @ y)
 
 
@@ -253,7 +257,8 @@ def _spd_parts(Sigma: object, S: object):
     Sigma, S = as_matrix(Sigma, "Σ"), as_matrix(S, "S")
     check_invertible(Sigma, "Σ")
     if S.shape != Sigma.shape:
-        raise MdlibError(f"S has shape {S.shape} but Σ has shape {Sigma.shape}; they must match")
+        raise MdlibError(_("S has shape {shape} but Σ has shape {sigma_shape}; they must match").format(
+            shape=S.shape, sigma_shape=Sigma.shape))
     return Sigma, S
 
 
@@ -268,7 +273,7 @@ def gaussian_nll(Sigma: object, S: object) -> float:
     Sigma, S = _spd_parts(Sigma, S)
     sign, logdet = np.linalg.slogdet(Sigma)
     if sign <= 0:
-        raise MdlibError("|Σ| must be positive for log|Σ|; a covariance is positive definite")
+        raise MdlibError(_("|Σ| must be positive for log|Σ|; a covariance is positive definite"))
     return float(logdet + np.trace(np.linalg.solve(Sigma, S)))
 
 
@@ -292,17 +297,18 @@ def _columns(value: object, name: str) -> np.ndarray:
     if arr.ndim == 1:
         return arr[:, None]
     if arr.ndim != 2:
-        raise MdlibError(f"{name} must be a vector or a matrix of columns, got shape {arr.shape}")
+        raise MdlibError(_("{name} must be a vector or a matrix of columns, got shape {shape}").format(
+            name=name, shape=arr.shape))
     return arr
 
 
 def _labels(Y: object, logits: np.ndarray) -> np.ndarray:
     Y = _columns(Y, "y")
     if Y.shape != logits.shape:
-        raise MdlibError(
-            f"the labels have shape {Y.shape} but the scores have shape {logits.shape}; "
-            "give one label column (one-hot, K entries) per example"
-        )
+        raise MdlibError(_(
+            "the labels have shape {shape} but the scores have shape {scores_shape}; give one "
+            "label column (one-hot, K entries) per example").format(
+                shape=Y.shape, scores_shape=logits.shape))
     return Y
 
 
@@ -353,7 +359,9 @@ def _bias(b: object, size: int, name: str) -> np.ndarray:
         return np.zeros((size, 1))
     b = _vector(b, name)
     if b.shape[0] != size:
-        raise MdlibError(f"{name} has {b.shape[0]} entries but the layer has {size} outputs; they must match")
+        raise MdlibError(_(
+            "{name} has {entries} entries but the layer has {size} outputs; they must match").format(
+                name=name, entries=b.shape[0], size=size))
     return b[:, None]
 
 

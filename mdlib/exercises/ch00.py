@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..i18n import N_
 from .core import Exercise, Mistake, register
 
 
@@ -30,10 +31,10 @@ register(
         mistakes={
             "forgot the factor 3": Mistake(
                 lambda x: x**2,
-                "the exponent 3 also comes down as a factor: the derivative of xⁿ is n xⁿ⁻¹"),
+                N_("the exponent 3 also comes down as a factor: the derivative of xⁿ is n xⁿ⁻¹")),
             "an antiderivative instead": Mistake(
                 lambda x: x**4 / 4,
-                "x⁴/4 is an antiderivative of x³ (its derivative is x³), not the derivative"),
+                N_("x⁴/4 is an antiderivative of x³ (its derivative is x³), not the derivative")),
         },
     ),
 )
