@@ -17,6 +17,7 @@ import sympy
 from sympy.matrices.expressions import Inverse, MatAdd
 
 from ..i18n import N_, _
+from ..rules import RULES as RULE_VARIANTS
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,15 @@ class Cause:
     message: str
     repair: sympy.Basic | None = None
     slip: str = ""
+
+
+def rule_mistake(variant: str) -> str:
+    """What a wrong variant of a rule (:mod:`mdlib.rules`) gets wrong, in the reader's language.
+
+    >>> rule_mistake("M3 (no transpose)")
+    'the transpose of dX is missing'
+    """
+    return _(RULE_VARIANTS[variant].mistake)
 
 
 def join(*causes: str) -> str:

@@ -19,9 +19,8 @@ from sympy.matrices.expressions import (
 )
 
 from ..i18n import N_, _, get_language
-from ..rules import RULES as RULE_VARIANTS
 from .accounting import _add, account, assumed_symmetric
-from .cause import Cause, cite_sign_rule, factor_words, join, names_sign
+from .cause import Cause, cite_sign_rule, factor_words, join, names_sign, rule_mistake
 from .mutations import _merged_traces, _mutations
 from .problem import _close, _Problem, _safe_value, _value
 from .reading import _read
@@ -72,8 +71,9 @@ def _ratio_cause(got: np.ndarray, expected: np.ndarray, term: sympy.Basic, probl
         dets = np.asarray([np.linalg.det(v) for v in values])
         det = sympy.Determinant(problem.symbols[name])
         if _close(ratio, 1 / dets):
-            extra = _(RULE_VARIANTS["M6 (no |X| factor)"].mistake).replace("|X|", f"|{name}|")
-            return (_(words["missing"]).format(mistake=extra, term=term_text, name=name),
+            extra = rule_mistake("M6 (no |X| factor)").replace("|X|", f"|{name}|")
+            missing = words["missing"]
+            return (_(missing).format(mistake=extra, term=term_text, name=name),
                     det * term, False)
         if _close(ratio, dets):
             template = words["extra logdet"] if problem.has_logdet else words["extra"]
@@ -115,7 +115,7 @@ def _typed_transposes(text: str, problem: _Problem):
             message = _("a transpose is missing: {operand} (column {column}) should be "
                         "{operand}.T ({mistake}, rule M3)").format(
                 operand=operand, column=start + 1,
-                mistake=_(RULE_VARIANTS["M3 (no transpose)"].mistake))
+                mistake=rule_mistake("M3 (no transpose)"))
         else:
             message = _("a transpose is missing: {operand} (column {column}) should be "
                         "{operand}.T").format(operand=operand, column=start + 1)
@@ -247,7 +247,7 @@ def _find_cause(expected: sympy.Basic, got: sympy.Basic, problem: _Problem, type
         if products:
             why = _("{terms} is not linear in {dX}: {mistake}; drop it").format(
                 terms=_sum_text(nonlinear), dX=problem.dname,
-                mistake=_(RULE_VARIANTS["M2 (dX dY)"].mistake))
+                mistake=rule_mistake("M2 (dX dY)"))
         else:
             why = _("{terms} is not linear in {dX}: every term of df is linear in {dX}; drop "
                     "it").format(terms=_sum_text(nonlinear), dX=problem.dname)

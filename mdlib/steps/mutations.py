@@ -24,9 +24,8 @@ from sympy.matrices.expressions import (
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from ..i18n import _
-from ..rules import RULES as RULE_VARIANTS
 from ..tricks import WRONG as WRONG_TRACE_IDENTITIES
-from .cause import join
+from .cause import join, rule_mistake
 from .problem import _close, _matrix_value, _Problem
 from .terms import _factors, _false_t5, _is, _nodes, _replace, _text, _under_trace
 
@@ -101,7 +100,7 @@ def _transpose_message(node: sympy.Basic, new: sympy.Basic, dname: str, hadamard
     else:
         what = _("a transpose is missing: {wrong} should be {right}")
     what = what.format(wrong=_text(node), right=_text(new),
-                       mistake=_(RULE_VARIANTS["M3 (no transpose)"].mistake))
+                       mistake=rule_mistake("M3 (no transpose)"))
     if hadamard:
         what = join(what, _("T5 keeps the transpose: {identity} is false").format(
             identity=_false_t5()))
@@ -274,5 +273,5 @@ def _order_message(factors: list, order: tuple, problem: _Problem, under_trace: 
         message = _("the order of a product is wrong: {wrong} should be {right} (matrices do not "
                     "commute: XY is not YX)")
     return message.format(wrong=wrote, right=needed,
-                          mistake=_(RULE_VARIANTS["M5 (order swapped)"].mistake),
+                          mistake=rule_mistake("M5 (order swapped)"),
                           identity=next(k for k in WRONG_TRACE_IDENTITIES if "BAC" in k))
