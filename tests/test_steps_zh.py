@@ -66,9 +66,9 @@ def test_the_lost_term_of_least_squares_is_named_in_chinese(zh):
                           "tr(2*w*y.T*dX)"], "X: 5x3, w: 3, y: 5")
     assert [line.message for line in report.lines[:2]] == ["正确", "正确"]
     # two causes, joined by the Chinese separator "；"
-    assert report.lines[2].message == "丢了一项：缺少 2 tr(w w^T X^T dX)；项 2 tr(w y^T dX) 的符号反了"
+    assert report.lines[2].message == "漏了一项：2 tr(w w^T X^T dX)；项 2 tr(w y^T dX) 的符号反了"
     assert str(report).splitlines()[2] == (
-        "✘ 第 3 行：tr(2*w*y.T*dX)  —— 错误：丢了一项：缺少 2 tr(w w^T X^T dX)；"
+        "✘ 第 3 行：tr(2*w*y.T*dX)  —— 错误：漏了一项：2 tr(w w^T X^T dX)；"
         "项 2 tr(w y^T dX) 的符号反了")
 
 
@@ -103,7 +103,7 @@ def test_a_line_whose_sizes_do_not_match_says_so_in_chinese(zh):
     # a dropped .T, found in the text as typed; the parser's own words stay as they are
     report = check_steps("a.T*X*b", "X", ["a*dX*b"], "X: 3x4, a: 3, b: 4")
     message = report.lines[0].message
-    assert message.startswith("尺寸不匹配：") and message.endswith("；缺少一个转置：a（第 1 列）应为 a.T")
+    assert message.startswith("尺寸不匹配：") and message.endswith("；漏了一个转置：a（第 1 列）应为 a.T")
     assert "(3×1)" in message and "(3×4)" in message
     vec = check_vec_steps("A*X", "X", ["A*dX"], "X: 3x2, A: 4x3").lines[0]
     assert vec.message == ("尺寸不匹配：这一行是 4×2 的，而 d vec(F) 是 8×1 的（F 是 4×2 的）："
