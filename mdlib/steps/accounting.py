@@ -20,7 +20,8 @@ import sympy
 from sympy.matrices.expressions import MatAdd, MatMul, MatrixExpr, MatrixSymbol, Trace, Transpose
 
 from ..engine.nodes import AsScalar
-from .cause import Cause, cite_sign_rule, factor_words
+from ..i18n import _
+from .cause import Cause, cite_sign_rule, factor_words, join, names_sign
 from .problem import _close, _Problem, _value
 from .terms import _atoms, _coefficient, _factors, _is, _matrix_coefficient, _sum_text, _text
 
@@ -34,7 +35,7 @@ class _Class:
     got: list = field(default_factory=list)
 
     def total(self, side: str) -> float:
-        return sum(r for _, r in getattr(self, side))
+        return sum(r for _t, r in getattr(self, side))
 
 
 def _multiple(v: np.ndarray, w: np.ndarray) -> float | None:
@@ -101,32 +102,36 @@ def account(expected: sympy.Basic, got: sympy.Basic, problem: _Problem, first: b
         return None  # a term cancelled on one side only: not a sign or a factor
     # df is in the form rule M2 gives; a later line's lost term is shown in the reader's form
     form = _reader_form(got, problem) if not first else (lambda term: term)
-    before = "df" if first else "the line before"
     parts, repair = [], []
     if lost:
-        terms = [form(t) for c in lost for t, _ in c.expected]
-        hint = ""
-        if first:
-            hint = (" (the product rule M2 gives one term for each factor that depends on "
-                    f"{problem.X.name})") if not isinstance(problem.expr, (sympy.Add, MatAdd)) else \
-                " (rule M1: the differential of a sum is the sum of the differentials)"
-        parts.append(f"a term is lost: {_sum_text(terms)} is missing{hint}")
-        repair += [t for c in lost for t, _ in c.expected]
+        terms = [form(t) for c in lost for t, _r in c.expected]
+        if not first:
+            lost_words = _("a term is lost: {terms} is missing")
+        elif isinstance(problem.expr, (sympy.Add, MatAdd)):
+            lost_words = _("a term is lost: {terms} is missing (rule M1: the differential of a "
+                           "sum is the sum of the differentials)")
+        else:
+            lost_words = _("a term is lost: {terms} is missing (the product rule M2 gives one "
+                           "term for each factor that depends on {X})")
+        parts.append(lost_words.format(terms=_sum_text(terms), X=problem.X.name))
+        repair += [t for c in lost for t, _r in c.expected]
     if extra:
-        terms = [t for c in extra for t, _ in c.got]
-        parts.append(f"an extra term: {_sum_text(terms)} is not in {before}")
+        terms = [t for c in extra for t, _r in c.got]
+        extra_words = (_("an extra term: {terms} is not in df") if first
+                       else _("an extra term: {terms} is not in the line before"))
+        parts.append(extra_words.format(terms=_sum_text(terms)))
         repair += [-t for t in terms]
     for c in scaled:
-        terms = [t for t, _ in c.got]
+        terms = [t for t, _r in c.got]
         ratio = c.total("got") / c.total("expected")
-        parts.append(cite_sign_rule(factor_words(ratio, f"the term {_sum_text(terms)}"),
-                                    _add(sympy.S.Zero, terms), first))
+        parts.append(cite_sign_rule(factor_words(ratio, "term", _sum_text(terms)),
+                                    _add(sympy.S.Zero, terms), first, names_sign(ratio)))
         repair += [(1 / sympy.nsimplify(ratio, rational=True) - 1) * t for t in terms]
     try:
         fixed = _add(got, repair)
     except Exception:  # noqa: BLE001 - the words stand without a repair
         fixed = None
-    return Cause("; ".join(parts), fixed, "lost" if lost and not (extra or scaled) else "terms")
+    return Cause(join(*parts), fixed, "lost" if lost and not (extra or scaled) else "terms")
 
 
 def _reader_form(got: sympy.Basic, problem: _Problem):
@@ -184,10 +189,13 @@ def assumed_symmetric(expected: sympy.Basic, got: sympy.Basic, problem: _Problem
                 continue
             repair = _add(got, [-term, fixed])
             if _close(_value(repair, problem), _value(expected, problem), _natural_scale(problem)):
-                before = "df" if first else "the line before"
-                return Cause(f"you assumed {name} = {name}^T, but {name} is not symmetric: the terms "
-                             f"of {before} add up to {_text(fixed)}, which is {_text(term)} only "
-                             f"for a symmetric {name}", repair)
+                assumed = (_("you assumed {name} = {name}^T, but {name} is not symmetric: the "
+                             "terms of df add up to {sum}, which is {term} only for a symmetric "
+                             "{name}") if first else
+                           _("you assumed {name} = {name}^T, but {name} is not symmetric: the "
+                             "terms of the line before add up to {sum}, which is {term} only for "
+                             "a symmetric {name}"))
+                return Cause(assumed.format(name=name, sum=_text(fixed), term=_text(term)), repair)
     return None
 
 

@@ -16,10 +16,12 @@ from sympy.matrices.expressions import (
 )
 
 from ..curriculum import rule_label
+from ..i18n import _, get_language
+from .cause import join
 from .diagnosis import _diagnose, size_cause
 from .problem import _close, _df, _Problem, _problem, _scale, _value
 from .reading import _read, _Unreadable
-from .recognise import _how_to_read_off, _read_off, _rule_between
+from .recognise import _how_to_read_off, _read_off, _rule_between, move_to_the_end
 from .report import LineVerdict, StepReport, set_unfinished_verdict
 from .terms import _latex, _terms, _text
 from .typed_latex import typed_latex
@@ -64,7 +66,7 @@ def check_steps(f: str, X: str, lines: str | list[str], shapes: str, seed: int =
             # a line whose sizes do not match is wrong; one that cannot be read has no verdict
             cause = size_cause(text, before.expr if before.expr is not None
                                else problem.differential, problem) if err.kind else None
-            message = f"{err.message}; {cause.message}" if cause else err.message
+            message = join(err.message, cause.message) if cause else err.message
             report.lines.append(LineVerdict(number, text, "", False if err.kind else None,
                                             message, column=err.column, kind=err.kind,
                                             repair=cause.repair if cause else None))
@@ -103,39 +105,43 @@ def _judge(number: int, text: str, expr: sympy.Basic, before: _Before,
     ok = _close(value, df, scale) and _close(_value(expr, problem, 2.0), 2 * df, 2 * scale)
     if ok:
         if number == 1:
-            rule = "; ".join(rule_label(r) for r in problem.engine_rules)
+            rule = join(*(rule_label(r) for r in problem.engine_rules))
             if isinstance(expr, Trace) or any(isinstance(t, Trace) for t in _terms(expr)):
-                rule = "; ".join(filter(None, [rule, rule_label("T1")]))
+                rule = join(*filter(None, [rule, rule_label("T1")]))
         elif before.expr is None:
             rule = ""
         else:
             rule = _rule_between(before.expr, expr, problem)
-        message = "right" if before.ok else "right again (the line before was wrong)"
+        message = _("right") if before.ok else _("right again (the line before was wrong)")
         if rule == "unchanged":  # the same once sympy multiplies out transposes and merges terms
             same = "".join(text.split()) == "".join(before.text.split())
-            rule, message = "", "right (the same as the line before)" if same else message
+            rule, message = "", _("right (the same as the line before)") if same else message
         return LineVerdict(number, text, latex, True, message, rule)
     if before.expr is not None and not before.ok and _close(value, _value(before.expr, problem), scale):
-        return LineVerdict(number, text, latex, False,
-                           "it follows from the line before, but carries that line's mistake")
+        return LineVerdict(number, text, latex, False, carries_the_mistake())
     if before.expr is None:  # judged against df itself, and said so
-        why = ("the sizes in the line before do not match" if before.kind == "size"
-               else "the line before could not be read")
+        against_df = (_("it does not equal df (the sizes in the line before do not match): "
+                        "{cause}") if before.kind == "size" else
+                      _("it does not equal df (the line before could not be read): {cause}"))
         cause = _diagnose(problem.differential, expr, problem, text)
-        return LineVerdict(number, text, latex, False,
-                           f"it does not equal df ({why}): {cause.message}",
+        return LineVerdict(number, text, latex, False, against_df.format(cause=cause.message),
                            kind="zero" if cause.slip == "zero" else "", repair=cause.repair)
     cause = _diagnose(before.expr, expr, problem, text)
     return LineVerdict(number, text, latex, False, cause.message,
                        kind="zero" if cause.slip == "zero" else "", repair=cause.repair)
 
 
+def carries_the_mistake() -> str:
+    """The verdict of a wrong line that follows from a wrong line before it."""
+    return _("it follows from the line before, but carries that line's mistake")
+
+
 def _conclude(report: StepReport, problem: _Problem, last: sympy.Basic | None) -> None:
     name = problem.X.name
-    if set_unfinished_verdict(
-            report, f"Write the first line of df = … (with d{name}); each line is checked as you go."):
+    if set_unfinished_verdict(report, _("Write the first line of df = … (with d{X}); each line "
+                                        "is checked as you go.").format(X=name)):
         return
-    key = ("conclusion", last)
+    key = ("conclusion", get_language(), last)  # the words are in a language
     if key not in problem.memo:
         problem.memo[key] = _conclusion(problem, last)
     report.gradient_latex, report.verdict = problem.memo[key]
@@ -146,9 +152,9 @@ def _conclusion(problem: _Problem, last: sympy.Basic | None) -> tuple[str, str]:
     name = problem.X.name
     found = _read_off(last, problem) if last is not None else None
     if found is None:
-        how = _how_to_read_off(last, problem) if last is not None else f"move d{name} to the end with T4"
-        return "", (f"✔ Every line is right. To read off ∂f/∂{name}, bring the last line to "
-                    f"the form tr(G^T d{name}) ({how}).")
+        how = _how_to_read_off(last, problem) if last is not None else move_to_the_end(f"d{name}")
+        return "", _("✔ Every line is right. To read off ∂f/∂{X}, bring the last line to the form "
+                     "tr(G^T d{X}) ({how}).").format(X=name, how=how)
     gradient, scalars = found
     from ..engine.numeric import evaluate
 
@@ -158,11 +164,13 @@ def _conclusion(problem: _Problem, last: sympy.Basic | None) -> tuple[str, str]:
     if G_reader.shape == G_true.shape and _close(G_reader, G_true):
         rules = "L"
         if scalars:  # |X| tr(X^-1 dX): the number goes into the trace by T3, then L
-            rules = (f"T3: {scalars} tr(M d{name}) = tr({scalars} M d{name}), "
-                     "a number moves into the trace; then L")
-        return _latex(gradient), (f"✔ Every line is right, and the last one gives ∂f/∂{name} = "
-                                  f"{_text(gradient)} ({rules}), which equals the verified gradient "
-                                  f"{_text(problem.gradient)}.")
+            rules = _("T3: {scalars} tr(M d{X}) = tr({scalars} M d{X}), a number moves into the "
+                      "trace; then L").format(scalars=scalars, X=name)
+        return _latex(gradient), _("✔ Every line is right, and the last one gives ∂f/∂{X} = "
+                                   "{gradient} ({rules}), which equals the verified gradient "
+                                   "{verified}.").format(X=name, gradient=_text(gradient),
+                                                         rules=rules,
+                                                         verified=_text(problem.gradient))
     # cannot happen when every line equals df; kept so nothing unverified is claimed
-    return _latex(gradient), (f"✘ The gradient read off the last line, {_text(gradient)}, is not "
-                              "the verified one.")
+    return _latex(gradient), _("✘ The gradient read off the last line, {gradient}, is not the "
+                               "verified one.").format(gradient=_text(gradient))

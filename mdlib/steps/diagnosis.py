@@ -18,9 +18,9 @@ from sympy.matrices.expressions import (
     MatrixSymbol,
 )
 
-from ..rules import RULES as RULE_VARIANTS
+from ..i18n import N_, _, get_language
 from .accounting import _add, account, assumed_symmetric
-from .cause import Cause, cite_sign_rule, factor_words
+from .cause import Cause, cite_sign_rule, factor_words, join, names_sign, rule_mistake
 from .mutations import _merged_traces, _mutations
 from .problem import _close, _Problem, _safe_value, _value
 from .reading import _read
@@ -34,16 +34,36 @@ from .terms import (
     _unit_atoms,
 )
 
+#: What a determinant too few or too many in a line or a term is called (whole sentences).
+_DETERMINANT_WORDS = {
+    "whole line": {
+        "missing": N_("{mistake} in the whole line (rule M6: d|{name}| = |{name}| tr({name}^-1 "
+                      "d{name}))"),
+        "extra": N_("the whole line has an extra factor |{name}|"),
+        "extra logdet": N_("the whole line has an extra factor |{name}| (only d|{name}| carries "
+                           "it, not d log|{name}|)")},
+    "term": {
+        "missing": N_("{mistake} in the term {term} (rule M6: d|{name}| = |{name}| tr({name}^-1 "
+                      "d{name}))"),
+        "extra": N_("the term {term} has an extra factor |{name}|"),
+        "extra logdet": N_("the term {term} has an extra factor |{name}| (only d|{name}| carries "
+                           "it, not d log|{name}|)")},
+}
+
 
 def _ratio_cause(got: np.ndarray, expected: np.ndarray, term: sympy.Basic, problem: _Problem,
-                 what: str) -> tuple[str, sympy.Basic] | None:
-    """A constant or a determinant between the two values: the words, and ``term`` repaired."""
+                 subject: str, term_text: str = "") -> tuple[str, sympy.Basic, bool] | None:
+    """A constant or a determinant between the two values: the words, ``term`` repaired, and
+    whether the words say a sign is flipped. ``subject`` is "whole line" or "term" (then
+    ``term_text`` is the term as printed)."""
     if np.any(np.abs(expected) < 1e-12) or np.all(np.abs(got) < 1e-12):
         return None  # no ratio to speak of (and a line that is 0 has its own verdict)
     ratio = got / expected
     if _close(ratio, np.full_like(ratio, ratio[0])):
         c = float(ratio[0])
-        return factor_words(c, what), term / sympy.nsimplify(c, rational=True)
+        return (factor_words(c, subject, term_text), term / sympy.nsimplify(c, rational=True),
+                names_sign(c))
+    words = _DETERMINANT_WORDS[subject]
     for name in [problem.X.name, *problem.constants]:
         values = [v[name] for v in problem.samples]
         if values[0].ndim != 2 or values[0].shape[0] != values[0].shape[1]:
@@ -51,13 +71,13 @@ def _ratio_cause(got: np.ndarray, expected: np.ndarray, term: sympy.Basic, probl
         dets = np.asarray([np.linalg.det(v) for v in values])
         det = sympy.Determinant(problem.symbols[name])
         if _close(ratio, 1 / dets):
-            extra = RULE_VARIANTS["M6 (no |X| factor)"].mistake.replace("|X|", f"|{name}|")
-            return (f"{extra} in {what} (rule M6: d|{name}| = |{name}| tr({name}^-1 d{name}))",
-                    det * term)
+            extra = rule_mistake("M6 (no |X| factor)").replace("|X|", f"|{name}|")
+            missing = words["missing"]
+            return (_(missing).format(mistake=extra, term=term_text, name=name),
+                    det * term, False)
         if _close(ratio, dets):
-            why = (f" (only d|{name}| carries it, not d log|{name}|)" if problem.has_logdet
-                   else "")
-            return f"{what} has an extra factor |{name}|{why}", term / det
+            template = words["extra logdet"] if problem.has_logdet else words["extra"]
+            return _(template).format(term=term_text, name=name), term / det, False
     return None
 
 
@@ -82,7 +102,8 @@ def _typed_transposes(text: str, problem: _Problem):
     for match in re.finditer(r"\.T\b", text):
         start, operand = _operand_before(text, match.start())
         yield (text[:match.start()] + text[match.end():],
-               f"an extra transpose: {operand}.T (column {start + 1}) should be {operand}")
+               _("an extra transpose: {operand}.T (column {column}) should be {operand}").format(
+                   operand=operand, column=start + 1))
     declared = set(problem.constants) | {problem.X.name, problem.dname}
     ends = [m.end() for m in re.finditer(r"(?<![\w.])[A-Za-z_]\w*(?!\w|\s*\()", text)
             if m.group(0) in declared] + [m.end() for m in re.finditer(r"\)", text)]
@@ -90,9 +111,14 @@ def _typed_transposes(text: str, problem: _Problem):
         if text[end:end + 2] == ".T":
             continue
         start, operand = _operand_before(text, end)
-        message = f"a transpose is missing: {operand} (column {start + 1}) should be {operand}.T"
         if operand == problem.dname:
-            message += f" ({RULE_VARIANTS['M3 (no transpose)'].mistake}, rule M3)"
+            message = _("a transpose is missing: {operand} (column {column}) should be "
+                        "{operand}.T ({mistake}, rule M3)").format(
+                operand=operand, column=start + 1,
+                mistake=rule_mistake("M3 (no transpose)"))
+        else:
+            message = _("a transpose is missing: {operand} (column {column}) should be "
+                        "{operand}.T").format(operand=operand, column=start + 1)
         yield text[:end] + ".T" + text[end:], message
 
 
@@ -136,18 +162,20 @@ def _diagnose(expected: sympy.Basic, got: sympy.Basic, problem: _Problem, typed:
     transpose lost there can only be found in the text. Remembered per line, because a wrong
     line is checked again on every keystroke below it.
     """
-    key = ("diagnosis", expected, got, typed)
+    key = ("diagnosis", get_language(), expected, got, typed)  # the words are in a language
     if key not in problem.memo:
         first = expected is problem.differential
-        before = "df" if first else "the line before"
         try:
             cause = _find_cause(expected, got, problem, typed, _Budget(SEARCH_BUDGET))
         except _OutOfBudget:
-            cause = Cause(f"this line does not equal {before}, and no single slip (a sign, a "
-                          "factor, a transpose, an order, a term) explains the difference: redo "
-                          f"this step from {before}")
+            cause = Cause(_("this line does not equal df, and no single slip (a sign, a factor, a "
+                            "transpose, an order, a term) explains the difference: redo this "
+                            "step from df") if first else
+                          _("this line does not equal the line before, and no single slip (a "
+                            "sign, a factor, a transpose, an order, a term) explains the "
+                            "difference: redo this step from the line before"))
         if _is_zero_line(got, problem):
-            cause = _zero_cause(got, cause, problem, before)
+            cause = _zero_cause(got, cause, problem, first)
         problem.memo[key] = cause
     return problem.memo[key]
 
@@ -155,7 +183,7 @@ def _diagnose(expected: sympy.Basic, got: sympy.Basic, problem: _Problem, typed:
 def size_cause(text: str, expected: sympy.Basic, problem: _Problem) -> Cause | None:
     """For a line whose sizes do not match: a transpose added or dropped in the text that makes it
     read and equal ``expected`` (a dropped .T is the usual way sizes stop matching)."""
-    key = ("size cause", text, expected)
+    key = ("size cause", get_language(), text, expected)
     if key not in problem.memo:
         budget, v_expected, found = _Budget(SEARCH_BUDGET), _value(expected, problem), None
         try:
@@ -176,53 +204,59 @@ def _is_zero_line(got: sympy.Basic, problem: _Problem) -> bool:
     return _close(value, np.zeros_like(value), scale)
 
 
-def _zero_cause(got: sympy.Basic, cause: Cause, problem: _Problem, before: str) -> Cause:
+def _zero_cause(got: sympy.Basic, cause: Cause, problem: _Problem, first: bool) -> Cause:
     """A line that is 0 for every dX: say so first, and which terms cancel."""
-    dname = problem.dname
     terms = _atoms(got)
-    said = f"this line is identically 0: its terms cancel for every {dname}"
+    said = (_("this line is identically 0: its terms cancel for every {dX}, but df is not 0")
+            if first else _("this line is identically 0: its terms cancel for every {dX}, but "
+                            "the line before is not 0")).format(dX=problem.dname)
     if len(terms) == 2:
         plus, minus = sorted(terms, key=lambda t: _coefficient(t)[0].is_negative)
         if _coefficient(minus)[0].is_negative and not _coefficient(plus)[0].is_negative:
-            said = (f"this line is identically 0: {_text(plus)} and {_text(-minus)} are equal "
-                    f"for every {dname}, so {_text(plus)} - {_text(-minus)} = 0")
-    said += f", but {before} is not 0"
+            said = (_("this line is identically 0: {a} and {b} are equal for every {dX}, so "
+                      "{a} - {b} = 0, but df is not 0") if first else
+                    _("this line is identically 0: {a} and {b} are equal for every {dX}, so "
+                      "{a} - {b} = 0, but the line before is not 0")).format(
+                a=_text(plus), b=_text(-minus), dX=problem.dname)
     if cause.repair is not None and cause.slip not in ("lost", "terms", "generic"):
-        return Cause(f"{said}; {cause.message}", cause.repair, "zero")
+        return Cause(join(said, cause.message), cause.repair, "zero")
     return Cause(said, None, "zero")
 
 
 def _in_term(g: sympy.Basic, what: str) -> str:
-    return f"in the term {_text(_spell_powers(g))}: {what}"
+    return _("in the term {term}: {cause}").format(term=_text(_spell_powers(g)), cause=what)
 
 
 def _find_cause(expected: sympy.Basic, got: sympy.Basic, problem: _Problem, typed: str,
                 budget: _Budget) -> Cause:
     dX = sympy.Symbol(problem.dname)
     first = expected is problem.differential
-    before = "df" if first else "the line before"
     if got == 0:  # its terms cancelled as it was read: the verdict of a line that is 0 says it
-        return Cause("this line is 0")
+        return Cause(_("this line is 0"))
     constant = [t for t in _terms(got) if not (t.has(dX) or any(
         str(m.name) == problem.dname for m in t.atoms(MatrixSymbol)))]
     if constant:
-        return Cause(f"{_sum_text(constant)} contains no {problem.dname}: the differential of a "
-                     f"constant is 0, and df has only terms with {problem.dname}",
+        return Cause(_("{terms} contains no {dX}: the differential of a constant is 0, and df has "
+                       "only terms with {dX}").format(terms=_sum_text(constant), dX=problem.dname),
                      _add(got, [-t for t in constant]))
     # 1. a term that is not linear in dX
     nonlinear = [t for t in _atoms(got) if not _close(_value(t, problem, 2.0), 2 * _value(t, problem))]
     if nonlinear:
         products = all(sum(str(m.name) == problem.dname for m in _matrix_leaves(t)) > 1
                        for t in nonlinear)
-        why = (RULE_VARIANTS['M2 (dX dY)'].mistake if products
-               else f"every term of df is linear in {problem.dname}")
-        return Cause(f"{_sum_text(nonlinear)} is not linear in {problem.dname}: {why}; drop it",
-                     _add(got, [-t for t in nonlinear]))
+        if products:
+            why = _("{terms} is not linear in {dX}: {mistake}; drop it").format(
+                terms=_sum_text(nonlinear), dX=problem.dname,
+                mistake=rule_mistake("M2 (dX dY)"))
+        else:
+            why = _("{terms} is not linear in {dX}: every term of df is linear in {dX}; drop "
+                    "it").format(terms=_sum_text(nonlinear), dX=problem.dname)
+        return Cause(why, _add(got, [-t for t in nonlinear]))
     v_expected, v_got = _value(expected, problem), _value(got, problem)
     # 2. the whole line: a sign, a factor or a determinant
-    whole = _ratio_cause(v_got, v_expected, got, problem, "the whole line")
+    whole = _ratio_cause(v_got, v_expected, got, problem, "whole line")
     if whole:
-        return Cause(cite_sign_rule(whole[0], got, first), whole[1])
+        return Cause(cite_sign_rule(whole[0], got, first, whole[2]), whole[1])
     # 3. whole terms: merged as if a constant were symmetric; lost, added, one sign or factor
     found = assumed_symmetric(expected, got, problem, first) or account(expected, got, problem, first)
     if found:
@@ -240,11 +274,13 @@ def _find_cause(expected: sympy.Basic, got: sympy.Basic, problem: _Problem, type
     if found:
         return found
     left_g, left_e = _unmatched(expected, got, problem)
-    got_text, expected_text = _sum_text([t for t, _ in left_g]), _sum_text([t for t, _ in left_e])
+    got_text, expected_text = _sum_text([t for t, _v in left_g]), _sum_text([t for t, _v in left_e])
     if not (left_g and left_e) or len(got_text) + len(expected_text) > 160:
         raise _OutOfBudget  # nothing to quote, or too long to quote usefully: the general advice
-    return Cause(f"{got_text} does not equal {expected_text} of {before}",
-                 _add(got, [-t for t, _ in left_g] + [t for t, _ in left_e]), "generic")
+    differ = (_("{got} does not equal {expected} of df") if first
+              else _("{got} does not equal {expected} of the line before"))
+    return Cause(differ.format(got=got_text, expected=expected_text),
+                 _add(got, [-t for t, _v in left_g] + [t for t, _v in left_e]), "generic")
 
 
 def _unmatched(expected: sympy.Basic, got: sympy.Basic, problem: _Problem):
@@ -268,7 +304,7 @@ def _one_slip(expected: sympy.Basic, got: sympy.Basic, problem: _Problem, typed:
     """One slip in one of the reader's terms that accounts for everything left over."""
     v_expected = _value(expected, problem)
     left_g, left_e = _unmatched(expected, got, problem)
-    total_e, total_g = sum(ve for _, ve in left_e), sum(vg for _, vg in left_g)
+    total_e, total_g = sum(ve for _t, ve in left_e), sum(vg for _t, vg in left_g)
     for g, vg in left_g:
         for fixed, what in _mutations(_spell_powers(g), problem, first):
             v = budget.value(fixed, problem)
@@ -289,9 +325,9 @@ def _term_for_term(expected: sympy.Basic, got: sympy.Basic, problem: _Problem, b
     left_g, left_e = _unmatched(expected, got, problem)
     for g, vg in left_g:
         for e, ve in left_e:
-            pair = _ratio_cause(vg, ve, g, problem, f"the term {_text(_spell_powers(g))}")
+            pair = _ratio_cause(vg, ve, g, problem, "term", _text(_spell_powers(g)))
             if pair:
-                return Cause(cite_sign_rule(pair[0], g, first), _add(got, [-g, pair[1]]))
+                return Cause(cite_sign_rule(pair[0], g, first, pair[2]), _add(got, [-g, pair[1]]))
             for fixed, what in _mutations(_spell_powers(g), problem, first):
                 v = budget.value(fixed, problem)
                 if v is None:
@@ -299,7 +335,8 @@ def _term_for_term(expected: sympy.Basic, got: sympy.Basic, problem: _Problem, b
                 if _close(v, ve):
                     return Cause(_in_term(g, what), _add(got, [-g, fixed]))
                 if _close(v, -ve):
-                    return Cause(_in_term(g, f"{what}, and its sign is flipped"),
+                    return Cause(_in_term(g, _("{cause}, and its sign is flipped").format(
+                                     cause=what)),
                                  _add(got, [-g, -fixed]))
             for merged, what in _merged_traces(e):
                 v = budget.value(merged, problem)

@@ -23,8 +23,9 @@ from sympy.matrices.expressions import (
 )
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
-from ..rules import RULES as RULE_VARIANTS
+from ..i18n import _
 from ..tricks import WRONG as WRONG_TRACE_IDENTITIES
+from .cause import join, rule_mistake
 from .problem import _close, _matrix_value, _Problem
 from .terms import _factors, _false_t5, _is, _nodes, _replace, _text, _under_trace
 
@@ -64,8 +65,9 @@ def _all_mutations(term: sympy.Basic, problem: _Problem, first: bool):
                 fixed = _replace(term, path, MatMul(*scalars, Transpose(left).doit(), factors[-1]))
             except Exception:  # noqa: BLE001
                 continue
-            yield fixed, (f"a transpose is missing: {_text(left)} in front of {dname} should be "
-                          f"({_text(left)})^T = {_text(Transpose(left).doit())}")
+            yield fixed, _("a transpose is missing: {left} in front of {dX} should be ({left})^T "
+                           "= {right}").format(left=_text(left), dX=dname,
+                                               right=_text(Transpose(left).doit()))
     toggles = []
     for path, node in _nodes(term):
         if not path or not isinstance(node, MatrixExpr) or isinstance(node, (MatAdd,)):
@@ -92,13 +94,16 @@ def _all_mutations(term: sympy.Basic, problem: _Problem, first: bool):
 def _transpose_message(node: sympy.Basic, new: sympy.Basic, dname: str, hadamard: bool) -> str:
     """Extra or missing, told by the result: X^-T made X^-1 has lost a transpose, not gained one."""
     if _transposes(new) < _transposes(node):
-        what = f"an extra transpose: {_text(node)} should be {_text(new)}"
+        what = _("an extra transpose: {wrong} should be {right}")
+    elif _is(node, dname):
+        what = _("a transpose is missing: {wrong} should be {right} ({mistake}, rule M3)")
     else:
-        what = f"a transpose is missing: {_text(node)} should be {_text(new)}"
-        if _is(node, dname):
-            what += f" ({RULE_VARIANTS['M3 (no transpose)'].mistake}, rule M3)"
+        what = _("a transpose is missing: {wrong} should be {right}")
+    what = what.format(wrong=_text(node), right=_text(new),
+                       mistake=rule_mistake("M3 (no transpose)"))
     if hadamard:
-        what += f"; T5 keeps the transpose: {_false_t5()}"
+        what = join(what, _("T5 keeps the transpose: {identity} is false").format(
+            identity=_false_t5()))
     return what
 
 
@@ -116,16 +121,17 @@ def _product_mutations(term, path, node, problem: _Problem, first: bool):
                                                 *factors[j:]))
         except Exception:  # noqa: BLE001
             continue
-        yield fixed, (f"a transpose is missing on the product {_text(group)}: it should "
-                      f"be ({_text(group)})^T = {_text(Transpose(group).doit())}")
+        yield fixed, _("a transpose is missing on the product {product}: it should be "
+                       "({product})^T = {right}").format(product=_text(group),
+                                                         right=_text(Transpose(group).doit()))
         try:
             kept = MatMul(*[Transpose(f).doit() for f in factors[i:j]])
             fixed = _replace(term, path, MatMul(*scalars, *factors[:i], kept, *factors[j:]))
         except Exception:  # noqa: BLE001 - factors whose transposes do not multiply
             continue
-        yield fixed, (f"{_text(group)} should be {_text(kept)}: {_text(group)} is not "
-                      f"({_text(kept)})^T, because transposing a product reverses its order, "
-                      f"({_text(kept)})^T = {_text(Transpose(kept).doit())}")
+        yield fixed, _("{wrong} should be {right}: {wrong} is not ({right})^T, because "
+                       "transposing a product reverses its order, ({right})^T = {reversed}").format(
+            wrong=_text(group), right=_text(kept), reversed=_text(Transpose(kept).doit()))
     for order in _one_move_orders(len(factors)):
         try:
             fixed = _replace(term, path, MatMul(*scalars, *[factors[k] for k in order]))
@@ -149,15 +155,24 @@ def _hadamard_message(pair: list, problem: _Problem) -> str:
     left, right = pair
     hadamard = " ⊙ ".join(f"({_text(f)})" if isinstance(f, (MatAdd, HadamardProduct)) else _text(f)
                           for f in pair)
-    what = f"{_text(MatMul(*pair))} should be the Hadamard (elementwise) product {hadamard}"
+    product = _text(MatMul(*pair))
     named = _function_with_derivative(left, problem)
     if named is None or not any(_is(m, problem.dname) for m in right.atoms(sympy.MatrixSymbol)):
-        return what + ": ⊙ multiplies entry by entry, a matrix product does not"
+        return _("{product} should be the Hadamard (elementwise) product {hadamard}: ⊙ "
+                 "multiplies entry by entry, a matrix product does not").format(
+            product=product, hadamard=hadamard)
     function, argument, derivative = named
     d_argument = f"d{argument}" if _is(right, problem.dname) else f"d({argument})"
-    also = f", and {derivative}" if derivative else ""
-    return (what + f": rule M8 gives d {function}({argument}) = {function}′({argument}) ⊙ "
-            f"{d_argument}{also}; ⊙ multiplies entry by entry, a matrix product does not")
+    if derivative:
+        said = _("{product} should be the Hadamard (elementwise) product {hadamard}: rule M8 "
+                 "gives d {function}({argument}) = {function}′({argument}) ⊙ {d_argument}, and "
+                 "{derivative}; ⊙ multiplies entry by entry, a matrix product does not")
+    else:
+        said = _("{product} should be the Hadamard (elementwise) product {hadamard}: rule M8 "
+                 "gives d {function}({argument}) = {function}′({argument}) ⊙ {d_argument}; ⊙ "
+                 "multiplies entry by entry, a matrix product does not")
+    return said.format(product=product, hadamard=hadamard, function=function, argument=argument,
+                       d_argument=d_argument, derivative=derivative)
 
 
 def _function_with_derivative(node: sympy.Basic, problem: _Problem):
@@ -214,8 +229,10 @@ def _merged_traces(term: sympy.Basic):
             except Exception:  # noqa: BLE001
                 continue
             false = next(k for k in WRONG_TRACE_IDENTITIES if "tr(A) tr(B)" in k)
-            yield merged, (f"tr({_text(A)}) tr({_text(B)}) and tr({_text(MatMul(*product))}) differ: "
-                           f"{false} is false (the trace is not multiplicative)")
+            yield merged, _("tr({A}) tr({B}) and tr({AB}) differ: {identity} is false (the trace "
+                            "is not multiplicative)").format(A=_text(A), B=_text(B),
+                                                             AB=_text(MatMul(*product)),
+                                                             identity=false)
 
 
 def _one_move_orders(n: int) -> list[tuple[int, ...]]:
@@ -244,14 +261,17 @@ def _order_message(factors: list, order: tuple, problem: _Problem, under_trace: 
                    first: bool) -> str:
     wrote = " ".join(_text(f) for f in factors)
     needed = " ".join(_text(factors[k]) for k in order)
-    message = f"the order of a product is wrong: {wrote} should be {needed}"
     dX_at = [k for k, f in enumerate(factors) if _is(f, problem.dname)]
     inverses = [k for k, f in enumerate(factors) if isinstance(f, Inverse)]
     if first and dX_at and len(inverses) >= 2:  # differentiating: the M5 slip
-        message += f" ({RULE_VARIANTS['M5 (order swapped)'].mistake}, rule M5)"
+        message = _("the order of a product is wrong: {wrong} should be {right} ({mistake}, rule "
+                    "M5)")
     elif under_trace:
-        message += (" (inside a trace only cyclic moves are allowed, T4: "
-                    f"{next(k for k in WRONG_TRACE_IDENTITIES if 'BAC' in k)} is false)")
+        message = _("the order of a product is wrong: {wrong} should be {right} (inside a trace "
+                    "only cyclic moves are allowed, T4: {identity} is false)")
     else:
-        message += " (matrices do not commute: XY is not YX)"
-    return message
+        message = _("the order of a product is wrong: {wrong} should be {right} (matrices do not "
+                    "commute: XY is not YX)")
+    return message.format(wrong=wrote, right=needed,
+                          mistake=rule_mistake("M5 (order swapped)"),
+                          identity=next(k for k in WRONG_TRACE_IDENTITIES if "BAC" in k))

@@ -17,6 +17,7 @@ from sympy.matrices.expressions import (
 )
 
 from ..errors import MdlibError
+from ..i18n import _
 from ..parse import parse_expression
 from ..rules import well_conditioned
 from .terms import _terms
@@ -37,10 +38,12 @@ def read_problem(f: str, X: str, shapes: str) -> tuple[sympy.Basic, dict, sympy.
     """
     expr, symbols = parse_expression(f, shapes)
     if X not in symbols:
-        raise MdlibError(f"differentiate by a declared matrix; {X!r} is not among {sorted(symbols)}")
+        raise MdlibError(_("differentiate by a declared matrix; {X} is not among {names}").format(
+            X=repr(X), names=sorted(symbols)))
     dname = f"d{X}"
     if dname in symbols:
-        raise MdlibError(f"{dname} is the differential of {X}; do not declare it yourself")
+        raise MdlibError(_("{dX} is the differential of {X}; do not declare it yourself").format(
+            dX=dname, X=X))
     return expr, symbols, symbols[X], dname
 
 
@@ -62,10 +65,12 @@ class _Problem:
         self.constants = sorted(name for name in symbols if name != X)
         for name in symmetric:
             if name == X:
-                raise MdlibError(f"{X} itself cannot be symmetric here: its differential d{X} would "
-                                 "have to be symmetric too; declare only constants symmetric")
+                raise MdlibError(_("{X} itself cannot be symmetric here: its differential d{X} would "
+                                   "have to be symmetric too; declare only constants "
+                                   "symmetric").format(X=X))
             if name not in symbols or symbols[name].shape[0] != symbols[name].shape[1]:
-                raise MdlibError(f"only a declared square matrix can be symmetric; {name!r} is not one")
+                raise MdlibError(_("only a declared square matrix can be symmetric; {name} is not "
+                                   "one").format(name=repr(name)))
         # raises MdlibError if the gradient cannot be verified
         self.derivation = derive(expr, self.X, symmetric=symmetric)
         self.gradient = self.derivation.gradient
@@ -104,7 +109,7 @@ def _samples(expr, symbols: dict, X: str, dname: str, seed: int,
     positive = _needs_positive(expr)
     rng = np.random.default_rng((seed, 12))
     out = []
-    for _ in range(SAMPLES):
+    for _sample in range(SAMPLES):
         values: dict = {}
         for name, M in symbols.items():
             r, c = (int(d) for d in M.shape)

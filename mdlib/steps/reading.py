@@ -4,7 +4,7 @@ that is a matrix, sizes that do not match, a line without dX.
 
 >>> from mdlib.steps.problem import _problem
 >>> key = ("tr(X)", "X", "X: 2x2", 0)
->>> _ = _problem(*key)
+>>> problem = _problem(*key)
 >>> try:
 ...     _read("tr(dX", key)
 ... except _Unreadable as err:
@@ -24,6 +24,7 @@ from sympy.matrices.expressions import (
 )
 
 from ..errors import MdlibError
+from ..i18n import _
 from ..parse import SizeMismatch, parse_expression, parse_shapes
 from .problem import _problem
 
@@ -38,8 +39,14 @@ class _Unreadable(Exception):
         self.message, self.column, self.kind = message, column, kind
 
 
-#: How a line whose sizes do not match begins its verdict (the issue's words, not "cannot be read").
-SIZES = "the sizes do not match: "
+def sizes_do_not_match(reason: str) -> str:
+    """The verdict of a line whose sizes do not match (the issue's words, not "cannot be read"),
+    with the parser's ``reason``.
+
+    >>> sizes_do_not_match("cannot multiply A (2×3) times B (2×3)")
+    'the sizes do not match: cannot multiply A (2×3) times B (2×3)'
+    """
+    return _("the sizes do not match: {reason}").format(reason=reason)
 
 
 def _dimension(M: MatrixSymbol) -> str:
@@ -50,24 +57,25 @@ def _dimension(M: MatrixSymbol) -> str:
 def _read(text: str, problem_key: tuple) -> sympy.Basic:
     problem = _problem(*problem_key)
     if not text.strip():
-        raise _Unreadable("the line is empty")
+        raise _Unreadable(_("the line is empty"))
     declared = parse_shapes(problem.line_shapes)
     for match in re.finditer(r"(?<![\w.])d([A-Za-z_]\w*)", text):
         name = match.group(1)
         if name in declared and f"d{name}" not in declared:
-            raise _Unreadable(f"{name} is a constant here, so d{name} = 0: drop the terms with "
-                              f"d{name} (only {problem.X.name} varies)", match.start())
+            raise _Unreadable(_("{name} is a constant here, so d{name} = 0: drop the terms with "
+                                "d{name} (only {X} varies)").format(name=name, X=problem.X.name),
+                              match.start())
     if re.search(r"[-+*/]\s*$", text):
-        raise _Unreadable("the line ends with an operator: something is missing after it",
+        raise _Unreadable(_("the line ends with an operator: something is missing after it"),
                           len(text.rstrip()) - 1)
     try:
         expr, _symbols = parse_expression(text, problem.line_shapes)
     except (AttributeError, TypeError) as err:  # e.g. .T on a number, such as tr(M).T
-        raise _Unreadable(f"cannot read this line: {err}; a trace or a determinant is a number, "
-                          "which has no .T") from None
+        raise _Unreadable(_("cannot read this line: {error}; a trace or a determinant is a number, "
+                            "which has no .T").format(error=err)) from None
     except SizeMismatch as err:
         column = re.search(r"\(column (\d+)\)", str(err))
-        raise _Unreadable(SIZES + str(err), int(column.group(1)) - 1 if column else None,
+        raise _Unreadable(sizes_do_not_match(str(err)), int(column.group(1)) - 1 if column else None,
                           "size") from None
     except MdlibError as err:
         message = str(err)
@@ -81,21 +89,22 @@ def _read(text: str, problem_key: tuple) -> sympy.Basic:
             column = int(at.group(1)) - 1
         if "not aligned" in message:  # sympy's bare ('Matrices are not aligned', m, n)
             used = [M for name, M in declared.items() if re.search(rf"(?<![\w.]){name}\b", text)]
-            raise _Unreadable(SIZES + "in a product A*B the columns of A must equal the rows of "
-                              "B, and a sum needs equal sizes; here "
-                              + ", ".join(f"{M.name} is {_dimension(M)}" for M in used),
-                              column, "size") from None
+            sizes = _(", ").join(_("{name} is {size}").format(name=M.name, size=_dimension(M))
+                                 for M in used)
+            raise _Unreadable(_("the sizes do not match: in a product A*B the columns of A must "
+                                "equal the rows of B, and a sum needs equal sizes; here "
+                                "{sizes}").format(sizes=sizes), column, "size") from None
         raise _Unreadable(message, column) from None
     if isinstance(expr, MatrixExpr) and tuple(expr.shape) != (1, 1):
-        raise _Unreadable(SIZES + f"this line is a {_dimension(expr)} matrix, but df is a number: "
-                          "take its trace, or write the 1×1 product (T1: a scalar is its own "
-                          "trace)", None, "size")
+        raise _Unreadable(_("the sizes do not match: this line is a {size} matrix, but df is a "
+                            "number: take its trace, or write the 1×1 product (T1: a scalar is "
+                            "its own trace)").format(size=_dimension(expr)), None, "size")
     mentions_dX = re.search(rf"(?<![\w.]){re.escape(problem.dname)}\b", text)
     if mentions_dX and (expr == 0 or isinstance(expr, sympy.ZeroMatrix)):
         return sympy.S.Zero  # its terms cancelled as it was read: a line that is 0, judged as such
     if not expr.has(sympy.Symbol(problem.dname)) and not any(
             str(m.name) == problem.dname for m in expr.atoms(MatrixSymbol)):
-        raise _Unreadable(f"the line does not contain {problem.dname}: every line is df written "
-                          f"with the differential {problem.dname}")
+        raise _Unreadable(_("the line does not contain {dX}: every line is df written with the "
+                            "differential {dX}").format(dX=problem.dname))
     return expr
 

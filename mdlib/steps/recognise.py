@@ -16,6 +16,7 @@ from sympy.matrices.expressions import (
 
 from ..curriculum import rule_label
 from ..engine.nodes import AsScalar
+from ..i18n import _, get_language
 from .problem import _close, _matrix_value, _Problem, _value
 from .terms import _coefficient, _is, _terms, _text
 
@@ -23,7 +24,7 @@ from .terms import _coefficient, _is, _terms, _text
 
 def _rule_between(before: sympy.Basic, after: sympy.Basic, problem: _Problem) -> str:
     """Which trace rules turn ``before`` into ``after`` (both right), where recognisable."""
-    key = ("rule", before, after)
+    key = ("rule", get_language(), before, after)  # the words are in a language
     if key not in problem.memo:
         problem.memo[key] = _find_rules(before, after, problem)
     return problem.memo[key]
@@ -50,8 +51,8 @@ def _find_rules(before: sympy.Basic, after: sympy.Basic, problem: _Problem) -> s
     for b, a in pairs:
         rules |= _pair_rules(b, a, problem)
     if not rules:
-        return "algebra inside the trace"
-    return "; ".join(rule_label(r) for r in sorted(rules))
+        return _("algebra inside the trace")
+    return _("; ").join(rule_label(r) for r in sorted(rules))
 
 
 def _pair_rules(before: sympy.Basic, after: sympy.Basic, problem: _Problem) -> set[str]:
@@ -161,13 +162,18 @@ def _how_to_read_off(expr: sympy.Basic, problem: _Problem) -> str:
         body = split[2]
         if any(isinstance(n, HadamardProduct) and _has(n, dname)
                for n in sympy.preorder_traversal(body)):
-            return f"take d{dname[1:]} out of the Hadamard product with T5".replace(
-                f"d{dname[1:]}", dname)
+            return _("take {dX} out of the Hadamard product with T5").format(dX=dname)
         if any(isinstance(n, Transpose) and _is(n.arg, dname) for n in sympy.preorder_traversal(body)):
-            return f"turn {dname}^T into {dname} with T2, tr(M) = tr(M^T)"
+            return _("turn {dX}^T into {dX} with T2, tr(M) = tr(M^T)").format(dX=dname)
         if not isinstance(body, Trace) and not isinstance(body, AsScalar) and not (
                 isinstance(body, MatrixExpr) and body.shape == (1, 1)):
             break
     else:
-        return f"move {dname} to the end with T4"
-    return f"with the trace rules T1–T5, until every term is a number times tr(M {dname})"
+        return move_to_the_end(dname)
+    return _("with the trace rules T1–T5, until every term is a number times tr(M {dX})").format(
+        dX=dname)
+
+
+def move_to_the_end(dname: str) -> str:
+    """The advice for a right line whose dX is not yet last."""
+    return _("move {dX} to the end with T4").format(dX=dname)

@@ -8,9 +8,17 @@ report, as text, markdown and HTML; the verdict is always said in words, never b
 from __future__ import annotations
 
 import html
+import unicodedata
 from dataclasses import dataclass, field
 
+from ..i18n import N_, _
+
 _MARK = {True: "✔", False: "✘", None: "?"}
+#: The verdict of a line in one word, in the markdown table and in the HTML table.
+_WORD = {True: N_("right"), False: N_("wrong"), None: N_("unreadable")}
+_HTML_WORD = {True: N_("right"), False: N_("wrong"), None: N_("cannot be read")}
+#: The columns of both tables (the third is the left-hand side, a formula).
+_HEADS = (N_("line"), N_("verdict"), N_("why"))
 
 
 # ------------------------------------------------------------------ the report
@@ -39,20 +47,35 @@ class LineVerdict:
     def explanation(self) -> str:
         """The message with the rule of a right line, or the column of an unreadable one."""
         if self.ok and self.rule:
-            return f"{self.message} ({self.rule})"
-        if self.column is not None and "column" not in self.message:
-            return f"{self.message} (column {self.column + 1})"
+            return _("{message} ({rule})").format(message=self.message, rule=self.rule)
+        if self.column is not None and not self._says_column():
+            return _("{message} (column {column})").format(message=self.message,
+                                                          column=self.column + 1)
         return self.message
 
+    def _says_column(self) -> bool:
+        """The message names a column already (the parser's messages do, in English)."""
+        return "column" in self.message or _("column {column}").format(
+            column=self.column + 1) in self.message
+
     def __str__(self) -> str:
-        head = f"{self.mark} line {self.number}: {self.text}  — "
         if self.ok is None:
-            pointer = "" if self.column is None else (
-                "\n" + " " * (len(f"  line {self.number}: ") + self.column) + "^")
-            return head + f"cannot be read: {self.message}{pointer}"
-        if self.ok:
-            return head + self.message + (f" ({self.rule})" if self.rule else "")
-        return head + "wrong: " + self.message
+            template = _("{mark} line {number}: {text}  — cannot be read: {message}")
+        elif self.ok and self.rule:
+            template = _("{mark} line {number}: {text}  — {message} ({rule})")
+        elif self.ok:
+            template = _("{mark} line {number}: {text}  — {message}")
+        else:
+            template = _("{mark} line {number}: {text}  — wrong: {message}")
+        said = template.format(mark=self.mark, number=self.number, text=self.text,
+                               message=self.message, rule=self.rule)
+        if self.ok is None and self.column is not None:
+            # a caret under the column of the text; in a monospaced font a Chinese character
+            # before the text takes two columns
+            before = template.format(mark=self.mark, number=self.number, text="\0", message="",
+                                     rule="").split("\0")[0]
+            said += "\n" + " " * (_width(before) + self.column) + "^"
+        return said
 
 
 @dataclass
@@ -82,9 +105,10 @@ class StepReport:
 
     def _repr_markdown_(self) -> str:
         lhs = r"d\,\mathrm{vec}(" + self.lhs[6:-1] + ")" if self.lhs.startswith("d vec(") else self.lhs
-        rows = [f"| line | verdict | ${lhs} =$ | why |", "|---|---|---|---|"]
+        line_head, verdict_head, why_head = (_(h) for h in _HEADS)
+        rows = [f"| {line_head} | {verdict_head} | ${lhs} =$ | {why_head} |", "|---|---|---|---|"]
         for line in self.lines:
-            word = {True: "right", False: "wrong", None: "unreadable"}[line.ok]
+            word = _(_WORD[line.ok])
             why = line.explanation
             body = f"${line.latex}$" if line.latex else f"`{line.text}`"
             rows.append(f"| {line.number} | {line.mark} {word} | {body} | {_md_cell(why)} |")
@@ -98,7 +122,7 @@ class StepReport:
         left = "text-align:left; vertical-align:top"  # inline: output sanitizers drop <style>
         rows = []
         for line in self.lines:
-            word = {True: "right", False: "wrong", None: "cannot be read"}[line.ok]
+            word = _(_HTML_WORD[line.ok])
             colour = {True: "#1a7f37", False: "#b42318", None: "#9a6700"}[line.ok]
             body = f"${line.latex}$" if line.latex else f"<code>{html.escape(line.text)}</code>"
             why = html.escape(line.explanation)
@@ -107,7 +131,9 @@ class StepReport:
                 f"<td style='{left}; color:{colour}; white-space:nowrap'>"
                 f"<span aria-hidden='true'>{line.mark}</span> {word}</td>"
                 f"<td style='{left}'>{body}</td><td style='{left}'>{why}</td></tr>")
-        head = "".join(f"<th style='{left}'>{h}</th>" for h in ("line", "verdict", html.escape(f"{self.lhs} ="), "why"))
+        line_head, verdict_head, why_head = (html.escape(_(h)) for h in _HEADS)
+        head = "".join(f"<th style='{left}'>{h}</th>"
+                       for h in (line_head, verdict_head, html.escape(f"{self.lhs} ="), why_head))
         table = (f"<table class='mdlib-steps'><thead><tr>{head}</tr></thead><tbody>"
                  + "".join(rows) + "</tbody></table>")
         return (table + "<div role='status' aria-live='polite' class='mdlib-steps-verdict'><b>"
@@ -116,6 +142,15 @@ class StepReport:
 
 def _md_cell(text: str) -> str:
     return text.replace("|", r"\|").replace("\n", " ")
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a monospaced font: a Chinese character takes two.
+
+    >>> _width("? line 2: "), _width("? 第 2 行：")
+    (10, 11)
+    """
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def set_unfinished_verdict(report: StepReport, start: str) -> bool:
@@ -131,7 +166,8 @@ def set_unfinished_verdict(report: StepReport, start: str) -> bool:
         return True
     if report.first_wrong is not None:
         bad = report.lines[report.first_wrong - 1]
-        kind = "cannot be read" if bad.ok is None else "is the first wrong line"
-        report.verdict = f"✘ Line {bad.number} {kind}."
+        verdict = (_("✘ Line {number} cannot be read.") if bad.ok is None
+                   else _("✘ Line {number} is the first wrong line."))
+        report.verdict = verdict.format(number=bad.number)
         return True
     return False

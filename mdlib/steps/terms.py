@@ -158,7 +158,8 @@ def _spell_powers(expr: sympy.Basic) -> sympy.Basic:
 
 
 def _false_t5() -> str:
-    return next(k for k in WRONG_TRACE_IDENTITIES if "⊙" in k) + " is false"
+    """The false identity that T5 is mistaken for: T5 without its transpose."""
+    return next(k for k in WRONG_TRACE_IDENTITIES if "⊙" in k)
 
 
 def _under_trace(term: sympy.Basic, path: tuple) -> bool:

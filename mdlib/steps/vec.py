@@ -31,11 +31,12 @@ import sympy
 from sympy.matrices.expressions import KroneckerProduct, MatAdd, MatMul, MatrixExpr, Transpose
 
 from ..errors import MdlibError
+from ..i18n import N_, _
 from ..parse import SizeMismatch, parse_expression
 from .cause import Cause, factor_words
-from .check import split_lines
+from .check import carries_the_mistake, split_lines
 from .problem import _close, _samples, read_problem
-from .reading import SIZES
+from .reading import sizes_do_not_match
 from .report import LineVerdict, StepReport, set_unfinished_verdict
 
 # ------------------------------------------------------------------ the problem
@@ -50,7 +51,8 @@ class _VecProblem:
 
         expr, symbols, self.X, self.dname = read_problem(F, X, shapes)
         if not isinstance(expr, MatrixExpr):
-            raise MdlibError(f"F = {F} is a number: check a scalar f with check_steps (df = …)")
+            raise MdlibError(_("F = {F} is a number: check a scalar f with check_steps (df = …)")
+                             .format(F=F))
         self.m, self.n = (int(d) for d in self.X.shape)
         self.line_shapes = f"{shapes}, {self.dname}: {self.m}x{self.n}"
         self.p, self.q = (int(d) for d in expr.shape)
@@ -99,19 +101,19 @@ def _vec_problem(F: str, X: str, shapes: str, seed: int, symmetric: tuple[str, .
 def _read(text: str, problem: _VecProblem) -> sympy.Basic:
     """The line as an expression; raises MdlibError with a message for the reader
     (:class:`~mdlib.parse.SizeMismatch` when its sizes do not match)."""
-    expr, _ = parse_expression(text, problem.line_shapes)
+    expr, _symbols = parse_expression(text, problem.line_shapes)
     shape = tuple(int(d) for d in expr.shape) if isinstance(expr, MatrixExpr) else (1, 1)
     want = (problem.p * problem.q, 1)
     if shape != want:
-        raise SizeMismatch(f"this line is {shape[0]}×{shape[1]}, but d vec(F) is {want[0]}×1 "
-                           f"(F is {problem.p}×{problem.q}): write vec(...) of the differential, "
-                           f"or M*vec({problem.dname})")
+        raise SizeMismatch(_("this line is {rows}×{cols}, but d vec(F) is {size}×1 (F is "
+                             "{p}×{q}): write vec(...) of the differential, or M*vec({dX})").format(
+            rows=shape[0], cols=shape[1], size=want[0], p=problem.p, q=problem.q, dX=problem.dname))
     mentions_dX = re.search(rf"(?<![\w.]){re.escape(problem.dname)}\b", text)
     if mentions_dX and (expr == 0 or isinstance(expr, sympy.ZeroMatrix)):
         return sympy.ZeroMatrix(*want)  # its terms cancelled as it was read: a line that is 0
     if not any(str(s.name) == problem.dname for s in expr.atoms(sympy.MatrixSymbol)):
-        raise MdlibError(f"the line does not contain {problem.dname}: every line is d vec(F) "
-                         f"written with vec({problem.dname})")
+        raise MdlibError(_("the line does not contain {dX}: every line is d vec(F) written with "
+                           "vec({dX})").format(dX=problem.dname))
     return expr
 
 
@@ -127,6 +129,26 @@ def _show(e: sympy.Basic) -> str:
     return to_text(e)
 
 
+#: The slips of a Kronecker product, each a whole sentence with the product as written and as it
+#: should be (and H1, the rule that says which factor goes where).
+KRON_WORDS = {
+    "swapped": N_("the Kronecker factors are swapped: {wrong} should be {right} (H1: vec(A dX B) "
+                  "= (Bᵀ ⊗ A) vec dX)"),
+    "swapped, left": N_("the Kronecker factors are swapped: {wrong} should be {right} (H1: "
+                        "vec(A dX B) = (Bᵀ ⊗ A) vec dX, the transposed factor on the left)"),
+    "extra transpose": N_("an extra transpose in a Kronecker factor: {wrong} should be {right} "
+                          "(H1: vec(A dX B) = (Bᵀ ⊗ A) vec dX)"),
+    "missing transpose": N_("a transpose is missing in a Kronecker factor: {wrong} should be "
+                            "{right} (H1: vec(A dX B) = (Bᵀ ⊗ A) vec dX)"),
+    "swapped and transpose": N_("the Kronecker factors are swapped and a transpose is wrong: "
+                                "{wrong} should be {right} (H1: vec(A dX B) = (Bᵀ ⊗ A) vec dX)"),
+}
+
+
+def _kron_words(slip: str, wrong: str, right: str) -> str:
+    return _(KRON_WORDS[slip]).format(wrong=wrong, right=right)
+
+
 def _repairs(expr: sympy.Basic, problem: _VecProblem):
     """(repaired line, the cause in words), the most specific first."""
     for kron in _nodes(expr, KroneckerProduct):
@@ -134,51 +156,46 @@ def _repairs(expr: sympy.Basic, problem: _VecProblem):
             continue
         a, b = kron.args
         right = KroneckerProduct(b, a)
-        yield (expr.xreplace({kron: right}),
-               f"the Kronecker factors are swapped: {_show(kron)} should be {_show(right)} "
-               "(H1: vec(A dX B) = (Bᵀ ⊗ A) vec dX, the transposed factor on the left)")
+        yield (expr.xreplace({kron: right}), _kron_words("swapped, left", _show(kron), _show(right)))
         for i, factor in enumerate((a, b)):
             flipped = _flip(factor)
             args = [a, b]
             args[i] = flipped
             right = KroneckerProduct(*args)
-            what = ("an extra transpose in a Kronecker factor" if _transposes(flipped) <
-                    _transposes(factor) else "a transpose is missing in a Kronecker factor")
-            yield (expr.xreplace({kron: right}),
-                   f"{what}: {_show(kron)} should be {_show(right)} "
-                   "(H1: vec(A dX B) = (Bᵀ ⊗ A) vec dX)")
+            slip = ("extra transpose" if _transposes(flipped) < _transposes(factor)
+                    else "missing transpose")
+            yield expr.xreplace({kron: right}), _kron_words(slip, _show(kron), _show(right))
         for i, factor in enumerate((a, b)):
             flipped = _flip(factor)
             args = [b, a]
             args[1 - i] = flipped
             right = KroneckerProduct(*args)
             yield (expr.xreplace({kron: right}),
-                   f"the Kronecker factors are swapped and a transpose is wrong: {_show(kron)} "
-                   f"should be {_show(right)} (H1: vec(A dX B) = (Bᵀ ⊗ A) vec dX)")
-    m, n = problem.m, problem.n
+                   _kron_words("swapped and transpose", _show(kron), _show(right)))
+    m, n, x = problem.m, problem.n, problem.X.name
     for K in _nodes(expr, problem.K):
         r, c = K.args
         if r != c:
             right = problem.K(c, r)
             yield (expr.xreplace({K: right}),
-                   f"the commutation matrix has its sizes swapped: for {problem.X.name} {m}×{n}, "
-                   f"vec(d{problem.X.name}ᵀ) = K({m}, {n}) vec(d{problem.X.name}), "
-                   f"so write K({c}, {r}) here")
+                   _("the commutation matrix has its sizes swapped: for {X} {m}×{n}, vec(d{X}ᵀ) = "
+                     "K({m}, {n}) vec(d{X}), so write K({c}, {r}) here").format(
+                       X=x, m=m, n=n, c=c, r=r))
         yield (expr.xreplace({K: sympy.Identity(int(r * c))}),
-               f"an extra commutation matrix {_show(K)}: vec(d{problem.X.name}) needs none; "
-               "K appears only where a transpose of the differential is vectorised")
+               _("an extra commutation matrix {K}: vec(d{X}) needs none; K appears only where a "
+                 "transpose of the differential is vectorised").format(K=_show(K), X=x))
     for sizes in ((m, n), (n, m)) if m != n else ((m, n),):
         right = MatMul(problem.K(*sizes), problem.vec_dX)
         yield (expr.xreplace({problem.vec_dX: right}),
-               f"the commutation matrix is missing: write K({sizes[0]}, {sizes[1]}) "
-               f"vec(d{problem.X.name}) for vec(d{problem.X.name}) here, as vec(d{problem.X.name}ᵀ) "
-               f"= K({m}, {n}) vec(d{problem.X.name}) for {problem.X.name} {m}×{n}")
+               _("the commutation matrix is missing: write K({a}, {b}) vec(d{X}) for vec(d{X}) "
+                 "here, as vec(d{X}ᵀ) = K({m}, {n}) vec(d{X}) for {X} {m}×{n}").format(
+                   a=sizes[0], b=sizes[1], X=x, m=m, n=n))
     p, q = problem.p, problem.q
     for sizes in ((q, p), (p, q)):
         if p != q or sizes == (q, p):
             yield (MatMul(problem.K(*sizes), expr),
-                   f"this is vec of the transpose of dF: vec(Mᵀ) = K vec(M), so a commutation "
-                   f"matrix K({sizes[0]}, {sizes[1]}) is missing in front")
+                   _("this is vec of the transpose of dF: vec(Mᵀ) = K vec(M), so a commutation "
+                     "matrix K({a}, {b}) is missing in front").format(a=sizes[0], b=sizes[1]))
 
 
 def _flip(factor: sympy.Basic) -> sympy.Basic:
@@ -194,31 +211,30 @@ def _diagnose(expr: sympy.Basic, target: np.ndarray, problem: _VecProblem) -> Ca
     value = problem.value(expr)
     scale = problem.scale
     if _close(value, np.zeros_like(value), scale):
-        return Cause(f"this line is identically 0: its terms cancel for every {problem.dname}, "
-                     "but vec dF is not 0", slip="zero")
+        return Cause(_("this line is identically 0: its terms cancel for every {dX}, but vec dF is "
+                       "not 0").format(dX=problem.dname), slip="zero")
     if _close(-value, target, scale):
-        return Cause("the sign of the whole line is flipped", -expr)
+        return Cause(factor_words(-1.0, "whole line"), -expr)
     terms = list(expr.args) if isinstance(expr, MatAdd) else [expr]
     if len(terms) > 1:
         for term in terms:
             flipped = problem.safe_value(term)
             if flipped is not None and _close(value - 2 * flipped, target, scale):
-                return Cause(f"the sign of the term {_show(term)} is flipped",
-                             MatAdd(expr, -2 * term))
+                return Cause(factor_words(-1.0, "term", _show(term)), MatAdd(expr, -2 * term))
     nonzero = np.abs(target) > 1e-6 * np.max(np.abs(target), initial=1e-300)
     if np.any(nonzero):
         ratio = value[nonzero] / target[nonzero]
         c = float(np.median(ratio))
         if abs(c) > 1e-12 and not np.isclose(c, 1) and _close(value / c, target, scale):
-            return Cause(factor_words(c, "the line") + " (count the terms, and the factors 2 "
-                         "and 1/2)", expr / sympy.nsimplify(c, rational=True))
+            return Cause(_("{cause} (count the terms, and the factors 2 and 1/2)").format(
+                cause=factor_words(c, "line")), expr / sympy.nsimplify(c, rational=True))
     for repaired, cause in _repairs(expr, problem):
         fixed = problem.safe_value(repaired)
         if fixed is not None and _close(fixed, target, scale):
             return Cause(cause, repaired)
-    return Cause("it does not equal the line before (or vec dF), and no single slip explains "
-                 "it: redo this step with H1, vec(A dX B) = (Bᵀ ⊗ A) vec dX, vec(dXᵀ) = K vec dX "
-                 "and vec(A ⊙ dX) = diag(vec A) vec dX")
+    return Cause(_("it does not equal the line before (or vec dF), and no single slip explains "
+                   "it: redo this step with H1, vec(A dX B) = (Bᵀ ⊗ A) vec dX, vec(dXᵀ) = K vec dX "
+                   "and vec(A ⊙ dX) = diag(vec A) vec dX"))
 
 
 def _typed_repairs(text: str):
@@ -241,15 +257,12 @@ def _typed_repairs(text: str):
         a, b = (ast.get_source_segment(source, arg) for arg in node.args)
         def flip(t: str) -> str:
             return t[:-2] if t.endswith(".T") else f"({t}).T" if not t.isidentifier() else f"{t}.T"
-        for new, cause in ((f"kron({b}, {a})", "the Kronecker factors are swapped"),
-                           (f"kron({flip(a)}, {b})", "a transpose is missing in a Kronecker factor"),
-                           (f"kron({a}, {flip(b)})", "a transpose is missing in a Kronecker factor"),
-                           (f"kron({flip(b)}, {a})", "the Kronecker factors are swapped and a "
-                                                     "transpose is wrong"),
-                           (f"kron({b}, {flip(a)})", "the Kronecker factors are swapped and a "
-                                                     "transpose is wrong")):
-            yield (source.replace(call, new, 1),
-                   f"{cause}: {call} should be {new} (H1: vec(A dX B) = (Bᵀ ⊗ A) vec dX)")
+        for new, slip in ((f"kron({b}, {a})", "swapped"),
+                          (f"kron({flip(a)}, {b})", "missing transpose"),
+                          (f"kron({a}, {flip(b)})", "missing transpose"),
+                          (f"kron({flip(b)}, {a})", "swapped and transpose"),
+                          (f"kron({b}, {flip(a)})", "swapped and transpose")):
+            yield source.replace(call, new, 1), _kron_words(slip, call, new)
 
 
 def _rule(expr: sympy.Basic, previous: sympy.Basic | None) -> str:
@@ -295,11 +308,13 @@ def check_vec_steps(F: str, X: str, lines: str | list[str], shapes: str, seed: i
         except MdlibError as err:
             cause = _typed_cause(text, problem)
             if cause:  # the shapes do not fit, and a known slip explains why
-                report.lines.append(LineVerdict(number, text, "", False, f"{cause[0]}; as typed, {err}",
-                                                kind="size", repair=cause[1]))
+                report.lines.append(LineVerdict(
+                    number, text, "", False,
+                    _("{cause}; as typed, {error}").format(cause=cause[0], error=err),
+                    kind="size", repair=cause[1]))
             elif isinstance(err, SizeMismatch):  # wrong, not unreadable: it reads fine
-                report.lines.append(LineVerdict(number, text, "", False, SIZES + str(err),
-                                                kind="size"))
+                report.lines.append(LineVerdict(number, text, "", False,
+                                                sizes_do_not_match(str(err)), kind="size"))
             else:
                 report.lines.append(LineVerdict(number, text, "", None, str(err)))
             report.first_wrong = report.first_wrong or number
@@ -319,25 +334,25 @@ def check_vec_steps(F: str, X: str, lines: str | list[str], shapes: str, seed: i
             previous, have_previous, last = None, True, None
             continue
         if ok:
-            message = "right" if previous_ok else "right again (the line before was wrong)"
+            message = _("right") if previous_ok else _("right again (the line before was wrong)")
             report.lines.append(LineVerdict(number, text, latex, True, message,
                                             _rule(expr, previous)))
         else:
             repair, kind = None, ""
             if have_previous and previous is None:
                 cause = _diagnose(expr, problem.reference, problem)
-                message = (f"it does not equal vec dF (the line before could not be read): "
-                           f"{cause.message}")
+                message = _("it does not equal vec dF (the line before could not be read): "
+                            "{cause}").format(cause=cause.message)
                 repair, kind = cause.repair, cause.slip
             elif previous is not None and not previous_ok and _close(
                     value, problem.value(previous), problem.scale):
-                message = "it follows from the line before, but carries that line's mistake"
+                message = carries_the_mistake()
             elif not np.all(np.isfinite(value)):
-                message = ("its value is not a finite number at the sample points (it overflows "
-                           "or divides by zero)")
+                message = _("its value is not a finite number at the sample points (it overflows "
+                            "or divides by zero)")
             elif not _close(problem.value(expr, 2.0), 2 * value, 2 * problem.scale):
-                message = (f"it is not linear in {problem.dname}: every line of d vec(F) is "
-                           f"some matrix times vec({problem.dname})")
+                message = _("it is not linear in {dX}: every line of d vec(F) is some matrix times "
+                            "vec({dX})").format(dX=problem.dname)
             else:
                 cause = _diagnose(expr, problem.reference, problem)
                 message, repair, kind = cause.message, cause.repair, cause.slip
@@ -382,13 +397,13 @@ def _factor(last: sympy.Basic, problem: _VecProblem) -> sympy.Basic | None:
 
 def _conclude(report: StepReport, problem: _VecProblem, last: sympy.Basic | None) -> None:
     x = problem.X.name
-    if set_unfinished_verdict(report, f"Write the first line of d vec(F) = … (with vec(d{x})); "
-                                      "each line is checked as you go."):
+    if set_unfinished_verdict(report, _("Write the first line of d vec(F) = … (with vec(d{X})); "
+                                        "each line is checked as you go.").format(X=x)):
         return
     M = _factor(last, problem) if last is not None else None
     if M is None:
-        report.verdict = (f"✔ Every line is right. To read off ∂F/∂{x}, bring the last line to "
-                          f"the form M*vec(d{x}) (H1: vec(A d{x} B) = (Bᵀ ⊗ A) vec d{x}).")
+        report.verdict = _("✔ Every line is right. To read off ∂F/∂{X}, bring the last line to the "
+                           "form M*vec(d{X}) (H1: vec(A d{X} B) = (Bᵀ ⊗ A) vec d{X}).").format(X=x)
         return
     from ..engine.numeric import evaluate
     from ..engine.vectorize import to_latex
@@ -400,10 +415,11 @@ def _conclude(report: StepReport, problem: _VecProblem, last: sympy.Basic | None
     report.gradient_latex = to_latex(Transpose(M))
     if reader.shape == verified.T.shape and _close(reader.T.ravel(), verified.ravel(),
                                                    np.full(verified.size, np.linalg.norm(verified))):
-        report.verdict = (f"✔ Every line is right, and the last one is M vec(d{x}) with M = "
-                          f"{_show(M)} = (∂F/∂{x})ᵀ, chapter 2's Jacobian ∂vec F/∂(vec {x})ᵀ; so "
-                          f"∂F/∂{x} = Mᵀ ({rows}×{cols}, the layout vec dF = (∂F/∂{x})ᵀ vec d{x}), "
-                          f"which equals the verified ∂F/∂{x} = {problem.jacobian.text}.")
+        report.verdict = _("✔ Every line is right, and the last one is M vec(d{X}) with M = {M} = "
+                           "(∂F/∂{X})ᵀ, chapter 2's Jacobian ∂vec F/∂(vec {X})ᵀ; so ∂F/∂{X} = Mᵀ "
+                           "({rows}×{cols}, the layout vec dF = (∂F/∂{X})ᵀ vec d{X}), which equals "
+                           "the verified ∂F/∂{X} = {verified}.").format(
+            X=x, M=_show(M), rows=rows, cols=cols, verified=problem.jacobian.text)
     else:  # cannot happen when every line equals vec dF; kept so nothing unverified is claimed
-        report.verdict = (f"✘ The matrix in front of vec(d{x}), {_show(M)}, is not the verified "
-                          f"(∂F/∂{x})ᵀ.")
+        report.verdict = _("✘ The matrix in front of vec(d{X}), {M}, is not the verified "
+                           "(∂F/∂{X})ᵀ.").format(X=x, M=_show(M))

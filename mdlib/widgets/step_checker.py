@@ -31,6 +31,7 @@ import html
 import ipywidgets as widgets
 
 from ..errors import MdlibError
+from ..i18n import _
 from ..steps import StepReport, check_steps, check_vec_steps
 
 
@@ -51,18 +52,20 @@ class StepChecker:
         self._pending: asyncio.TimerHandle | None = None
         what, lhs = ("$d\\,\\mathrm{vec}(F)$", "d vec(F)") if vec else ("$df$", "df")
         name, dx = ("F" if vec else "f"), f"d{html.escape(X)}"
-        written = (f"<code>vec({dx})</code> (and <code>{dx}</code> inside; vec, kron, K(m, n), "
-                   "eye(n), diagvec)") if vec else f"<code>{dx}</code>"
+        written = _("<code>vec({dX})</code> (and <code>{dX}</code> inside; vec, kron, K(m, n), "
+                    "eye(n), diagvec)").format(dX=dx) if vec else f"<code>{dx}</code>"
+        symmetric = "".join(_(", {name} symmetric").format(name=html.escape(name))
+                            for name in self.symmetric)
         header = widgets.HTMLMath(
-            f"Write your derivation of {what} for <code>{name} = {html.escape(f)}</code> "
-            f"(shapes <code>{html.escape(shapes)}</code>"
-            + "".join(f", {html.escape(name)} symmetric" for name in self.symmetric)
-            + "), one line per step, each a right-hand "
-            f"side of <code>{lhs} = …</code> written with {written}. "
-            "Each line is checked as you type.")
-        example = f"e.g. kron(..., ...)*vec(d{X})" if vec else f"e.g. tr(... d{X} ...)"
+            _("Write your derivation of {what} for <code>{name} = {f}</code> (shapes "
+              "<code>{shapes}</code>{symmetric}), one line per step, each a right-hand side of "
+              "<code>{lhs} = …</code> written with {written}. Each line is checked as you "
+              "type.").format(what=what, name=name, f=html.escape(f), shapes=html.escape(shapes),
+                              symmetric=symmetric, lhs=lhs, written=written))
+        example = f"kron(..., ...)*vec(d{X})" if vec else f"tr(... d{X} ...)"
         self.textarea = widgets.Textarea(
-            value=lines, placeholder=example, continuous_update=True,
+            value=lines, placeholder=_("e.g. {example}").format(example=example),
+            continuous_update=True,
             description=f"{lhs} =", layout=widgets.Layout(width="640px", height="140px"))
         self.table = widgets.HTMLMath()
         self.verdict = widgets.HTML()
