@@ -1,0 +1,72 @@
+"""Last touches on the built pages' HTML, done on text between tags (markup is left alone).
+
+- ✅ and ❌ (emoji, which many machines cannot draw) become ✓ and ✗ in colour, from a font the
+  book serves (:mod:`book.fonts`);
+- on English pages, Chinese words get ``lang="zh"`` so that screen readers and fonts treat
+  them as Chinese;
+- ``index.html`` opens the start page when the start page is not itself ``index``.
+
+>>> mark_text('<p>张贤达 wrote ✅</p><pre>❌ x</pre>', "en")
+'<p><span lang="zh">张贤达</span> wrote <span class="book-ok">✓</span></p><pre><span class="book-bad">✗</span> x</pre>'
+>>> mark_text('<title>✅ 矩阵</title>', "en")
+'<title>✓ 矩阵</title>'
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+_TOKENS = re.compile(r"(<script\b.*?</script>|<style\b.*?</style>|<!--.*?-->|<[^>]+>)",
+                     re.DOTALL | re.IGNORECASE)
+_CJK_RUN = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]"
+                      r"(?:[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef·]"
+                      r"|\s(?=[\u4e00-\u9fff]))*")
+_PLAIN = {"✅": "✓", "❌": "✗"}
+_MARKED = {"✅": '<span class="book-ok">✓</span>', "❌": '<span class="book-bad">✗</span>'}
+# Inside these no markup may be added (their content is text, or an attribute-like value).
+_RAW_TEXT = ("title", "textarea", "option")
+
+
+def mark_text(page: str, edition: str) -> str:
+    """``page`` with ✅/❌ replaced and, on an English page, Chinese runs marked ``lang="zh"``."""
+    parts = _TOKENS.split(page)
+    inside_raw = None
+    for i, part in enumerate(parts):
+        if i % 2:  # a tag
+            tag = re.match(r"<(/?)([a-zA-Z0-9]+)", part)
+            if tag and tag.group(2).lower() in _RAW_TEXT:
+                inside_raw = None if tag.group(1) else tag.group(2).lower()
+            continue
+        if not part:
+            continue
+        if inside_raw:
+            for emoji, plain in _PLAIN.items():
+                part = part.replace(emoji, plain)
+        else:
+            if edition == "en":
+                part = _CJK_RUN.sub(lambda m: f'<span lang="zh">{m.group(0)}</span>', part)
+            for emoji, marked in _MARKED.items():
+                part = part.replace(emoji, marked)
+        parts[i] = part
+    return "".join(parts)
+
+
+def redirect_page(target: str, lang: str) -> str:
+    """A page that opens ``target`` at once (and links to it for browsers that do not)."""
+    href = html.escape(target, quote=True)
+    return (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+            f'<meta http-equiv="refresh" content="0; url={href}">'
+            f'<link rel="canonical" href="{href}"><title>{href}</title></head>'
+            f'<body><main><h1><a href="{href}">{href}</a></h1></main></body></html>\n')
+
+
+def finish_edition(site: Path, html_lang: str, edition: str, root: str) -> None:
+    """Post-process every page of one edition's site in place."""
+    for page in site.glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        page.write_text(mark_text(text, edition), encoding="utf-8")
+    if root != "index":
+        (site / "index.html").write_text(redirect_page(f"{root}.html", html_lang),
+                                         encoding="utf-8")
