@@ -29,7 +29,13 @@ from pathlib import Path
 
 import nbformat
 
-from book.prepare import FigureWriter, MissingWidgetState, PageText, prepare_notebook
+from book.prepare import (
+    FigureWriter,
+    MissingWidgetState,
+    PageText,
+    prepare_notebook,
+    relink_untranslated,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
@@ -180,8 +186,20 @@ def _widget_picture(cell, model_id: str, state: dict) -> str | None:
     return worked_checker_html(*call) if call else None
 
 
-def prepare_sources(edition: Edition, work: Path, binder: Binder, others: list[Edition]
-                    ) -> tuple[Path, list[str]]:
+def untranslated_pages(edition: Edition, others: list[Edition]) -> dict[str, str]:
+    """Notebooks this edition lacks but another has, and the URL of that page from here."""
+    mine = {p.name for p in course_notebooks(edition.notebooks)}
+    up = "../" * edition.prefix.count("/")
+    found: dict[str, str] = {}
+    for other in others:
+        for path in course_notebooks(other.notebooks):
+            if path.name not in mine and path.name not in found:
+                found[path.name] = f"{up}{other.prefix}{path.stem}.html"
+    return found
+
+
+def prepare_sources(edition: Edition, work: Path, binder: Binder, others: list[Edition],
+                    log=print) -> tuple[Path, list[str]]:
     """Write the edition's prepared notebooks into ``work/src``; return it and the chapters."""
     src = work / "src"
     src.mkdir(parents=True)
@@ -189,8 +207,12 @@ def prepare_sources(edition: Edition, work: Path, binder: Binder, others: list[E
     if not paths:
         raise ValueError(f"no notebooks named NN_name.ipynb in {edition.notebooks}")
     figures_dir = work / "extra" / FIGURES
+    elsewhere = untranslated_pages(edition, others)
     for path in paths:
         nb = nbformat.read(path, as_version=4)
+        for name in sorted(set(relink_untranslated(nb, elsewhere))):
+            log(f"make book: {edition.code}/{path.name} links to {name}, which this edition "
+                f"does not have yet: the link goes to {elsewhere[name]}")
         link = None if binder.is_placeholder else binder.link(f"{edition.repo_folder}/{path.name}")
         prepare_notebook(nb, path.name, FigureWriter(figures_dir, path.stem, f"{FIGURES}/"),
                          edition.text, link, _widget_picture)
@@ -303,7 +325,7 @@ def build_book(notebooks: Path = REPO / "notebooks", out_dir: Path = REPO / "bui
         copy_mathjax(static)
         for edition in found:
             work = Path(scratch) / edition.code
-            src, chapters = prepare_sources(edition, work, binder, found)
+            src, chapters = prepare_sources(edition, work, binder, found, log)
             target = out_dir / edition.prefix
             settings = sphinx_settings(edition, course, chapters[0], binder, [str(static)],
                                        str(work / "extra"), found)

@@ -53,7 +53,7 @@ def cjk_font() -> Path | None:
 def _quiet_font_tools() -> None:
     import logging
 
-    logging.getLogger("fontTools").setLevel(logging.WARNING)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
 
 
 def _subset(source: Path, chars: set[str], target: Path, font_number: int = 0) -> None:

@@ -29,6 +29,12 @@ _MARKED = {"✅": '<span class="book-ok">✓</span>', "❌": '<span class="book-
 _RAW_TEXT = ("title", "textarea", "option")
 
 
+def plain_summaries(page: str) -> str:
+    """A folded cell's summary is read by its visible words ("Show the check"), not by the
+    generic label MyST-NB gives it."""
+    return page.replace('<summary aria-label="Toggle hidden content">', "<summary>")
+
+
 def mark_text(page: str, edition: str) -> str:
     """``page`` with ✅/❌ replaced and, on an English page, Chinese runs marked ``lang="zh"``."""
     parts = _TOKENS.split(page)
@@ -64,9 +70,12 @@ def redirect_page(target: str, lang: str) -> str:
 
 def finish_edition(site: Path, html_lang: str, edition: str, root: str) -> None:
     """Post-process every page of one edition's site in place."""
+    # The theme's static folder carries two Jinja macro files that are not pages of the site.
+    for macros in (site / "_static").glob("*webpack-macros.html"):
+        macros.unlink()
     for page in site.glob("*.html"):
         text = page.read_text(encoding="utf-8")
-        page.write_text(mark_text(text, edition), encoding="utf-8")
+        page.write_text(mark_text(plain_summaries(text), edition), encoding="utf-8")
     if root != "index":
         (site / "index.html").write_text(redirect_page(f"{root}.html", html_lang),
                                          encoding="utf-8")

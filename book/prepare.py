@@ -99,6 +99,37 @@ def figure_html(src: str, description: str, text: PageText, extra: str = "") -> 
             f"{extra}</figcaption></figure>")
 
 
+_NOTEBOOK_LINK = re.compile(r"\[([^\]]*)\]\((\d\d_\w+\.ipynb)(#[^)\s]*)?\)")
+
+
+def relink_untranslated(nb: nbformat.NotebookNode, elsewhere: dict[str, str]) -> list[str]:
+    """Point links to chapters this edition lacks at their page in another edition.
+
+    ``elsewhere`` maps a notebook's name to the page URL to use instead (e.g. the English page
+    of a chapter not yet translated). Returns the names relinked.
+
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+    ...     "see [chapter 2](02_b.ipynb#top) and [1](01_a.ipynb)")])
+    >>> relink_untranslated(nb, {"02_b.ipynb": "../02_b.html"})
+    ['02_b.ipynb']
+    >>> nb.cells[0].source
+    'see <a href="../02_b.html#top">chapter 2</a> and [1](01_a.ipynb)'
+    """
+    relinked = []
+
+    def relink(match: re.Match) -> str:
+        target = elsewhere.get(match.group(2))
+        if target is None:
+            return match.group(0)
+        relinked.append(match.group(2))
+        return f'<a href="{target}{match.group(3) or ""}">{match.group(1)}</a>'
+
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = _NOTEBOOK_LINK.sub(relink, cell.source)
+    return relinked
+
+
 def _fold(cell: nbformat.NotebookNode, prompt: str) -> None:
     tags = cell.metadata.setdefault("tags", [])
     if "hide-input" not in tags and "remove-input" not in tags:
