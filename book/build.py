@@ -236,8 +236,9 @@ def sphinx_settings(edition: Edition, course: str, root: str, binder: Binder,
         "show_toc_level": 2,
         "article_header_end": ["book-language-switch.html", "article-header-buttons.html"],
         "navigation_with_keys": False,
-        "pygments_light_style": "default",
-        "pygments_dark_style": "github-dark",
+        # Code colours with at least 7:1 contrast (WCAG AAA), from accessible-pygments.
+        "pygments_light_style": "a11y-high-contrast-light",
+        "pygments_dark_style": "a11y-high-contrast-dark",
         "extra_footer": "",
     }
     if not binder.is_placeholder:
@@ -258,9 +259,14 @@ def sphinx_settings(edition: Edition, course: str, root: str, binder: Binder,
         "extensions": ["myst_nb", "book.sphinx_ext"],
         "nb_execution_mode": "off",
         "nb_merge_streams": True,
+        "nb_render_markdown_format": "myst",  # outputs hold tables and $…$ formulas
         "nb_output_stderr": "show",
         "myst_enable_extensions": ["dollarmath", "amsmath"],
         "myst_heading_anchors": 3,
+        # $$…$$ inside a paragraph is display maths, as in JupyterLab.
+        "myst_dmath_double_inline": True,
+        # MathJax reads the whole page: the stored HTML outputs write their formulas in $…$.
+        "myst_update_mathjax": False,
         "myst_heading_slug_func": "book.sphinx_ext.plain_slug",
         "html_theme": "sphinx_book_theme",
         "html_title": course,
@@ -275,11 +281,15 @@ def sphinx_settings(edition: Edition, course: str, root: str, binder: Binder,
         "html_sourcelink_suffix": "",
         "html_last_updated_fmt": None,
         "html_search_language": edition.code,
-        "html_sidebars": {"**": ["navbar-logo.html", "search-button-field.html",
+        "html_sidebars": {"**": ["book-title.html", "search-button-field.html",
                                  "sbt-sidebar-nav.html"]},
         "templates_path": [str(HERE / "templates")],
         "mathjax_path": "mathjax/tex-mml-chtml.js",
         "mathjax3_config": {
+            # $…$ too: the widgets' stored HTML readouts write their formulas that way.
+            "tex": {"inlineMath": [["$", "$"], ["\\(", "\\)"]],
+                    "displayMath": [["$$", "$$"], ["\\[", "\\]"]],
+                    "processEscapes": True, "processEnvironments": True},
             # Formulas stay out of the tab order (MathJax's menu setting); the screen-reader
             # MathML copy beside each formula is kept.
             "options": {"menuOptions": {"settings": {"inTabOrder": False, "assistiveMml": True}},

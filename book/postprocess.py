@@ -29,10 +29,11 @@ _MARKED = {"✅": '<span class="book-ok">✓</span>', "❌": '<span class="book-
 _RAW_TEXT = ("title", "textarea", "option")
 
 
-def plain_summaries(page: str) -> str:
-    """A folded cell's summary is read by its visible words ("Show the check"), not by the
-    generic label MyST-NB gives it."""
-    return page.replace('<summary aria-label="Toggle hidden content">', "<summary>")
+def plain_names(page: str) -> str:
+    """Controls are named by their visible words: a folded cell's summary ("Show the check",
+    not MyST-NB's generic label) and the search button ("Search Ctrl+K", not only "Search")."""
+    page = page.replace('<summary aria-label="Toggle hidden content">', "<summary>")
+    return page.replace('title="Search" aria-label="Search"', 'title="Search"')
 
 
 def mark_text(page: str, edition: str) -> str:
@@ -75,7 +76,7 @@ def finish_edition(site: Path, html_lang: str, edition: str, root: str) -> None:
         macros.unlink()
     for page in site.glob("*.html"):
         text = page.read_text(encoding="utf-8")
-        page.write_text(mark_text(plain_summaries(text), edition), encoding="utf-8")
+        page.write_text(mark_text(plain_names(text), edition), encoding="utf-8")
     if root != "index":
         (site / "index.html").write_text(redirect_page(f"{root}.html", html_lang),
                                          encoding="utf-8")

@@ -130,6 +130,20 @@ def relink_untranslated(nb: nbformat.NotebookNode, elsewhere: dict[str, str]) ->
     return relinked
 
 
+_DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.DOTALL)
+
+
+def one_line_display_math(source: str) -> str:
+    """Display formulas on one line: a formula line starting with ``+`` or ``-`` would
+    otherwise start a Markdown list (JupyterLab reads the maths first; MyST does not).
+
+    >>> one_line_display_math("so\n$$a\n+ b$$\nnext")
+    'so\n$$a + b$$\nnext'
+    """
+    return _DISPLAY_MATH.sub(lambda m: "$$" + re.sub(r"\s*\n\s*", " ", m.group(1)) + "$$",
+                             source)
+
+
 def _fold(cell: nbformat.NotebookNode, prompt: str) -> None:
     tags = cell.metadata.setdefault("tags", [])
     if "hide-input" not in tags and "remove-input" not in tags:
@@ -151,6 +165,8 @@ def prepare_notebook(nb: nbformat.NotebookNode, name: str, figures: FigureWriter
     state = nb.metadata.get("widgets", {}).get(WIDGET_STATE_MIME, {}).get("state", {})
     live = text.live_note.format(binder=html.escape(binder or "", quote=True))
     for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = one_line_display_math(cell.source)
         if cell.cell_type != "code":
             continue
         if cell.metadata.get("jupyter", {}).get("source_hidden"):

@@ -1,16 +1,22 @@
 /* The book's own behaviour, on top of the theme's.
  *
- * A box that scrolls sideways (a wide formula, a table, a widget's output) becomes a keyboard
- * stop only while it overflows, so a keyboard user can scroll it and nobody tabs through
- * boxes that have nothing to scroll (the theme does the same for code). Formulas themselves stay
- * out of the tab order (MathJax's menu setting). */
+ * A box that scrolls sideways (code, an output, a wide formula, a table) becomes a keyboard stop
+ * only while it overflows, so a keyboard user can scroll it and nobody tabs through boxes that
+ * have nothing to scroll. Such a stop is a named region ("Scrolls sideways 3"), so a screen
+ * reader says what it is. Formulas themselves stay out of the tab order (MathJax's menu
+ * setting). When the boxes are marked, <html data-book-scrollers> says how often that ran. */
 (function () {
   "use strict";
-  const SCROLLERS = "div.math, mjx-container[display='true'], .book-scroll, .book-widget-output";
+  const SCROLLERS = [
+    "div.math", "mjx-container[display='true']", ".book-scroll", ".book-widget-output", "pre",
+    ".cell_output > .output", ".pst-scrollable-table-container",
+  ].join(", ");
+  const NAME = { en: "Scrolls sideways", zh: "可横向滚动的内容" };
+  let runs = 0;
 
   function wrapTables() {
     document.querySelectorAll(".cell_output table, .book-widget table").forEach((table) => {
-      if (table.parentElement.classList.contains("book-scroll")) return;
+      if (table.parentElement.closest(".book-scroll, .pst-scrollable-table-container")) return;
       const box = document.createElement("div");
       box.className = "book-scroll";
       table.parentNode.insertBefore(box, table);
@@ -19,30 +25,44 @@
   }
 
   function markScrollers() {
+    const lang = (document.documentElement.lang || "en").slice(0, 2);
+    let count = 0;
     document.querySelectorAll(SCROLLERS).forEach((box) => {
-      if (box.querySelector(SCROLLERS)) return;  // the innermost box scrolls
-      const overflows = box.scrollWidth > box.clientWidth + 1;
-      if (overflows) {
+      const style = getComputedStyle(box);
+      const scrolls = /(auto|scroll)/.test(style.overflowX + style.overflowY);
+      const overflows = scrolls && (box.scrollWidth > box.clientWidth + 1
+                                    || box.scrollHeight > box.clientHeight + 1);
+      if (overflows && !box.querySelector("[data-book-scroller]")) {
+        count += 1;
         box.tabIndex = 0;
-        if (!box.hasAttribute("role")) box.setAttribute("role", "group");
-      } else if (box.tabIndex === 0 && !box.matches("a, button, input, select, textarea")) {
+        box.dataset.bookScroller = "yes";
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", `${NAME[lang] || NAME.en} ${count}`);
+      } else if (box.dataset.bookScroller || box.tabIndex === 0) {
+        box.tabIndex = -1;
         box.removeAttribute("tabindex");
+        delete box.dataset.bookScroller;
+        if (box.getAttribute("role") === "region") box.removeAttribute("role");
+        box.removeAttribute("aria-label");
       }
     });
+    runs += 1;
+    document.documentElement.dataset.bookScrollers = String(runs);
   }
 
   function later(fn) {
     let timer = null;
-    return () => { clearTimeout(timer); timer = setTimeout(fn, 200); };
+    return () => { clearTimeout(timer); timer = setTimeout(fn, 400); };
   }
 
   function start() {
     wrapTables();
-    markScrollers();
-    window.addEventListener("resize", later(markScrollers));
-    if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
-      MathJax.startup.promise.then(markScrollers);
-    }
+    const mark = later(markScrollers);
+    // After the theme's own pass (it marks code boxes 300 ms after a change) and MathJax's.
+    window.addEventListener("resize", mark);
+    const main = document.getElementById("main-content") || document.body;
+    new MutationObserver(mark).observe(main, { subtree: true, childList: true });
+    mark();
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
