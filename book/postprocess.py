@@ -36,6 +36,32 @@ def plain_names(page: str) -> str:
     return page.replace('title="Search" aria-label="Search"', 'title="Search"')
 
 
+_TABLE = re.compile(r"<table\b.*?</table>", re.DOTALL)
+_EMPTY_CORNER = re.compile(r"(<thead>\s*<tr[^>]*>\s*)<th([^>]*)>(?:\s|<p>\s*</p>)*</th>")
+_FIRST_CELL = re.compile(r"(<tr[^>]*>\s*)<td([^>]*)>(.*?)</td>", re.DOTALL)
+
+
+def row_header_tables(page: str) -> str:
+    """A table whose top-left header cell is empty labels its rows in the first column: those
+    cells become row headers (``<th scope="row">``) and the empty corner an ordinary cell, so
+    every data cell has a header a screen reader can announce.
+
+    >>> row_header_tables("<table><thead><tr><th></th><th>a</th></tr></thead>"
+    ...                   "<tbody><tr><td>x</td><td>1</td></tr></tbody></table>")
+    '<table><thead><tr><td></td><th>a</th></tr></thead><tbody><tr><th scope="row">x</th><td>1</td></tr></tbody></table>'
+    """
+    def fix(match: re.Match) -> str:
+        table = match.group(0)
+        if not _EMPTY_CORNER.search(table):
+            return table
+        table = _EMPTY_CORNER.sub(r"\1<td\2></td>", table, count=1)
+        head, body = table.split("</thead>", 1) if "</thead>" in table else ("", table)
+        body = _FIRST_CELL.sub(r'\1<th scope="row"\2>\3</th>', body)
+        return f"{head}</thead>{body}" if head else body
+
+    return _TABLE.sub(fix, page)
+
+
 def mark_text(page: str, edition: str) -> str:
     """``page`` with ✅/❌ replaced and, on an English page, Chinese runs marked ``lang="zh"``."""
     parts = _TOKENS.split(page)
@@ -76,7 +102,7 @@ def finish_edition(site: Path, html_lang: str, edition: str, root: str) -> None:
         macros.unlink()
     for page in site.glob("*.html"):
         text = page.read_text(encoding="utf-8")
-        page.write_text(mark_text(plain_names(text), edition), encoding="utf-8")
+        page.write_text(mark_text(row_header_tables(plain_names(text)), edition), encoding="utf-8")
     if root != "index":
         (site / "index.html").write_text(redirect_page(f"{root}.html", html_lang),
                                          encoding="utf-8")

@@ -137,8 +137,8 @@ def one_line_display_math(source: str) -> str:
     """Display formulas on one line: a formula line starting with ``+`` or ``-`` would
     otherwise start a Markdown list (JupyterLab reads the maths first; MyST does not).
 
-    >>> one_line_display_math("so\n$$a\n+ b$$\nnext")
-    'so\n$$a + b$$\nnext'
+    >>> one_line_display_math("so\\n$$a\\n+ b$$\\nnext")
+    'so\\n$$a + b$$\\nnext'
     """
     return _DISPLAY_MATH.sub(lambda m: "$$" + re.sub(r"\s*\n\s*", " ", m.group(1)) + "$$",
                              source)

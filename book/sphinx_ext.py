@@ -8,6 +8,8 @@
 
 >>> plain_slug(r"M6 · Determinant: $d|X| = \\mathrm{tr}(\\dots)$")
 'm6-determinant'
+>>> plain_slug("$F = X^TX$")
+'f-x-tx'
 >>> plain_slug("3 · 矩阵微分的法则 (M1–M8)")
 '3-矩阵微分的法则-m1-m8'
 """
@@ -26,9 +28,11 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 def plain_slug(title: str) -> str:
     """An anchor from a heading's words: formulas, markup and punctuation dropped."""
-    text = _MATH.sub(" ", title)
-    text = re.sub(r"[*_`]", "", text)
-    return "-".join(word.lower() for word in _WORD.findall(text))
+    text = re.sub(r"[*_`]", "", _MATH.sub(" ", title))
+    words = _WORD.findall(text)
+    if not words:  # a heading that is only a formula: the letters of the formula
+        words = _WORD.findall(re.sub(r"\\[A-Za-z]+|[$_^{}]", " ", title))
+    return "-".join(word.lower() for word in words)
 
 
 class PlainHeadingIds(SphinxTransform):

@@ -55,7 +55,31 @@
     return () => { clearTimeout(timer); timer = setTimeout(fn, 400); };
   }
 
+  // A heading (or a link to one) that is only a formula has no words a screen reader or a
+  // checker can see outside MathJax's hidden MathML copy: name it by that copy.
+  function nameFormulaOnly() {
+    document.querySelectorAll("h1, h2, h3, h4, h5, h6, a").forEach((el) => {
+      if (!el.querySelector("mjx-container")) return;
+      const copy = el.cloneNode(true);
+      copy.querySelectorAll("mjx-container").forEach((m) => m.remove());
+      if (/[\p{L}\p{N}]/u.test(copy.textContent)) return;
+      const spoken = [...el.childNodes].map((node) => {
+        if (node.nodeName === "MJX-CONTAINER") {
+          const math = node.querySelector("mjx-assistive-mml math");
+          return math ? math.textContent : "";
+        }
+        return node.textContent;
+      }).join("").replace(/\s+/g, " ").trim();
+      if (spoken) el.setAttribute("aria-label", spoken);
+    });
+  }
+
   function start() {
+    window.addEventListener("load", () => {
+      if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+        MathJax.startup.promise.then(nameFormulaOnly);
+      }
+    });
     wrapTables();
     const mark = later(markScrollers);
     // After the theme's own pass (it marks code boxes 300 ms after a change) and MathJax's.

@@ -18,10 +18,10 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import course_pages
 from lab_driver import CHROMIUM_ARGS, stored_has_math, stored_widget_views
 
 from book.build import REPO
+from conftest import course_pages
 
 pytestmark = pytest.mark.browser
 
@@ -68,7 +68,7 @@ JS_SIDEWAYS = """
 () => {
   const width = document.documentElement.clientWidth;
   const page = document.documentElement.scrollWidth;
-  const prose = 'p, li, h1, h2, h3, h4, figcaption, summary, dt, dd, td, th';
+  const prose = 'p, li, h1, h2, h3, h4, figcaption, summary, dt, dd, td, th, p code, li code';
   const wide = [...document.querySelectorAll(prose.split(', ').map(t => 'article ' + t).join(', '))]
     .filter(el => el.checkVisibility({visibilityProperty: true}))
     .filter(el => !el.closest('pre, .cell_output, .book-scroll, div.math, mjx-container, '
@@ -287,9 +287,10 @@ def test_check_marks_and_chinese_render_without_such_fonts_installed(
 
     fonts = tmp_path / "fonts"
     fonts.mkdir()
-    only = Path("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf")
-    if not only.exists():
-        pytest.skip("needs Debian's fonts-liberation as the one font of the test's browser")
+    # The browser's only font: Computer Modern from matplotlib, which has neither ✓/✗ nor CJK.
+    import matplotlib
+
+    only = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "cmr10.ttf"
     (fonts / only.name).symlink_to(only)
     conf = tmp_path / "fonts.conf"
     conf.write_text(FONTS_CONF.format(folder=fonts, cache=tmp_path / "cache"), encoding="utf-8")

@@ -11,10 +11,10 @@ from urllib.parse import unquote, urlsplit
 
 import nbformat
 import pytest
-from conftest import ZH_TITLES
 
 from book.build import REPO, build_book, course_notebooks, readme_binder
 from book.prepare import MissingWidgetState
+from conftest import ZH_TITLES
 
 CHAPTERS = [nb.stem for nb in course_notebooks(REPO / "notebooks")]
 README = (REPO / "README.md").read_text(encoding="utf-8")
