@@ -100,22 +100,16 @@ EN_TEXT = PageText(
     live_note=("Above: a static picture of an interactive widget. To move its controls, run "
                'this chapter live <a href="{binder}">on Binder</a> or with <code>make lab</code> '
                "on your own machine."),
+    live_note_local=("Above: a static picture of an interactive widget. To move its controls, "
+                     "run this chapter with <code>make lab</code> on your own machine."),
     open_full_size="Open the figure full size.")
-EN_TEXT_NO_BINDER = PageText(
-    show_check=EN_TEXT.show_check, show_code=EN_TEXT.show_code,
-    live_note=("Above: a static picture of an interactive widget. To move its controls, run "
-               "this chapter with <code>make lab</code> on your own machine."),
-    open_full_size=EN_TEXT.open_full_size)
 ZH_TEXT = PageText(
     show_check="显示检验代码", show_code="显示代码",
     live_note=('上图是交互控件的静态图片。要拖动它的控件，请<a href="{binder}">在 Binder 上</a>'
                "运行本章，或在自己的电脑上运行 <code>make lab EDITION=zh</code>。"),
+    live_note_local=("上图是交互控件的静态图片。要拖动它的控件，请在自己的电脑上运行 "
+                     "<code>make lab EDITION=zh</code>。"),
     open_full_size="查看原尺寸图片。")
-ZH_TEXT_NO_BINDER = PageText(
-    show_check=ZH_TEXT.show_check, show_code=ZH_TEXT.show_code,
-    live_note=("上图是交互控件的静态图片。要拖动它的控件，请在自己的电脑上运行 "
-               "<code>make lab EDITION=zh</code>。"),
-    open_full_size=ZH_TEXT.open_full_size)
 
 
 def course_notebooks(folder: Path) -> list[Path]:
@@ -125,13 +119,10 @@ def course_notebooks(folder: Path) -> list[Path]:
 
 def editions(notebooks: Path, binder: Binder) -> list[Edition]:
     """English always; Chinese when ``notebooks/zh/`` holds chapters."""
-    real = not binder.is_placeholder
-    found = [Edition("en", "en", "en", Path(notebooks), "", "notebooks", "English",
-                     EN_TEXT if real else EN_TEXT_NO_BINDER)]
+    found = [Edition("en", "en", "en", Path(notebooks), "", "notebooks", "English", EN_TEXT)]
     zh = Path(notebooks) / "zh"
     if course_notebooks(zh):
-        found.append(Edition("zh", "zh_CN", "zh-CN", zh, "zh/", "notebooks/zh", "中文",
-                             ZH_TEXT if real else ZH_TEXT_NO_BINDER))
+        found.append(Edition("zh", "zh_CN", "zh-CN", zh, "zh/", "notebooks/zh", "中文", ZH_TEXT))
     return found
 
 
@@ -145,6 +136,16 @@ def course_name(readme_text: str) -> str:
         if line.startswith("# "):
             return line[2:].strip()
     raise ValueError("README.md has no title line '# ...' to name the course")
+
+
+def notebook_title(path: Path) -> str:
+    """The first level-one heading of a notebook, as plain text (the title of its edition)."""
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return re.sub(r"[*_`]", "", line[2:]).strip()
+    return path.stem
 
 
 def readme_binder(readme_text: str) -> Binder:
@@ -337,7 +338,10 @@ def build_book(notebooks: Path = REPO / "notebooks", out_dir: Path = REPO / "bui
             work = Path(scratch) / edition.code
             src, chapters = prepare_sources(edition, work, binder, found, log)
             target = out_dir / edition.prefix
-            settings = sphinx_settings(edition, course, chapters[0], binder, [str(static)],
+            # The English edition is named by the README; another by its own start page.
+            title = course if edition.code == "en" else notebook_title(
+                course_notebooks(edition.notebooks)[0])
+            settings = sphinx_settings(edition, title, chapters[0], binder, [str(static)],
                                        str(work / "extra"), found)
             warnings = run_sphinx(src, target, work / "doctrees", settings)
             for warning in warnings:

@@ -33,12 +33,17 @@ def plain_names(page: str) -> str:
     """Controls are named by their visible words: a folded cell's summary ("Show the check",
     not MyST-NB's generic label) and the search button ("Search Ctrl+K", not only "Search")."""
     page = page.replace('<summary aria-label="Toggle hidden content">', "<summary>")
-    return page.replace('title="Search" aria-label="Search"', 'title="Search"')
+    return re.sub(r'(<button class="btn search-button-field[^"]*"[^>]*?) aria-label="[^"]*"',
+                  r"\1", page)
 
 
 _TABLE = re.compile(r"<table\b.*?</table>", re.DOTALL)
 _EMPTY_CORNER = re.compile(r"(<thead>\s*<tr[^>]*>\s*)<th([^>]*)>(?:\s|<p>\s*</p>)*</th>")
 _FIRST_CELL = re.compile(r"(<tr[^>]*>\s*)<td([^>]*)>(.*?)</td>", re.DOTALL)
+
+
+def _has_text(cell: str) -> bool:
+    return bool(re.sub(r"<[^>]+>|&nbsp;|\s", "", cell))
 
 
 def row_header_tables(page: str) -> str:
@@ -56,7 +61,8 @@ def row_header_tables(page: str) -> str:
             return table
         table = _EMPTY_CORNER.sub(r"\1<td\2></td>", table, count=1)
         head, body = table.split("</thead>", 1) if "</thead>" in table else ("", table)
-        body = _FIRST_CELL.sub(r'\1<th scope="row"\2>\3</th>', body)
+        body = _FIRST_CELL.sub(lambda m: (f'{m.group(1)}<th scope="row"{m.group(2)}>{m.group(3)}'
+                                          "</th>" if _has_text(m.group(3)) else m.group(0)), body)
         return f"{head}</thead>{body}" if head else body
 
     return _TABLE.sub(fix, page)
@@ -95,8 +101,21 @@ def redirect_page(target: str, lang: str) -> str:
             f'<body><main><h1><a href="{href}">{href}</a></h1></main></body></html>\n')
 
 
+def fix_chinese_stemmer(site: Path) -> None:
+    """Sphinx 9.0's Chinese search loads the English stemmer for the Latin words of a page but
+    names it ``ChineseStemmer``, which does not exist, so the search page stops with an error;
+    point it at the stemmer that is there."""
+    data = site / "_static" / "language_data.js"
+    if data.exists():
+        text = data.read_text(encoding="utf-8")
+        if "window.Stemmer = ChineseStemmer;" in text and "class ChineseStemmer" not in text:
+            data.write_text(text.replace("window.Stemmer = ChineseStemmer;",
+                                         "window.Stemmer = EnglishStemmer;"), encoding="utf-8")
+
+
 def finish_edition(site: Path, html_lang: str, edition: str, root: str) -> None:
     """Post-process every page of one edition's site in place."""
+    fix_chinese_stemmer(site)
     # The theme's static folder carries two Jinja macro files that are not pages of the site.
     for macros in (site / "_static").glob("*webpack-macros.html"):
         macros.unlink()

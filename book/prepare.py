@@ -45,7 +45,8 @@ class PageText:
 
     show_check: str
     show_code: str
-    live_note: str  # with {binder} or without it when there is no real Binder link
+    live_note: str  # under a widget picture, with a link to {binder}
+    live_note_local: str  # the same without Binder (while the README's badge is a placeholder)
     open_full_size: str
 
 
@@ -163,7 +164,8 @@ def prepare_notebook(nb: nbformat.NotebookNode, name: str, figures: FigureWriter
     stored state's picture.
     """
     state = nb.metadata.get("widgets", {}).get(WIDGET_STATE_MIME, {}).get("state", {})
-    live = text.live_note.format(binder=html.escape(binder or "", quote=True))
+    live = (text.live_note.format(binder=html.escape(binder, quote=True)) if binder
+            else text.live_note_local)
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             cell.source = one_line_display_math(cell.source)

@@ -55,10 +55,10 @@
     return () => { clearTimeout(timer); timer = setTimeout(fn, 400); };
   }
 
-  // A heading (or a link to one) that is only a formula has no words a screen reader or a
+  // A heading, a link to one or a table header that is only a formula has no words a screen reader or a
   // checker can see outside MathJax's hidden MathML copy: name it by that copy.
   function nameFormulaOnly() {
-    document.querySelectorAll("h1, h2, h3, h4, h5, h6, a").forEach((el) => {
+    document.querySelectorAll("h1, h2, h3, h4, h5, h6, a, th").forEach((el) => {
       if (!el.querySelector("mjx-container")) return;
       const copy = el.cloneNode(true);
       copy.querySelectorAll("mjx-container").forEach((m) => m.remove());

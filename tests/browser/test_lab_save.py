@@ -9,6 +9,7 @@ This test works on a temporary copy of a chapter, never on the stored notebooks.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import time
@@ -44,6 +45,21 @@ def _defaults(lab: JupyterLab, plugin: str) -> dict:
             for name, spec in found["schema"].get("properties", {}).items()}
 
 
+@contextlib.contextmanager
+def _notebook(browser, lab: JupyterLab, workspace: str):
+    """The chapter opened in a fresh browser context and JupyterLab workspace."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        session = NotebookSession(page, lab, CHAPTER, workspace)
+        session.open()
+        yield page, session
+    finally:
+        context.close()
+        lab.shutdown_kernels()
+
+
 def _state_complete(path: Path) -> bool:
     """Every widget view the notebook displays has its model's state stored in the file."""
     nb = json.loads(path.read_text(encoding="utf-8"))
@@ -73,12 +89,7 @@ def test_saved_notebook_reopens_with_working_widgets_and_builds(chromium: str,
         news = _defaults(lab, "@jupyterlab/apputils-extension:notification")
         assert news.get("fetchNews") == "false"
 
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(60_000)
-        try:
-            session = NotebookSession(page, lab, CHAPTER, "save-1")
-            session.open()
+        with _notebook(browser, lab, "save-1") as (page, session):
             state = session.restart_and_run_all()
             assert not state["errors"], state["errors"]
             session.wait_for_widgets(views)
@@ -88,17 +99,9 @@ def test_saved_notebook_reopens_with_working_widgets_and_builds(chromium: str,
             while not (copy.stat().st_mtime_ns != before and _state_complete(copy)):
                 assert time.monotonic() < deadline, "the save stored no widget state"
                 page.wait_for_timeout(250)
-            lab.shutdown_kernels()
-        finally:
-            context.close()
 
         # Reopened in a fresh browser and workspace: the widgets show from the saved state...
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(60_000)
-        try:
-            session = NotebookSession(page, lab, CHAPTER, "save-2")
-            session.open()
+        with _notebook(browser, lab, "save-2") as (page, session):
             session.wait_for_widgets(views)
             report = session.dom_report()
             assert not report["widgetErrors"], report["widgetErrors"]
@@ -110,9 +113,6 @@ def test_saved_notebook_reopens_with_working_widgets_and_builds(chromium: str,
             before, after = session.move_slider_until_changed(0)
             assert after["images"] != before["images"], "the slider did not move the plot"
             assert after["readout"] != before["readout"] and "h = " in after["readout"]
-        finally:
-            context.close()
-            lab.shutdown_kernels()
 
     assert (REPO / "notebooks" / CHAPTER).read_bytes() == stored, "the stored notebook changed"
     from book.build import build_book
