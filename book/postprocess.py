@@ -42,8 +42,26 @@ _EMPTY_CORNER = re.compile(r"(<thead>\s*<tr[^>]*>\s*)<th([^>]*)>(?:\s|<p>\s*</p>
 _FIRST_CELL = re.compile(r"(<tr[^>]*>\s*)<td([^>]*)>(.*?)</td>", re.DOTALL)
 
 
+_MATH_SPAN = re.compile(r'<span class="math notranslate nohighlight">.*?</span>', re.DOTALL)
+_SIMPLE_MATH_HEADER = re.compile(
+    r'(<th\b[^>]*>(?:\s|<p>)*)<span class="math notranslate nohighlight">\\\(([A-Za-z0-9]{1,3})'
+    r"\\\)</span>")
+
+
 def _has_text(cell: str) -> bool:
-    return bool(re.sub(r"<[^>]+>|&nbsp;|\s", "", cell))
+    """Whether a cell has words outside formulas (a checker sees no text in typeset maths)."""
+    return bool(re.sub(r"<[^>]+>|&nbsp;|\s", "", _MATH_SPAN.sub("", cell)))
+
+
+def plain_letter_headers(page: str) -> str:
+    r"""A column header that is a one-letter formula (``$f$``) is written as an italic letter,
+    so the header has text that every reader and checker sees.
+
+    >>> plain_letter_headers('<th class="head"><p><span class="math notranslate nohighlight">'
+    ...                      '\(f\)</span></p></th>')
+    '<th class="head"><p><em class="book-math-letter">f</em></p></th>'
+    """
+    return _SIMPLE_MATH_HEADER.sub(r'\1<em class="book-math-letter">\2</em>', page)
 
 
 def row_header_tables(page: str) -> str:
@@ -121,7 +139,7 @@ def finish_edition(site: Path, html_lang: str, edition: str, root: str) -> None:
         macros.unlink()
     for page in site.glob("*.html"):
         text = page.read_text(encoding="utf-8")
-        page.write_text(mark_text(row_header_tables(plain_names(text)), edition), encoding="utf-8")
+        page.write_text(mark_text(row_header_tables(plain_letter_headers(plain_names(text))), edition), encoding="utf-8")
     if root != "index":
         (site / "index.html").write_text(redirect_page(f"{root}.html", html_lang),
                                          encoding="utf-8")
