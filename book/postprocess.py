@@ -58,7 +58,7 @@ def plain_letter_headers(page: str) -> str:
     so the header has text that every reader and checker sees.
 
     >>> plain_letter_headers('<th class="head"><p><span class="math notranslate nohighlight">'
-    ...                      '\(f\)</span></p></th>')
+    ...                      '\\(f\\)</span></p></th>')
     '<th class="head"><p><em class="book-math-letter">f</em></p></th>'
     """
     return _SIMPLE_MATH_HEADER.sub(r'\1<em class="book-math-letter">\2</em>', page)
