@@ -43,9 +43,10 @@ _FIRST_CELL = re.compile(r"(<tr[^>]*>\s*)<td([^>]*)>(.*?)</td>", re.DOTALL)
 
 
 _MATH_SPAN = re.compile(r'<span class="math notranslate nohighlight">.*?</span>', re.DOTALL)
-_SIMPLE_MATH_HEADER = re.compile(
-    r'(<th\b[^>]*>(?:\s|<p>)*)<span class="math notranslate nohighlight">\\\(([A-Za-z0-9]{1,3})'
-    r"\\\)</span>")
+# A formula that reads the same as plain text: letters, digits, spaces, =, + and -.
+_SIMPLE_MATH = re.compile(
+    r'<span class="math notranslate nohighlight">\\\(([A-Za-z0-9 =+\-]{1,24})\\\)</span>')
+_HEADER_CELL = re.compile(r"<th\b[^>]*>.*?</th>", re.DOTALL)
 
 
 def _has_text(cell: str) -> bool:
@@ -53,15 +54,19 @@ def _has_text(cell: str) -> bool:
     return bool(re.sub(r"<[^>]+>|&nbsp;|\s", "", _MATH_SPAN.sub("", cell)))
 
 
-def plain_letter_headers(page: str) -> str:
-    r"""A column header that is a one-letter formula (``$f$``) is written as an italic letter,
-    so the header has text that every reader and checker sees.
+def _plain_formulas(cell: str) -> str:
+    r"""Simple formulas of a header cell written as italic text, so the header has text that
+    every reader and checker sees.
 
-    >>> plain_letter_headers('<th class="head"><p><span class="math notranslate nohighlight">'
-    ...                      '\\(f\\)</span></p></th>')
-    '<th class="head"><p><em class="book-math-letter">f</em></p></th>'
+    >>> _plain_formulas('<p><span class="math notranslate nohighlight">\\(f = Ax\\)</span></p>')
+    '<p><em class="book-math-text">f = Ax</em></p>'
     """
-    return _SIMPLE_MATH_HEADER.sub(r'\1<em class="book-math-letter">\2</em>', page)
+    return _SIMPLE_MATH.sub(r'<em class="book-math-text">\1</em>', cell)
+
+
+def plain_letter_headers(page: str) -> str:
+    """Every table header cell with its simple formulas as italic text (see _plain_formulas)."""
+    return _HEADER_CELL.sub(lambda m: _plain_formulas(m.group(0)), page)
 
 
 def row_header_tables(page: str) -> str:
@@ -79,8 +84,13 @@ def row_header_tables(page: str) -> str:
             return table
         table = _EMPTY_CORNER.sub(r"\1<td\2></td>", table, count=1)
         head, body = table.split("</thead>", 1) if "</thead>" in table else ("", table)
-        body = _FIRST_CELL.sub(lambda m: (f'{m.group(1)}<th scope="row"{m.group(2)}>{m.group(3)}'
-                                          "</th>" if _has_text(m.group(3)) else m.group(0)), body)
+        def row_header(cell: re.Match) -> str:
+            content = _plain_formulas(cell.group(3))
+            if not _has_text(content):
+                return cell.group(0)
+            return f'{cell.group(1)}<th scope="row"{cell.group(2)}>{content}</th>'
+
+        body = _FIRST_CELL.sub(row_header, body)
         return f"{head}</thead>{body}" if head else body
 
     return _TABLE.sub(fix, page)
