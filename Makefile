@@ -14,34 +14,57 @@ $(STAMP): binder/requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-## lab: open the course in JupyterLab at the start page (LAB_ARGS="--port=9999" adds options)
+# JupyterLab settings that ship with the course (one file, also installed by binder/postBuild):
+# no news pop-up, and widget state saved with the notebook, so that a notebook saved in
+# JupyterLab reopens with its widgets and the book can still be built from it.
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.d/matrix-course.json
+$(LAB_OVERRIDES): binder/jupyterlab-overrides.json $(STAMP)
+	mkdir -p $(dir $@)
+	cp binder/jupyterlab-overrides.json $@
+
+## lab: open the course in JupyterLab at the start page (EDITION=zh: the Chinese edition;
+##      LAB_ARGS="--port=9999" adds options)
 # JupyterLab refuses to run as root without --allow-root (classroom containers and cloud shells
 # often are root), and on a machine with no display it cannot open a browser: say so, and point
-# at the URL it prints.
+# at the URL it prints. The start page is JupyterLab's default URL, so the URL it prints opens
+# it (not the Launcher). The variable is EDITION, not LANG: LANG is the locale.
+EDITION ?= en
 LAB_ARGS ?=
-lab: $(STAMP)
-	@set -- ; \
+lab: $(STAMP) $(LAB_OVERRIDES)
+	@case "$(EDITION)" in \
+	    en) start=00_start.ipynb ;; \
+	    zh) start=zh/00_start.ipynb ;; \
+	    *) echo "make lab: EDITION=$(EDITION) is not an edition of the course (en or zh)"; exit 2 ;; \
+	esac; \
+	if [ ! -f "notebooks/$$start" ]; then \
+	    echo "make lab: notebooks/$$start does not exist yet: the Chinese edition is coming; make lab opens the English one"; \
+	    exit 2; \
+	fi; \
+	set -- ; \
 	if [ "$$(id -u)" = 0 ]; then \
 	    echo "make lab: running as root, so JupyterLab is started with --allow-root"; \
 	    set -- "$$@" --allow-root; \
 	fi; \
 	if [ "$$(uname -s)" != Darwin ] && [ -z "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]; then \
-	    echo "make lab: no display, so no browser is opened; open the URL JupyterLab prints below (http://127.0.0.1:<port>/lab?token=...)"; \
+	    echo "make lab: no display, so no browser is opened; open the URL JupyterLab prints below (http://127.0.0.1:<port>/lab/tree/$$start?token=...)"; \
 	    set -- "$$@" --no-browser; \
 	fi; \
-	exec $(BIN)/jupyter lab "$$@" $(LAB_ARGS) notebooks/00_start.ipynb
+	echo "make lab: the course opens at notebooks/$$start"; \
+	exec $(BIN)/jupyter lab "$$@" --ServerApp.root_dir=notebooks \
+	    --LabApp.default_url="/lab/tree/$$start" $(LAB_ARGS)
 
-## book: the course as a static website in build/book/ (stored outputs, works offline)
+## book: the course as a static website in build/book/ (stored outputs, works offline;
+##       the Chinese edition under build/book/zh/ once notebooks/zh/ exists)
 book: $(STAMP)
 	$(BIN)/python -m book --out build/book
 
 ## test: lint, unit tests, doctests, nbval over every notebook, browser tests
-test: $(STAMP)
+test: $(STAMP) $(LAB_OVERRIDES)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 ## test-site: only the tests of make lab, binder/ and the static book (also part of make test)
-test-site: $(STAMP)
+test-site: $(STAMP) $(LAB_OVERRIDES)
 	$(BIN)/python -m pytest book tests/site
 
 ## execute: re-run notebooks in a fresh kernel and store their outputs (NB=... for a subset)

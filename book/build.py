@@ -1,9 +1,11 @@
-"""Build the static book: one HTML page per notebook ``notebooks/NN_*.ipynb``, in course order.
+"""Build the static book with Sphinx, MyST-NB and the Sphinx Book Theme, from the stored notebooks.
 
-Each page shows the notebook with its stored outputs (nothing is re-run), formulas typeset by
-MathJax 3 served from the site itself (the ``django-static-mathjax`` package ships its files),
-widgets as their stored picture with a line on how to run them live, a Binder link, and
-previous / contents / next navigation. The result needs no network: open ``index.html``.
+Nothing is executed (``nb_execution_mode = "off"``): each page shows its notebook's stored
+outputs. The book has the English edition at the root and, when ``notebooks/zh/`` holds the
+Chinese notebooks, the Chinese edition under ``zh/``, with a language switch on every page.
+Each edition has a sidebar in course order, page contents, previous/next links, Sphinx's
+offline search, the ``.ipynb`` to download and, once the README's Binder badge names a real
+repository, a launch button per chapter. MathJax and the fonts are served from the site.
 
 The course's name and its Binder address are read from the README (its title and its Binder
 badge), so each is declared in one place.
@@ -15,52 +17,99 @@ badge), so each is declared in one place.
 from __future__ import annotations
 
 import argparse
-import html
 import importlib.resources
+import io
 import re
 import shutil
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
 import nbformat
-from nbconvert import HTMLExporter
-from nbconvert.preprocessors import Preprocessor
-from traitlets.config import Config
 
-from book.alt_text import generated_figure_alt, generated_widget_alt, metadata_alt
-from book.widget_static import WIDGET_STATE_MIME, WIDGET_VIEW_MIME, StaticWidget
+from book.prepare import (
+    FigureWriter,
+    MissingWidgetState,
+    PageText,
+    prepare_notebook,
+    relink_untranslated,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
-TEMPLATES = HERE / "templates"
 CHAPTER_FILE = re.compile(r"^(\d\d)_\w+\.ipynb$")
-BINDER_BADGE = re.compile(r"https://mybinder\.org/v2/gh/[^/\s()]+/[^/\s()]+/[^/?\s()]+")
-IMAGE_MIMES = ("image/png", "image/jpeg", "image/svg+xml")
+BINDER_BADGE = re.compile(
+    r"https://mybinder\.org/v2/gh/(?P<owner>[^/\s()]+)/(?P<repo>[^/\s()]+)/(?P<ref>[^/?\s()]+)")
+PLACEHOLDER = ("OWNER", "REPO")
+FIGURES = "_figures"
 # MathJax 3 files the pages need: the combined TeX/MathML → HTML component, its fonts, and the
 # pieces it loads on demand (TeX extensions, the menu, accessibility). The SVG output and the
 # other combined builds are left out.
 MATHJAX_SKIP = ("tex-svg*", "tex-mml-svg.js", "mml-svg.js", "tex-chtml-full*", "node-main.js",
-                "svg", "svg.js")
+                "svg", "svg.js", "tex-chtml.js", "mml-chtml.js", "tex-svg-full.js", "startup.js")
 
 
 @dataclass(frozen=True)
-class Chapter:
-    """One notebook of the course and the page it becomes."""
+class Binder:
+    """The repository on Binder, from the README's badge (the one definition)."""
 
-    number: int
-    source: Path
-    title: str
-
-    @property
-    def page(self) -> str:
-        return self.source.with_suffix(".html").name
+    owner: str
+    repo: str
+    ref: str
 
     @property
-    def label(self) -> str:
-        return f"Chapter {self.number}"
+    def is_placeholder(self) -> bool:
+        """True while the badge still says ``OWNER/REPO``: no link to it can work."""
+        return (self.owner, self.repo) == PLACEHOLDER
+
+    @property
+    def base(self) -> str:
+        return f"https://mybinder.org/v2/gh/{self.owner}/{self.repo}/{self.ref}"
+
+    @property
+    def repository(self) -> str:
+        return f"https://github.com/{self.owner}/{self.repo}"
+
+    def link(self, notebook: str) -> str:
+        """The address that opens ``notebook`` (a path from the repository root) in JupyterLab.
+
+        >>> Binder("me", "course", "HEAD").link("notebooks/01_a.ipynb")
+        'https://mybinder.org/v2/gh/me/course/HEAD?urlpath=lab/tree/notebooks/01_a.ipynb'
+        """
+        return f"{self.base}?urlpath=lab/tree/{notebook}"
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One language of the book: where its notebooks are and where its pages go."""
+
+    code: str            # "en", "zh"
+    sphinx_language: str  # Sphinx's language ("en", "zh_CN"), also the pages' lang
+    html_lang: str       # the lang attribute of its pages
+    notebooks: Path
+    prefix: str          # folder of the site ("" for the root, "zh/")
+    repo_folder: str     # folder of the notebooks in the repository
+    switch_label: str    # the link to this edition, in its own language
+    text: PageText
+
+
+EN_TEXT = PageText(
+    show_check="Show the check", show_code="Show the code",
+    live_note=("Above: a static picture of an interactive widget. To move its controls, run "
+               'this chapter live <a href="{binder}">on Binder</a> or with <code>make lab</code> '
+               "on your own machine."),
+    live_note_local=("Above: a static picture of an interactive widget. To move its controls, "
+                     "run this chapter with <code>make lab</code> on your own machine."),
+    open_full_size="Open the figure full size.")
+ZH_TEXT = PageText(
+    show_check="显示检验代码", show_code="显示代码",
+    live_note=('上图是交互控件的静态图片。要拖动它的控件，请<a href="{binder}">在 Binder 上</a>'
+               "运行本章，或在自己的电脑上运行 <code>make lab EDITION=zh</code>。"),
+    live_note_local=("上图是交互控件的静态图片。要拖动它的控件，请在自己的电脑上运行 "
+                     "<code>make lab EDITION=zh</code>。"),
+    open_full_size="查看原尺寸图片。")
 
 
 def course_notebooks(folder: Path) -> list[Path]:
@@ -68,19 +117,13 @@ def course_notebooks(folder: Path) -> list[Path]:
     return sorted(p for p in Path(folder).glob("*.ipynb") if CHAPTER_FILE.match(p.name))
 
 
-def notebook_title(nb: nbformat.NotebookNode, fallback: str) -> str:
-    """The first level-one heading of the notebook's markdown, as plain text.
-
-    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# The *trace*")])
-    >>> notebook_title(nb, "x")
-    'The trace'
-    """
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            for line in cell.source.splitlines():
-                if line.startswith("# "):
-                    return re.sub(r"[*_`]", "", line[2:]).strip()
-    return fallback
+def editions(notebooks: Path, binder: Binder) -> list[Edition]:
+    """English always; Chinese when ``notebooks/zh/`` holds chapters."""
+    found = [Edition("en", "en", "en", Path(notebooks), "", "notebooks", "English", EN_TEXT)]
+    zh = Path(notebooks) / "zh"
+    if course_notebooks(zh):
+        found.append(Edition("zh", "zh_CN", "zh-CN", zh, "zh/", "notebooks/zh", "中文", ZH_TEXT))
+    return found
 
 
 def course_name(readme_text: str) -> str:
@@ -95,138 +138,222 @@ def course_name(readme_text: str) -> str:
     raise ValueError("README.md has no title line '# ...' to name the course")
 
 
-def binder_base(readme_text: str) -> str:
-    """The Binder launch address of the repository, from the README's badge.
+def notebook_title(path: Path) -> str:
+    """The first level-one heading of a notebook, as plain text (the title of its edition)."""
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return re.sub(r"[*_`]", "", line[2:]).strip()
+    return path.stem
 
-    >>> binder_base("[![B](b.svg)](https://mybinder.org/v2/gh/me/course/HEAD?urlpath=lab)")
-    'https://mybinder.org/v2/gh/me/course/HEAD'
+
+def readme_binder(readme_text: str) -> Binder:
+    """The repository the README's Binder badge launches.
+
+    >>> readme_binder("[![B](b.svg)](https://mybinder.org/v2/gh/me/course/HEAD?urlpath=lab)")
+    Binder(owner='me', repo='course', ref='HEAD')
     """
     found = BINDER_BADGE.search(readme_text)
     if not found:
         raise ValueError("README.md has no Binder badge link "
                          "(https://mybinder.org/v2/gh/OWNER/REPO/REF...): add it back")
-    return found.group(0)
+    return Binder(found["owner"], found["repo"], found["ref"])
 
 
-def binder_link(base: str, notebook: str) -> str:
-    """Binder address that opens ``notebook`` (a path from the repository root) in JupyterLab.
-
-    >>> binder_link("https://mybinder.org/v2/gh/me/course/HEAD", "notebooks/01_a.ipynb")
-    'https://mybinder.org/v2/gh/me/course/HEAD?urlpath=lab/tree/notebooks/01_a.ipynb'
-    """
-    return f"{base}?urlpath=lab/tree/{notebook}"
+def placeholder_warning(binder: Binder) -> str:
+    return ("warning: the README's Binder badge still says OWNER/REPO, so the book offers no "
+            "Binder or repository link (none could work). Put the repository's GitHub path in "
+            "the badge at the top of README.md to add them.")
 
 
-def live_note(binder: str) -> str:
-    """The line under each widget picture: it is static, and how to run it live."""
-    return ('<p class="book-live">Above: a static picture of an interactive widget. To move '
-            f'its controls, run this chapter live <a href="{html.escape(binder)}">on Binder</a> '
-            "or with <code>make lab</code> on your own machine.</p>")
-
-
-class StaticOutputs(Preprocessor):
-    """Widgets become their stored picture plus the live note; every figure gets alt text.
-
-    Reads ``resources["book"]``: ``binder`` for the live note's link, ``notebook`` for messages.
-    """
-
-    def preprocess(self, nb, resources):
-        state = nb.metadata.get("widgets", {}).get(WIDGET_STATE_MIME, {}).get("state", {})
-        binder = resources["book"]["binder"]
-        for cell in nb.cells:
-            if cell.cell_type != "code":
-                continue
-            figures = 0
-            for output in cell.get("outputs", []):
-                data = output.get("data", {})
-                if WIDGET_VIEW_MIME in data:
-                    index = figures
-
-                    def alt(readout: str, cell=cell, index=index) -> str:
-                        return (metadata_alt(cell.metadata, index)
-                                or generated_widget_alt(cell.source, readout))
-
-                    model_id = data[WIDGET_VIEW_MIME]["model_id"]
-                    if model_id not in state:
-                        # Without it the page would show a note under an empty space.
-                        raise ValueError(
-                            f"{resources['book']['notebook']}: a widget's state is not stored; "
-                            f"store it with `make execute NB=notebooks/{resources['book']['notebook']}`")
-                    picture = StaticWidget(state, alt).render(model_id)
-                    output["data"] = {"text/html": picture + live_note(binder)}
-                    figures += 1
-                elif any(mime in data for mime in IMAGE_MIMES):
-                    output.setdefault("metadata", {})["alt"] = (
-                        metadata_alt(cell.metadata, figures) or generated_figure_alt(cell.source))
-                    figures += 1
-        nb.metadata.pop("widgets", None)
-        return nb, resources
-
-
-def chapter_exporter() -> HTMLExporter:
-    config = Config()
-    config.HTMLExporter.extra_template_basedirs = [str(TEMPLATES)]
-    config.HTMLExporter.template_name = "book"
-    config.HTMLExporter.exclude_input_prompt = True
-    config.HTMLExporter.exclude_output_prompt = True
-    exporter = HTMLExporter(config=config)
-    exporter.register_preprocessor(StaticOutputs, enabled=True)
-    return exporter
-
-
-def copy_mathjax(out_dir: Path) -> None:
-    """MathJax 3's browser files (es5 build) and its licence into ``out_dir/mathjax``."""
+def copy_mathjax(static_dir: Path) -> None:
+    """MathJax 3's browser files (es5 build) and its licence into ``static_dir/mathjax``."""
     package = importlib.resources.files("mathjax") / "static" / "mathjax"
     with importlib.resources.as_file(package) as source:
-        shutil.copytree(source / "es5", out_dir / "mathjax",
+        shutil.copytree(source / "es5", static_dir / "mathjax",
                         ignore=shutil.ignore_patterns(*MATHJAX_SKIP))
-        shutil.copy2(source / "LICENSE", out_dir / "mathjax" / "LICENSE")
+        shutil.copy2(source / "LICENSE", static_dir / "mathjax" / "LICENSE")
+
+
+def _widget_picture(cell, model_id: str, state: dict) -> str | None:
+    """A step checker stored empty is shown with its worked example (see book.step_examples)."""
+    from book.step_examples import checker_call, worked_checker_html
+
+    model = state.get(model_id, {})
+    if model.get("model_name") != "VBoxModel" or "StepChecker(" not in cell.source:
+        return None
+    call = checker_call(cell.source)
+    return worked_checker_html(*call) if call else None
+
+
+def untranslated_pages(edition: Edition, others: list[Edition]) -> dict[str, str]:
+    """Notebooks this edition lacks but another has, and the URL of that page from here."""
+    mine = {p.name for p in course_notebooks(edition.notebooks)}
+    up = "../" * edition.prefix.count("/")
+    found: dict[str, str] = {}
+    for other in others:
+        for path in course_notebooks(other.notebooks):
+            if path.name not in mine and path.name not in found:
+                found[path.name] = f"{up}{other.prefix}{path.stem}.html"
+    return found
+
+
+def prepare_sources(edition: Edition, work: Path, binder: Binder, others: list[Edition],
+                    log=print) -> tuple[Path, list[str]]:
+    """Write the edition's prepared notebooks into ``work/src``; return it and the chapters."""
+    src = work / "src"
+    src.mkdir(parents=True)
+    paths = course_notebooks(edition.notebooks)
+    if not paths:
+        raise ValueError(f"no notebooks named NN_name.ipynb in {edition.notebooks}")
+    figures_dir = work / "extra" / FIGURES
+    elsewhere = untranslated_pages(edition, others)
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        for name in sorted(set(relink_untranslated(nb, elsewhere))):
+            log(f"make book: {edition.code}/{path.name} links to {name}, which this edition "
+                f"does not have yet: the link goes to {elsewhere[name]}")
+        link = None if binder.is_placeholder else binder.link(f"{edition.repo_folder}/{path.name}")
+        prepare_notebook(nb, path.name, FigureWriter(figures_dir, path.stem, f"{FIGURES}/"),
+                         edition.text, link, _widget_picture)
+        if path == paths[0]:
+            # The start page is the book's root: it lists the chapters (the sidebar's source).
+            toctree = "\n".join(p.stem for p in paths[1:])
+            nb.cells.append(nbformat.v4.new_markdown_cell(
+                f"```{{toctree}}\n:hidden:\n:maxdepth: 1\n\n{toctree}\n```"))
+        nbformat.write(nb, src / path.name)
+    (work / "extra").mkdir(exist_ok=True)
+    return src, [p.stem for p in paths]
+
+
+def sphinx_settings(edition: Edition, course: str, root: str, binder: Binder,
+                    static_dirs: list[str], extra_dir: str, others: list[Edition]) -> dict:
+    """The Sphinx configuration of one edition (passed as overrides: there is no conf.py)."""
+    theme: dict = {
+        "home_page_in_toc": True,
+        "use_download_button": True,
+        "use_fullscreen_button": False,
+        "show_toc_level": 2,
+        "article_header_end": ["book-language-switch.html", "article-header-buttons.html"],
+        "navigation_with_keys": False,
+        # Code colours with at least 7:1 contrast (WCAG AAA), from accessible-pygments.
+        "pygments_light_style": "a11y-high-contrast-light",
+        "pygments_dark_style": "a11y-high-contrast-dark",
+        "extra_footer": "",
+    }
+    if not binder.is_placeholder:
+        theme.update({
+            "repository_url": binder.repository,
+            "repository_branch": binder.ref,
+            "path_to_docs": edition.repo_folder,
+            "use_repository_button": True,
+            "launch_buttons": {"binderhub_url": "https://mybinder.org",
+                               "notebook_interface": "jupyterlab"},
+        })
+    return {
+        "project": course,
+        "author": "the course's authors",
+        "copyright": "the course's authors",
+        "language": edition.sphinx_language,
+        "root_doc": root,
+        "extensions": ["myst_nb", "book.sphinx_ext"],
+        "nb_execution_mode": "off",
+        "nb_merge_streams": True,
+        "nb_render_markdown_format": "myst",  # outputs hold tables and $…$ formulas
+        "nb_output_stderr": "show",
+        "myst_enable_extensions": ["dollarmath", "amsmath"],
+        "myst_heading_anchors": 3,
+        # $$…$$ inside a paragraph is display maths, as in JupyterLab.
+        "myst_dmath_double_inline": True,
+        # MathJax reads the whole page: the stored HTML outputs write their formulas in $…$.
+        "myst_update_mathjax": False,
+        "myst_heading_slug_func": "book.sphinx_ext.plain_slug",
+        "html_theme": "sphinx_book_theme",
+        "html_title": course,
+        "html_theme_options": theme,
+        "html_static_path": static_dirs,
+        "html_extra_path": [extra_dir],
+        "html_favicon": str(HERE / "static" / "favicon.svg"),
+        "html_css_files": ["book.css", "book-fonts.css"],
+        "html_js_files": ["book.js"],
+        "html_permalinks": False,
+        "html_copy_source": True,
+        "html_sourcelink_suffix": "",
+        "html_last_updated_fmt": None,
+        "html_search_language": edition.code,
+        "html_sidebars": {"**": ["book-title.html", "search-button-field.html",
+                                 "sbt-sidebar-nav.html"]},
+        "templates_path": [str(HERE / "templates")],
+        "mathjax_path": "mathjax/tex-mml-chtml.js",
+        "mathjax3_config": {
+            # $…$ too: the widgets' stored HTML readouts write their formulas that way.
+            "tex": {"inlineMath": [["$", "$"], ["\\(", "\\)"]],
+                    "displayMath": [["$$", "$$"], ["\\[", "\\]"]],
+                    "processEscapes": True, "processEnvironments": True},
+            # Formulas stay out of the tab order (MathJax's menu setting); the screen-reader
+            # MathML copy beside each formula is kept.
+            "options": {"menuOptions": {"settings": {"inTabOrder": False, "assistiveMml": True}},
+                        "enableAssistiveMml": True},
+        },
+        "book_edition": edition.code,
+        "book_editions": [(e.code, e.prefix, e.switch_label, e.html_lang,
+                           sorted(p.stem for p in course_notebooks(e.notebooks)))
+                          for e in others],
+        "book_prefix": edition.prefix,
+        "suppress_warnings": ["myst.header"],
+    }
+
+
+def run_sphinx(src: Path, out: Path, doctrees: Path, settings: dict) -> list[str]:
+    """Build HTML from ``src`` into ``out``; return Sphinx's warnings."""
+    from sphinx.application import Sphinx
+
+    warnings = io.StringIO()
+    app = Sphinx(str(src), None, str(out), str(doctrees), "html", confoverrides=settings,
+                 status=None, warning=warnings, freshenv=True, parallel=1)
+    app.build(force_all=True)
+    return [line for line in warnings.getvalue().splitlines() if line.strip()]
 
 
 def build_book(notebooks: Path = REPO / "notebooks", out_dir: Path = REPO / "build" / "book",
-               readme: Path = REPO / "README.md") -> list[Path]:
-    """Write the site into ``out_dir`` (emptied first); return the pages, start page first."""
-    readme_text = Path(readme).read_text(encoding="utf-8")
-    base, course = binder_base(readme_text), course_name(readme_text)
-    paths = course_notebooks(notebooks)
-    if not paths:
-        raise ValueError(f"no notebooks named NN_name.ipynb in {notebooks}")
-    books = [nbformat.read(path, as_version=4) for path in paths]
-    chapters = [Chapter(int(CHAPTER_FILE.match(p.name).group(1)), p, notebook_title(nb, p.stem))
-                for p, nb in zip(paths, books, strict=True)]
+               readme: Path = REPO / "README.md", log=print) -> list[Path]:
+    """Write the site into ``out_dir`` (emptied first); return its chapter pages."""
+    from book import fonts, postprocess
 
+    readme_text = Path(readme).read_text(encoding="utf-8")
+    binder, course = readme_binder(readme_text), course_name(readme_text)
+    if binder.is_placeholder:
+        log(f"make book: {placeholder_warning(binder)}")
     out_dir = Path(out_dir)
     if out_dir.exists():
         shutil.rmtree(out_dir)
-    out_dir.mkdir(parents=True)
-    shutil.copy2(HERE / "static" / "book.css", out_dir / "book.css")
-    copy_mathjax(out_dir)
-
-    exporter = chapter_exporter()
-    pages = []
-    for i, (chapter, nb) in enumerate(zip(chapters, books, strict=True)):
-        book = {
-            "course": course,
-            "label": chapter.label,
-            "notebook": chapter.source.name,
-            "binder": binder_link(base, f"notebooks/{chapter.source.name}"),
-            "previous": chapters[i - 1] if i > 0 else None,
-            "next": chapters[i + 1] if i + 1 < len(chapters) else None,
-        }
-        title = chapter.title if chapter.title == course else f"{chapter.title} — {course}"
-        resources = {"book": book, "metadata": {"name": title}}
-        body, _ = exporter.from_notebook_node(nb, resources=resources)
-        page = out_dir / chapter.page
-        page.write_text(body, encoding="utf-8")
-        pages.append(page)
-
-    start = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES / "book"),
-                               autoescape=True).get_template("start.html.j2")
-    index = out_dir / "index.html"
-    index.write_text(start.render(course=course, chapters=chapters,
-                                  binder=binder_link(base, f"notebooks/{paths[0].name}")),
-                     encoding="utf-8")
-    return [index, *pages]
+    found = editions(notebooks, binder)
+    pages: list[Path] = []
+    with tempfile.TemporaryDirectory(prefix="mdlib-book-") as scratch:
+        static = Path(scratch) / "static"
+        shutil.copytree(HERE / "static", static)
+        copy_mathjax(static)
+        for edition in found:
+            work = Path(scratch) / edition.code
+            src, chapters = prepare_sources(edition, work, binder, found, log)
+            target = out_dir / edition.prefix
+            # The English edition is named by the README; another by its own start page.
+            title = course if edition.code == "en" else notebook_title(
+                course_notebooks(edition.notebooks)[0])
+            settings = sphinx_settings(edition, title, chapters[0], binder, [str(static)],
+                                       str(work / "extra"), found)
+            warnings = run_sphinx(src, target, work / "doctrees", settings)
+            for warning in warnings:
+                log(f"make book: sphinx: {warning}")
+            # The download button offers the stored notebook, widget state and all.
+            for path in course_notebooks(edition.notebooks):
+                shutil.copy2(path, target / "_sources" / path.name)
+            chapter_pages = [target / f"{stem}.html" for stem in chapters]
+            postprocess.finish_edition(target, edition.html_lang, edition.code, chapters[0])
+            fonts.serve_fonts(target, log=log)
+            pages += chapter_pages
+    return pages
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -234,11 +361,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO / "build" / "book",
                         help="folder to write the site into (emptied first)")
     parser.add_argument("--notebooks", type=Path, default=REPO / "notebooks")
+    parser.add_argument("--readme", type=Path, default=REPO / "README.md")
     args = parser.parse_args(argv)
     started = time.perf_counter()
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr)
+
     try:
-        pages = build_book(args.notebooks, args.out)
-    except ValueError as error:
+        pages = build_book(args.notebooks, args.out, args.readme, log=log)
+    except (ValueError, MissingWidgetState) as error:
         print(f"make book: {error}", file=sys.stderr)
         return 1
     print(f"make book: {len(pages)} pages in {args.out} ({time.perf_counter() - started:.1f} s); "

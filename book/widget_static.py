@@ -35,14 +35,15 @@ def _formatted(value: object, readout_format: str | None) -> str:
 class StaticWidget:
     """Render widget views of one notebook from its stored widget state.
 
-    ``alt_for_image(readout)`` gives the alt text of an Image widget, from the readout text of
-    the view it belongs to.
+    ``image(data, fmt, readout)`` gives the HTML of a picture (an Image widget, or an image
+    inside an Output widget) from its base64 ``data``, its format ("png", "jpeg") and the
+    readout text of the view it belongs to; by default an ``<img>`` with the data inline.
     """
 
     def __init__(self, state: dict,
-                 alt_for_image: Callable[[str], str] = lambda readout: "widget picture") -> None:
+                 image: Callable[[str, str, str], str] | None = None) -> None:
         self.state = state
-        self.alt_for_image = alt_for_image
+        self.image = image or _inline_image
 
     def _model(self, ref: str) -> dict:
         return self.state.get(ref.removeprefix("IPY_MODEL_"), {})
@@ -121,11 +122,16 @@ class StaticWidget:
             return (f'<p class="book-control">button “{html.escape(values.get("description", ""))}”'
                     "</p>")
         if name == "OutputModel":
-            # Wide derivations scroll sideways; tabindex lets a keyboard user scroll them too.
-            return ('<div class="book-widget-output" tabindex="0">'
-                    + "".join(_render_output(out, self.alt_for_image(readout))
+            # Wide derivations scroll sideways (the book's script makes a box that overflows a
+            # keyboard stop, and only such a box).
+            return ('<div class="book-widget-output">'
+                    + "".join(_render_output(out, self.image, readout)
                               for out in values.get("outputs", []))
                     + "</div>")
+        if name == "TextareaModel":
+            label = values.get("description", "")
+            return (f'<div class="book-control book-textarea"><span>{html.escape(label)}</span>'
+                    f'<pre>{html.escape(values.get("value", ""))}</pre></div>')
         setting = self._setting(name, values)
         if setting is not None:
             label, value = setting
@@ -139,9 +145,12 @@ class StaticWidget:
         data = buffers.get(("value",))
         if not data:
             return ""
-        fmt = model.get("state", {}).get("format", "png")
-        alt = html.escape(self.alt_for_image(readout), quote=True)
-        return f'<img class="book-widget-image" src="data:image/{fmt};base64,{data}" alt="{alt}">'
+        return self.image(data, model.get("state", {}).get("format", "png"), readout)
+
+
+def _inline_image(data: str, fmt: str, readout: str) -> str:
+    alt = html.escape(f"widget picture ({readout})" if readout else "widget picture", quote=True)
+    return f'<img class="book-widget-image" src="data:image/{fmt};base64,{data}" alt="{alt}">'
 
 
 def _strip_tags(text: str) -> str:
@@ -153,15 +162,14 @@ def _strip_tags(text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", text)).strip()
 
 
-def _render_output(output: dict, alt: str) -> str:
+def _render_output(output: dict, image: Callable[[str, str, str], str], readout: str) -> str:
     """One stored output of an Output widget as HTML."""
     if output.get("output_type") == "stream":
         return f'<pre class="book-widget-stream">{html.escape(output.get("text", ""))}</pre>'
     data = output.get("data", {})
     for mime in _IMAGE_MIMES:
         if mime in data:
-            return (f'<img class="book-widget-image" src="data:{mime};base64,{data[mime]}" '
-                    f'alt="{html.escape(alt, quote=True)}">')
+            return image(data[mime], mime.split("/")[1], readout)
     if "text/html" in data:
         return f'<div class="book-widget-html">{_joined(data["text/html"])}</div>'
     if "text/latex" in data:

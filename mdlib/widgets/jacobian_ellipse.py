@@ -29,6 +29,7 @@ import numpy as np
 
 from ..errors import MdlibError
 from ..validation import as_array, check_step
+from .accessible import announced, describe_slider
 from .live_figure import LiveFigure
 
 # ρ from 1e-4 to 1: below 1e-4 float64 round-off in (f(c+ρu) − f(c))/ρ starts to show.
@@ -70,11 +71,11 @@ class JacobianEllipse:
         self.rhos = _RHOS
         self.ratios = np.array([self._gap(rho)[1] / rho for rho in _RHOS])
 
-        self.slider = widgets.FloatLogSlider(
+        self.slider = describe_slider(widgets.FloatLogSlider(
             value=self._check_radius(radius), base=10, min=_RHO_MIN_EXP, max=_RHO_MAX_EXP,
             step=0.125, description="ρ", readout_format=".1e", continuous_update=True,
             layout=widgets.Layout(width="420px"),
-        )
+        ), 'the radius ρ of the circle of inputs (log scale; the line under the plot reads ρ = …)')
         self.readout = widgets.HTML()
         self.live = LiveFigure(ncols=2, figsize=(8.0, 3.6))
         self._build_axes(title)
@@ -173,7 +174,7 @@ class JacobianEllipse:
         self._curve.set_data(curve[0], curve[1])
         self._gap_segment.set_data([self.ellipse[0, k], curve[0, k]], [self.ellipse[1, k], curve[1, k]])
         self._marker.set_data([rho], [max(gap / rho, 1e-300)])
-        self.readout.value = (
+        self.readout.value = announced(
             f"<code>ρ = {rho:.2e}</code> &nbsp; <code>max gap = {gap:.3e}</code> &nbsp; "
             f"<code>gap/ρ = {gap / rho:.3e}</code> &nbsp; "
             "(the gap is the largest remainder ‖f(c+ρu) − f(c) − A(c)ρu‖ on the circle)"

@@ -22,6 +22,7 @@ import numpy as np
 from ..errors import MdlibError
 from ..remainder import RemainderStudy, remainder_study
 from ..validation import as_array, check_direction, check_step
+from .accessible import announced, describe_slider
 from .live_figure import LiveFigure
 
 # Down to 1e-12 so the float64 round-off floor (the V) is visible at the small end.
@@ -45,11 +46,11 @@ class RemainderExplorer:
         h: float = 1e-2,
         title: str = "",
     ) -> None:
-        self.slider = widgets.FloatLogSlider(
+        self.slider = describe_slider(widgets.FloatLogSlider(
             value=check_step(h), base=10, min=_H_MIN_EXP, max=_H_MAX_EXP, step=0.125,
             description="h", readout_format=".1e", continuous_update=True,
             layout=widgets.Layout(width="420px"),
-        )
+        ), 'the step size h (the slider moves on a log scale; the line under the plot reads h = …)')
         self.direction = widgets.Dropdown(description="direction", layout=widgets.Layout(width="260px"))
         self.readout = widgets.HTML()
         self.live = LiveFigure(ncols=2)
@@ -146,7 +147,7 @@ class RemainderExplorer:
         shown = max(norm_r, 1e-300)  # a remainder of exactly 0 cannot sit on a log axis
         self._marker.set_data([h], [shown])
         self._ratio_marker.set_data([h], [max(ratio, 1e-300)])
-        self.readout.value = (
+        self.readout.value = announced(
             f"<code>h = {h:.2e}</code> &nbsp; <code>‖r(h)‖ = {norm_r:.3e}</code> &nbsp; "
             f"<code>‖r(h)‖/‖h u‖ = {ratio:.3e}</code> &nbsp; {self.study.summary()}"
         )

@@ -21,6 +21,7 @@ import ipywidgets as widgets
 
 from ..errors import MdlibError
 from ..rules import RULES, MatrixRule, directions_for, get_rule, pack, singular_like
+from .accessible import announced
 from .remainder_explorer import RemainderExplorer
 
 
@@ -133,7 +134,7 @@ class RuleExplorer:
 
     def _keep_error(self, _change: dict | None) -> None:
         if self.error:
-            self.readout.value = (
+            self.readout.value = announced(
                 f"<b>⚠ {html.escape(self.rule.label)} is not defined at this point.</b> "
                 f"{html.escape(self.error)} (Switch the point back to <i>invertible X</i>, or pick "
                 "<i>M6 (adjugate form)</i>, which holds at singular X too.)"

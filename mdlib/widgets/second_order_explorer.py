@@ -32,6 +32,7 @@ from ..remainder import remainder_study
 from ..validation import as_array, check_direction, check_step
 from ..vec import commutation_matrix
 from ..vec import vec as vec_numeric
+from .accessible import announced, describe_slider
 from .live_figure import LiveFigure
 
 _H_MIN_EXP, _H_MAX_EXP = -4, 0
@@ -67,10 +68,10 @@ class SecondOrderExplorer:
         V = check_direction(direction, X.shape)
         self._f, self._X, self._G, self._V = f, X, G, V / np.linalg.norm(V)
         self._fX = float(f(X))
-        self.slider = widgets.FloatLogSlider(
+        self.slider = describe_slider(widgets.FloatLogSlider(
             value=check_step(h), base=10, min=_H_MIN_EXP, max=_H_MAX_EXP, step=0.125,
             description="h", readout_format=".1e", continuous_update=True,
-            layout=widgets.Layout(width="380px"))
+            layout=widgets.Layout(width="380px")), 'the step size h (the slider moves on a log scale; the line under the plot reads h = …)')
         self.choice = widgets.Dropdown(options=list(self._hessians), description="Hessian",
                                        layout=widgets.Layout(width="360px"))
         self.readout = widgets.HTML()
@@ -176,7 +177,7 @@ class SecondOrderExplorer:
         r = self.remainder(h)
         self.current = {"h": h, "remainder": r, "order": self.study_order}
         self._marker.set_data([h], [max(r, 1e-300)])
-        self.readout.value = (f"<code>h = {h:.2e}</code> &nbsp; <code>|r(h)| = {r:.3e}</code> "
+        self.readout.value = announced(f"<code>h = {h:.2e}</code> &nbsp; <code>|r(h)| = {r:.3e}</code> "
                               f"&nbsp; <code>fitted order {self.study_order:.2f}</code> &nbsp; "
                               f"{'✅' if self.study_order >= 2.6 else '❌'} {self._verdict()}")
 

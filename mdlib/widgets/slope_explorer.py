@@ -23,6 +23,7 @@ import numpy as np
 
 from ..errors import MdlibError
 from ..validation import as_array
+from .accessible import announced, describe_slider
 from .live_figure import LiveFigure
 
 _T_MIN, _T_MAX = -0.25, 1.25
@@ -57,11 +58,11 @@ class SlopeExplorer:
         if not np.any(end - start):
             raise MdlibError("start and end are the same point, so there is no line to walk along")
         self._f, self._grad, self._start, self._u = f, grad, start, end - start
-        self.slider = widgets.FloatSlider(
+        self.slider = describe_slider(widgets.FloatSlider(
             value=float(np.clip(_finite(t, "t"), _T_MIN, _T_MAX)),
             min=_T_MIN, max=_T_MAX, step=0.01, description="t", readout_format=".2f",
             continuous_update=True, layout=widgets.Layout(width="420px"),
-        )
+        ), 'the position t along the line (the line under the plot reads t = …)')
         self.readout = widgets.HTML()
         self.live = LiveFigure(ncols=1, figsize=(6.0, 3.2))
         self.current: dict[str, float] = {}
@@ -139,7 +140,7 @@ class SlopeExplorer:
         self._tangent.set_data(ts, value + slope * (ts - t))
         self._marker.set_data([t], [value])
         agree = np.isclose(slope, fd_slope, rtol=1e-5, atol=1e-7 * max(1.0, abs(value)))
-        self.readout.value = (
+        self.readout.value = announced(
             f"<code>t = {t:.2f}</code> &nbsp; <code>f = {_shown(value):.4f}</code> &nbsp; "
             f"<code>slope from the gradient = {_shown(slope):.4f}</code> &nbsp; "
             f"<code>finite differences = {_shown(fd_slope):.4f}</code> &nbsp; "

@@ -42,9 +42,37 @@ def test_one_lock_and_no_other_environment_file() -> None:
     others = ["environment.yml", "Pipfile", "Pipfile.lock", "setup.py", "apt.txt", "Dockerfile",
               "requirements.txt"]
     assert not [name for name in others if (REPO / name).exists()
-                or (name != "requirements.txt" and (BINDER / name).exists())]
+                or (name not in ("requirements.txt", "apt.txt") and (BINDER / name).exists())]
     assert not (REPO / ".binder").exists(), "repo2docker refuses both binder/ and .binder/"
     lock = (BINDER / "requirements.txt").read_text(encoding="utf-8").splitlines()
     pins = [line for line in lock if line and not line.startswith("#")]
     assert all(re.fullmatch(r"[A-Za-z0-9_.\-]+==[\w.]+", line) for line in pins), (
         "every line of the lock is an exact pin")
+
+
+def test_debian_packages_are_declared_once_for_binder_and_ci() -> None:
+    """binder/apt.txt (read by repo2docker) is also what .ci/run installs, and the README says
+    so in its set-up."""
+    packages = [line.strip() for line in (BINDER / "apt.txt").read_text().splitlines()
+                if line.strip() and not line.startswith("#")]
+    assert "fonts-noto-cjk" in packages
+    assert all(re.fullmatch(r"[a-z0-9][a-z0-9.+-]+", name) for name in packages), packages
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert "binder/apt.txt" in ci and "apt-get install" in ci
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "apt-get install chromium fonts-noto-cjk" in readme
+
+
+def test_jupyterlab_settings_ship_once_for_make_lab_and_binder() -> None:
+    """One overrides file: news off, widget state saved with the notebook; postBuild and the
+    Makefile both install it into the environment's JupyterLab settings folder."""
+    import json
+
+    settings = json.loads((BINDER / "jupyterlab-overrides.json").read_text(encoding="utf-8"))
+    assert settings["@jupyter-widgets/jupyterlab-manager:plugin"] == {"saveState": True}
+    assert settings["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
+    post_build = (BINDER / "postBuild").read_text(encoding="utf-8")
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    for text in (post_build, makefile):
+        assert "binder/jupyterlab-overrides.json" in text
+        assert "share/jupyter/lab/settings/overrides.d" in text

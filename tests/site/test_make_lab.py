@@ -17,6 +17,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT = 90.0
 
@@ -74,5 +76,18 @@ def test_make_lab_starts_headless(tmp_path: Path) -> None:
     is_root = os.geteuid() == 0
     assert ("started with --allow-root" in output) == is_root, output
     assert "no browser is opened; open the URL JupyterLab prints below" in output, output
-    # JupyterLab's own line with the URL to open (a token set on the command line is masked).
-    assert f"http://127.0.0.1:{port}/lab?token=" in output, output
+    # JupyterLab's own line with the URL to open: the start page, not the Launcher (a token
+    # set on the command line is masked).
+    assert "the course opens at notebooks/00_start.ipynb" in output, output
+    assert f"http://127.0.0.1:{port}/lab/tree/00_start.ipynb?token=" in output, output
+
+
+@pytest.mark.parametrize(("edition", "said"), [
+    ("zh", "notebooks/zh/00_start.ipynb does not exist yet"),
+    ("fr", "EDITION=fr is not an edition of the course (en or zh)")])
+def test_make_lab_names_an_edition_it_cannot_open(edition: str, said: str) -> None:
+    if edition == "zh" and (REPO / "notebooks" / "zh" / "00_start.ipynb").exists():
+        pytest.skip("the Chinese edition exists: make lab EDITION=zh opens it")
+    done = subprocess.run(["make", "--no-print-directory", "lab", f"EDITION={edition}"],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0 and said in done.stdout + done.stderr, done
