@@ -6,7 +6,7 @@ True
 """
 
 from .engine import chain, derive
-from .engine.second_order import hessian, jacobian
+from .engine.second_order import hessian, jacobian, jacobian_chain
 from .errors import MdlibError
 from .gradcheck import (
     GradientCheck,
@@ -39,6 +39,7 @@ __all__ = [
     "diagnose",
     "hessian",
     "jacobian",
+    "jacobian_chain",
     "numerical_gradient",
     "numerical_jacobian",
     "remainder_study",

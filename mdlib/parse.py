@@ -316,7 +316,11 @@ _CHARACTER_HINTS = {"×": "write * for products", "·": "write * for products",
                     "−": "write - (the ASCII minus)", "ᵀ": "write .T for the transpose",
                     "²": "write **2 for a square", "⁻": "write inv(M) or M**-1 for an inverse",
                     "¹": "write inv(M) or M**-1 for an inverse", "√": "write sqrt(...)",
-                    "π": "write pi", "∑": "write sum(M) for the sum of the entries"}
+                    "π": "write pi", "∑": "write sum(M) for the sum of the entries",
+                    "#": "in Python it starts a comment, which would silently drop the rest of "
+                         "the formula"}
+#: Plain ASCII characters that are refused all the same (Python would skip what follows them).
+_REFUSED_ASCII = frozenset("#")
 
 #: Python constructs that parse but are not part of the language, by the name a reader knows.
 _CONSTRUCTS = {
@@ -781,7 +785,7 @@ def _check_text(text: str) -> None:
                          f"{MAX_LENGTH}, far beyond any formula in the course")
     depth = 0
     for column, char in enumerate(text, start=1):
-        if not (" " <= char <= "~" or char in "\t\n\r"):
+        if not (" " <= char <= "~" or char in "\t\n\r") or char in _REFUSED_ASCII:
             hint = _CHARACTER_HINTS.get(char, "expressions use plain ASCII letters, digits, "
                                               "+ - * / ( ) . and ,")
             raise MdlibError(f"the character {char!r} (column {column}) cannot be used: {hint}")

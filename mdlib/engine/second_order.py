@@ -50,7 +50,7 @@ from ..vec import unvec
 from ..vec import vec as vec_numeric
 from . import numeric, printing, vectorize
 from .derivation import derive
-from .grammar import canonical, is_one_by_one, prepare
+from .grammar import canonical, is_one_by_one, prepare, read, read_symbol
 from .nodes import depends_on
 from .pipeline import Lhs, expand_differential
 from .readoff import tidy
@@ -102,14 +102,11 @@ def _validate(F: object, X: object) -> sympy.Basic:
     if not isinstance(X, MatrixSymbol):
         raise MdlibError(f"differentiate by a MatrixSymbol (a matrix or an n×1 vector), not {X!r}; "
                          "e.g. X = sympy.MatrixSymbol('X', 3, 3)")
-    try:
-        F = sympy.sympify(F)
-    except (sympy.SympifyError, TypeError) as err:
-        raise MdlibError(f"F must be a matrix expression, got {F!r}") from err
+    F = read(F, None, "F")  # a sympy object (text was read by the parser before), never parsed
     if not depends_on(F, X):
         raise MdlibError(f"{X.name} does not occur in F = {printing.to_text(F)}; "
                          "the derivative would be zero")
-    if not all(sympy.sympify(d).is_Integer for d in (*X.shape, *_shape(F))):
+    if not all(sympy.sympify(d, strict=True).is_Integer for d in (*X.shape, *_shape(F))):
         raise MdlibError("give the matrices numeric sizes, e.g. MatrixSymbol('X', 3, 3): the "
                          "Kronecker forms and their checks need them")
     if isinstance(F, MatrixExpr) and not is_one_by_one(F):
@@ -130,7 +127,6 @@ def _sized(F: object, X: object, shapes: dict | None) -> tuple:
     """
     if not shapes or not isinstance(X, MatrixSymbol):
         return F, X
-    F = sympy.sympify(F)
     sizes: dict = {}
     for key, value in shapes.items():
         if isinstance(value, int):
@@ -367,6 +363,8 @@ def jacobian(F: object, X: MatrixSymbol, shapes: dict | None = None, verify: boo
     >>> jacobian(X.I, X).text
     '-(X^-1 ⊗ X^-T)'
     """
+    F, X = read(F, shapes, "F"), read_symbol(X, shapes)
+    shapes = None if isinstance(shapes, str) else shapes  # text declarations fix every size
     F, X = _sized(F, X, shapes)
     Fc = _validate(F, X)
     dX = MatrixSymbol(f"d{X.name}", *X.shape)
@@ -378,8 +376,8 @@ def jacobian(F: object, X: MatrixSymbol, shapes: dict | None = None, verify: boo
         "dF/dX": (rf"\frac{{\partial {nl}}}{{\partial {xl}}}", f"∂{name}/∂{X.name}"),
     }
     pipeline = _run(_pipeline, Fc, X, dX, names)
-    steps = [Step(nl, printing.to_latex(sympy.sympify(F)), "given",
-                  text=printing.to_text(sympy.sympify(F)), lhs_text=name)] + pipeline.steps
+    steps = [Step(nl, printing.to_latex(F), "given", text=printing.to_text(F),
+                  lhs_text=name)] + pipeline.steps
     result = JacobianDerivation(F, X, dX, Fc, pipeline, steps, shapes, symmetric, what=name)
     if verify:
         result.check(seed=seed)
@@ -397,9 +395,11 @@ def jacobian_chain(Z_of_Y: object, Y: MatrixSymbol, Y_of_X: object, X: MatrixSym
     >>> jacobian_chain(Y.applyfunc(sympy.exp), Y, A * X, X).text
     '(I_2 ⊗ A^T) diag(vec(exp(A X)))'
     """
+    Y, X = read_symbol(Y, shapes, "Y"), read_symbol(X, shapes)
     if not isinstance(Y, MatrixSymbol):
         raise MdlibError("Y must be a MatrixSymbol; write Y = Y(X) as the expression Y_of_X")
-    Y_of_X = sympy.sympify(Y_of_X)
+    Z_of_Y, Y_of_X = read(Z_of_Y, shapes, "Z_of_Y"), read(Y_of_X, shapes, "Y_of_X")
+    shapes = None if isinstance(shapes, str) else shapes
     if _shape(Y_of_X) != tuple(Y.shape):
         raise MdlibError(f"Y(X) = {printing.to_text(Y_of_X)} must have the shape of {Y.name}, "
                          f"{_shape_text(tuple(Y.shape))}")
@@ -409,7 +409,7 @@ def jacobian_chain(Z_of_Y: object, Y: MatrixSymbol, Y_of_X: object, X: MatrixSym
     product = MatMul(inner.jacobian, substituted)
     used: set[str] = set()
     result = vectorize.simplify(product, used)
-    Z = sympy.sympify(Z_of_Y).xreplace({Y: Y_of_X})
+    Z = Z_of_Y.xreplace({Y: Y_of_X})
     Fc = _validate(Z, X)
     zl, yl, xl = _latex_name(name), _latex_name(str(Y.name)), _latex_name(str(X.name))
     lhs = (rf"\frac{{\partial {zl}}}{{\partial {xl}}}", f"∂{name}/∂{X.name}")
@@ -578,17 +578,22 @@ def hessian(f: object, X: MatrixSymbol, shapes: dict | None = None, verify: bool
     >>> hessian(sympy.Trace(X.T * A * X), X).text
     'I_2 ⊗ (A^T + A)'
     """
+    f, X = read(f, shapes, "f"), read_symbol(X, shapes)
+    if gradient is not None:  # read before any work: text goes through the parser
+        gradient = read(gradient, shapes, "gradient")
+    text_shapes, shapes = shapes, (None if isinstance(shapes, str) else shapes)
     f, X = _sized(f, X, shapes)
     fc = _validate(f, X)
     if isinstance(fc, MatrixExpr) and not is_one_by_one(fc):
         raise MdlibError("f must be scalar-valued for a Hessian; use jacobian for matrix F")
-    first = derive(f, X, shapes=shapes, verify=verify, seed=seed, symmetric=symmetric, given=given)
+    first = derive(f, X, shapes=text_shapes if given is not None else shapes, verify=verify,
+                   seed=seed, symmetric=symmetric, given=given)
     G = first.gradient
     steps = list(first.steps)
     xl = _latex_name(str(X.name))
     grad_lhs = (rf"\nabla f = \frac{{\partial f}}{{\partial {xl}}}", f"∇f = ∂f/∂{X.name}")
     if gradient is not None:
-        G_user = sympy.sympify(gradient)
+        G_user = gradient
         _same_gradient(G, G_user, fc, X, shapes, seed, symmetric)
         steps.append(Step(grad_lhs[0], printing.to_latex(G_user),
                           "the same gradient, simplified (checked numerically equal)",
@@ -632,7 +637,7 @@ def _same_gradient(G_engine, G_user, fc, X, shapes, seed, symmetric) -> None:
 
 
 def _expansion_step(f, G, H, X, dX) -> Step:
-    fl, ft = printing.to_latex(sympy.sympify(f)), printing.to_text(sympy.sympify(f))
+    fl, ft = printing.to_latex(f), printing.to_text(f)
     Gt = tidy(G, transposed=True)
     gl, gt = printing.to_latex(Gt), printing.to_text(Gt)
     if isinstance(Gt, sympy.MatAdd):  # tr((A + B) dX), not tr(A + B dX)
