@@ -5,8 +5,7 @@
 True
 """
 
-from .engine import chain, derive
-from .engine.second_order import hessian, jacobian, jacobian_chain
+from .api import chain, derive, hessian, jacobian, jacobian_chain
 from .errors import MdlibError
 from .gradcheck import (
     GradientCheck,

@@ -15,6 +15,7 @@ import sympy
 from sympy.matrices.expressions import (
     HadamardProduct,
     Identity,
+    MatAdd,
     MatMul,
     MatrixExpr,
     OneMatrix,
@@ -122,3 +123,24 @@ def scaled(coeff: sympy.Basic, M: sympy.Basic) -> sympy.Basic:
     if M == 1:
         return coeff
     return MatMul(coeff, M) if isinstance(M, MatrixExpr) else coeff * M
+
+
+def collect(terms: list) -> sympy.Basic:
+    """The sum of matrix ``terms`` with like terms collected (A X + A X = 2 A X).
+
+    sympy's collection asks its assumption system about the coefficients, which can fail on
+    valid scalar factors (it did on ``tanh(log|2 I + XᵀX|)`` before
+    ``LogDet`` declared itself real); the sum is then kept term by term.
+
+    >>> A = sympy.MatrixSymbol("A", 2, 2)
+    >>> collect([A, A])
+    2*A
+    """
+    try:
+        return MatAdd(*terms, evaluate=True)
+    except TypeError:
+        counts: dict = {}
+        for t in terms:  # structural equality only: no assumption queries
+            counts[t] = counts.get(t, 0) + 1
+        summed = [t if k == 1 else MatMul(k, t) for t, k in counts.items()]
+        return summed[0] if len(summed) == 1 else MatAdd(*summed)

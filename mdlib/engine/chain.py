@@ -25,7 +25,7 @@ from sympy.matrices.expressions import MatMul, MatrixExpr, MatrixSymbol, Trace, 
 from ..curriculum import RuleUse
 from ..errors import MdlibError
 from .derivation import MatrixDerivation
-from .grammar import canonical, prepare, read, read_symbol
+from .grammar import canonical, prepare, read, read_symbol, sizes
 from .nodes import depends_on, display_name, placeholder
 from .pipeline import DF, Lhs, Line, expand_differential, read_off, trace_stage
 from .printing import to_latex, to_text
@@ -48,17 +48,16 @@ def _is_linear_sandwich(expr: sympy.Basic, X: MatrixSymbol) -> bool:
 def chain(grad_Y: object, Y: MatrixSymbol, Y_of_X: object, X: MatrixSymbol,
           f: object | None = None, shapes: dict | None = None, verify: bool = True,
           seed: int = 0, symmetric: Iterable[str] = ()) -> MatrixDerivation:
-    """∂f/∂X from ``grad_Y`` = ∂f/∂Y and ``Y = Y_of_X`` (denominator layout).
+    """∂f/∂X from ``grad_Y`` = ∂f/∂Y and ``Y = Y_of_X`` (denominator layout), sympy objects.
 
-    Expressions may be typed text when ``shapes`` declares the matrices as text (``"Y: 3x3,
-    X: 3x3, A: 3x3"``); ``Y`` and ``X`` may then be names.
+    (:func:`mdlib.chain` takes typed text as well and reads it with the course's parser.)
     """
-    Y, X = read_symbol(Y, shapes, "Y"), read_symbol(X, shapes)
+    Y, X = read_symbol(Y, "Y"), read_symbol(X)
     if not isinstance(Y, MatrixSymbol) or not isinstance(X, MatrixSymbol):
         raise MdlibError("Y and X must be MatrixSymbols; write Y = g(X) as the expression Y_of_X")
-    Y_of_X, grad_Y = read(Y_of_X, shapes, "Y_of_X"), read(grad_Y, shapes, "grad_Y")
-    f = read(f, shapes) if f is not None else None
-    shapes = None if isinstance(shapes, str) else shapes  # text declarations fix every size
+    Y_of_X, grad_Y = read(Y_of_X, "Y_of_X"), read(grad_Y, "grad_Y")
+    f = read(f) if f is not None else None
+    shapes = sizes(shapes)
     if not isinstance(Y_of_X, MatrixExpr) or tuple(Y_of_X.shape) != tuple(Y.shape):
         raise MdlibError(f"Y = {to_text(Y_of_X)} must have the shape of {Y.name}, {tuple(Y.shape)}")
     if not isinstance(grad_Y, MatrixExpr) or tuple(grad_Y.shape) != tuple(Y.shape):

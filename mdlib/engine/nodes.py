@@ -200,11 +200,9 @@ def depends_on(expr: sympy.Basic, X: sympy.MatrixSymbol) -> bool:
 
 
 # -- the nodes of second order (vec, K, diag(vec ·)); their rules are rows of ops.py ----------
-def _vec_printer():
-    from . import vectorize  # here: vectorize prints these nodes and imports this module
-
-    return vectorize
-
+# The course's printers (printing, vectorize) print these nodes through their rows in ops.py;
+# sympy's own str() and latex() (error messages, a bare repr) get the short forms below, so
+# this module needs no printer and nothing here imports upward.
 
 def shape_of(expr: sympy.Basic) -> tuple:
     """The shape of a matrix expression; (1, 1) for a scalar."""
@@ -230,10 +228,10 @@ class Vec(MatrixExpr):
         return self
 
     def _latex(self, printer) -> str:
-        return _vec_printer().to_latex(self)
+        return rf"\mathrm{{vec}}\left({printer._print(self.arg)}\right)"
 
     def _sympystr(self, printer) -> str:
-        return _vec_printer().to_text(self)
+        return f"vec({printer._print(self.arg)})"
 
 
 class CommutationMatrix(MatrixExpr):
@@ -255,10 +253,12 @@ class CommutationMatrix(MatrixExpr):
         return self
 
     def _latex(self, printer) -> str:
-        return _vec_printer().to_latex(self)
+        m, n = self.args
+        return f"K_{{{m},{n}}}"
 
     def _sympystr(self, printer) -> str:
-        return _vec_printer().to_text(self)
+        m, n = self.args
+        return f"K_{m},{n}"
 
 
 class DiagVec(MatrixExpr):
@@ -283,7 +283,7 @@ class DiagVec(MatrixExpr):
         return self
 
     def _latex(self, printer) -> str:
-        return _vec_printer().to_latex(self)
+        return rf"\mathrm{{diag}}\left(\mathrm{{vec}}\left({printer._print(self.arg)}\right)\right)"
 
     def _sympystr(self, printer) -> str:
-        return _vec_printer().to_text(self)
+        return f"diag(vec({printer._print(self.arg)}))"

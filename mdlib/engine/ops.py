@@ -47,7 +47,7 @@ from ..errors import MdlibError
 from ..stable import sigmoid as stable_sigmoid
 from ..vec import commutation_matrix
 from ..vec import vec as vec_numeric
-from .algebra import hadamard, kron, mat_mul, product_or_none, scaled, transpose
+from .algebra import collect, hadamard, kron, mat_mul, product_or_none, scaled, transpose
 from .nodes import (
     AsScalar,
     CommutationMatrix,
@@ -104,7 +104,8 @@ class Op:
       ``show_transposed(F, p)``: the text of ``F^T`` when it has its own form, else None.
     * ``numpy(F, ev, ctx)``: the value from the children's values ``ev(child)``.
     * ``transpose(F, go, t, ctx)``: ``F`` (or ``F^T`` when ``t``) with transposes pushed in.
-    * ``canonical(F, go, ctx)``: the engine's form of ``F``, or an error naming the part.
+    * ``canonical(F, go, ctx)``: the engine's form of ``F``, or an error naming the part
+      (``ctx.transposed(M)`` is ``Mᵀ`` tidied).
     * ``move(F, acc, reducer)``: under a trace, the matrix A with tr(acc · F) = tr(A dX).
     * ``split``: how ``F`` distributes over the terms of a differential ("sum", "product",
       "wrap"), so df can be split into terms with one dX each.
@@ -337,8 +338,6 @@ def _canonical_scalar_op(e, go, ctx):
 
 
 def _transpose_matadd(m, go, t, ctx):
-    from .readoff import collect
-
     return collect([go(a, t) for a in m.args])
 
 
@@ -753,9 +752,7 @@ def _canonical_elementwise(e, go, ctx):
     ctx.check_elementwise_body(fn.expr, var, e)
     inner = go(e.expr)
     if _mostly_transposed(inner):  # σ(X^T W^T) reads better as σ(W X)^T
-        from .readoff import tidy
-
-        return Transpose(ElementwiseApplyFunction(fn, tidy(inner, transposed=True)))
+        return Transpose(ElementwiseApplyFunction(fn, ctx.transposed(inner)))
     return ElementwiseApplyFunction(fn, inner)
 
 

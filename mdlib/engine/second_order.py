@@ -50,7 +50,7 @@ from ..vec import unvec
 from ..vec import vec as vec_numeric
 from . import numeric, printing, vectorize
 from .derivation import derive
-from .grammar import canonical, is_one_by_one, prepare, read, read_symbol
+from .grammar import canonical, is_one_by_one, prepare, read, read_symbol, sizes
 from .nodes import depends_on
 from .pipeline import Lhs, expand_differential
 from .readoff import tidy
@@ -102,7 +102,7 @@ def _validate(F: object, X: object) -> sympy.Basic:
     if not isinstance(X, MatrixSymbol):
         raise MdlibError(f"differentiate by a MatrixSymbol (a matrix or an n×1 vector), not {X!r}; "
                          "e.g. X = sympy.MatrixSymbol('X', 3, 3)")
-    F = read(F, None, "F")  # a sympy object (text was read by the parser before), never parsed
+    F = read(F, "F")  # a sympy object (mdlib.jacobian reads text with the parser first)
     if not depends_on(F, X):
         raise MdlibError(f"{X.name} does not occur in F = {printing.to_text(F)}; "
                          "the derivative would be zero")
@@ -262,11 +262,10 @@ class JacobianDerivation:
     __repr__ = __str__
 
     def numeric(self, **values) -> np.ndarray:
-        """∂F/∂X at the given values (keyword arguments by name), an mn×pq array."""
-        arrays = {k: (np.asarray(v, dtype=float) if np.ndim(v) else float(v))
-                  for k, v in values.items()}
-        arrays = {k: (v.reshape(-1, 1) if np.ndim(v) == 1 else v) for k, v in arrays.items()}
-        return np.asarray(numeric.evaluate(self.jacobian, arrays), dtype=float)
+        """∂F/∂X at the given values (keyword arguments by name; a list is a column vector),
+        an mn×pq array."""
+        return np.asarray(numeric.evaluate(self.jacobian, numeric.numeric_values(values)),
+                          dtype=float)
 
     def check(self, seed: int = 0) -> SecondOrderCheck:
         """Directional checks of ``J vec V`` against central differences; raise if they fail."""
@@ -363,8 +362,7 @@ def jacobian(F: object, X: MatrixSymbol, shapes: dict | None = None, verify: boo
     >>> jacobian(X.I, X).text
     '-(X^-1 ⊗ X^-T)'
     """
-    F, X = read(F, shapes, "F"), read_symbol(X, shapes)
-    shapes = None if isinstance(shapes, str) else shapes  # text declarations fix every size
+    F, X, shapes = read(F, "F"), read_symbol(X), sizes(shapes)
     F, X = _sized(F, X, shapes)
     Fc = _validate(F, X)
     dX = MatrixSymbol(f"d{X.name}", *X.shape)
@@ -395,11 +393,10 @@ def jacobian_chain(Z_of_Y: object, Y: MatrixSymbol, Y_of_X: object, X: MatrixSym
     >>> jacobian_chain(Y.applyfunc(sympy.exp), Y, A * X, X).text
     '(I_2 ⊗ A^T) diag(vec(exp(A X)))'
     """
-    Y, X = read_symbol(Y, shapes, "Y"), read_symbol(X, shapes)
+    Y, X, shapes = read_symbol(Y, "Y"), read_symbol(X), sizes(shapes)
     if not isinstance(Y, MatrixSymbol):
         raise MdlibError("Y must be a MatrixSymbol; write Y = Y(X) as the expression Y_of_X")
-    Z_of_Y, Y_of_X = read(Z_of_Y, shapes, "Z_of_Y"), read(Y_of_X, shapes, "Y_of_X")
-    shapes = None if isinstance(shapes, str) else shapes
+    Z_of_Y, Y_of_X = read(Z_of_Y, "Z_of_Y"), read(Y_of_X, "Y_of_X")
     if _shape(Y_of_X) != tuple(Y.shape):
         raise MdlibError(f"Y(X) = {printing.to_text(Y_of_X)} must have the shape of {Y.name}, "
                          f"{_shape_text(tuple(Y.shape))}")
@@ -578,16 +575,15 @@ def hessian(f: object, X: MatrixSymbol, shapes: dict | None = None, verify: bool
     >>> hessian(sympy.Trace(X.T * A * X), X).text
     'I_2 ⊗ (A^T + A)'
     """
-    f, X = read(f, shapes, "f"), read_symbol(X, shapes)
-    if gradient is not None:  # read before any work: text goes through the parser
-        gradient = read(gradient, shapes, "gradient")
-    text_shapes, shapes = shapes, (None if isinstance(shapes, str) else shapes)
+    f, X, shapes = read(f), read_symbol(X), sizes(shapes)
+    if gradient is not None:
+        gradient = read(gradient, "gradient")
     f, X = _sized(f, X, shapes)
     fc = _validate(f, X)
     if isinstance(fc, MatrixExpr) and not is_one_by_one(fc):
         raise MdlibError("f must be scalar-valued for a Hessian; use jacobian for matrix F")
-    first = derive(f, X, shapes=text_shapes if given is not None else shapes, verify=verify,
-                   seed=seed, symmetric=symmetric, given=given)
+    first = derive(f, X, shapes=shapes, verify=verify, seed=seed, symmetric=symmetric,
+                   given=given)
     G = first.gradient
     steps = list(first.steps)
     xl = _latex_name(str(X.name))

@@ -63,6 +63,7 @@ from ..remainder import remainder_study, roundoff_level
 from .nodes import display_name
 from .numeric import evaluate
 from .ops import data_needs
+from .printing import to_text
 
 DEFAULT_SIZE = 3
 #: Relative error allowed between ``tr(G^T V)`` and the difference quotient (plus its error).
@@ -232,8 +233,6 @@ def _shape_text(data: Data) -> str:
 
 
 def _show(expr: sympy.Basic) -> str:
-    from .printing import to_text
-
     try:
         return to_text(expr)
     except Exception:  # noqa: BLE001 - a message must not fail because a printer did

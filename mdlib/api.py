@@ -1,0 +1,222 @@
+"""The derivation functions a reader calls: typed text or sympy objects in, verified derivations out.
+
+Every function takes its expressions either as **typed text**, read by the course's whitelist
+parser (:mod:`mdlib.parse`, never evaluated), with the matrices declared in ``shapes`` as text,
+or as **sympy objects**; the variable is a name declared in ``shapes`` or a ``MatrixSymbol``.
+Any mix works: a sympy expression next to text shapes has its matrices sized by the
+declarations, a ``MatrixSymbol`` next to text is the declared matrix of that name. What
+cannot work (text without text shapes, a name that is not declared, sizes that disagree) is an
+:class:`~mdlib.MdlibError` that says what to pass. The engine itself (:mod:`mdlib.engine`)
+takes sympy objects only; this module is the one place where text becomes sympy.
+
+>>> d = derive("tr(X.T*A*X)", "X", shapes="X: 3x3, A: 3x3")
+>>> d.gradient
+A*X + A.T*X
+>>> H = hessian("tr(X.T*A*X)", "X", shapes="X: 3x3, A: 3x3")
+>>> H.text
+'I_3 ⊗ (A^T + A)'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import sympy
+from sympy.matrices.expressions import MatrixSymbol
+
+from .engine import chain as engine_chain
+from .engine import derive as engine_derive
+from .engine.derivation import MatrixDerivation
+from .engine.second_order import HessianDerivation, JacobianDerivation
+from .engine.second_order import hessian as engine_hessian
+from .engine.second_order import jacobian as engine_jacobian
+from .engine.second_order import jacobian_chain as engine_jacobian_chain
+from .errors import MdlibError
+from .parse import parse_expression, parse_shapes
+
+__all__ = ["chain", "derive", "hessian", "jacobian", "jacobian_chain"]
+
+
+@dataclass
+class _Inputs:
+    """What ``shapes`` declares, and how each argument is read with it."""
+
+    text: str | None = None  # the declarations, when given as text
+    declared: dict[str, MatrixSymbol] = field(default_factory=dict)
+    sizes: dict | None = None  # sizes of sympy's symbolic shapes, when given as a dict
+
+    @classmethod
+    def of(cls, shapes: object) -> _Inputs:
+        if shapes is None:
+            return cls()
+        if isinstance(shapes, str):
+            return cls(shapes, parse_shapes(shapes))
+        if isinstance(shapes, dict):
+            return cls(sizes=shapes)
+        raise MdlibError('shapes must be text such as "X: 3x3, a: 3" (declaring the matrices of '
+                         "typed text) or a dict of sizes such as {'n': 3} for sympy's symbolic "
+                         f"shapes, not {type(shapes).__name__}")
+
+    def expression(self, value: object, what: str) -> sympy.Expr:
+        """Typed text through the parser; a sympy expression with its matrices sized here."""
+        if isinstance(value, str):
+            if self.text is None:
+                raise MdlibError(f"{what} is text, so declare its matrices as text too, e.g. "
+                                 'shapes="X: 3x3, a: 3x1"; the text is then read by the course\'s '
+                                 "parser")
+            return parse_expression(value, self.text)[0]
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return sympy.sympify(value, strict=True)
+        if isinstance(value, type) or not isinstance(value, sympy.Expr):
+            raise MdlibError(f'{what} must be typed text such as "tr(X.T*A*X)" (with shapes="X: '
+                             '3x3, A: 3x3") or a sympy expression, not '
+                             f"{type(value).__name__}")
+        return self.sized(value, what)
+
+    def sized(self, value: sympy.Expr, what: str) -> sympy.Expr:
+        """A sympy expression whose matrices are those declared in text of the same names."""
+        if not self.declared:
+            return value
+        swap = {}
+        for M in value.atoms(MatrixSymbol):
+            declared = self.declared.get(str(M.name))
+            if declared is None or declared == M:
+                continue
+            if any(d.is_Integer and d != e for d, e in zip(M.shape, declared.shape, strict=True)):
+                raise MdlibError(f"{M.name} is {M.shape[0]}×{M.shape[1]} in {what} but declared "
+                                 f"{declared.shape[0]}x{declared.shape[1]} in the shapes; make "
+                                 "them agree (or leave out one of the two)")
+            swap[M] = declared
+        return value.xreplace(swap) if swap else value
+
+    def variable(self, X: object, what: str = "X") -> MatrixSymbol:
+        """The matrix to differentiate by: a name declared in text shapes, or a MatrixSymbol."""
+        if isinstance(X, str):
+            if self.text is None:
+                raise MdlibError(f"{what} = {X!r} is a name, so declare the matrices as text, e.g. "
+                                 f'shapes="{X}: 3x3", or pass the MatrixSymbol itself')
+            if X not in self.declared:
+                raise MdlibError(f"{what} = {X!r} is not declared in the shapes {self.text!r}")
+            return self.declared[X]
+        if isinstance(X, MatrixSymbol):
+            return self.sized(X, what)
+        raise MdlibError(f"differentiate by a matrix: {what} must be a MatrixSymbol (e.g. "
+                         f"sympy.MatrixSymbol('{what}', 3, 3)) or its name declared in the shapes "
+                         f'(e.g. "{what}", shapes="{what}: 3x3"), not {type(X).__name__}')
+
+    def given(self, given: tuple | None) -> tuple | None:
+        """``given = (latex, text, reason, expression)``: the expression may be typed too."""
+        if given is None or len(given) != 4:
+            return given
+        return (*given[:3], self.expression(given[3], "the given expression"))
+
+
+def derive(f: object, X: MatrixSymbol | str, shapes: dict | str | None = None,
+           verify: bool = True, seed: int = 0, symmetric: Iterable[str] = (),
+           given: tuple | None = None) -> MatrixDerivation:
+    """∂f/∂X of a scalar f by the differential-and-trace method, narrated and verified.
+
+    ``f`` is typed text with ``shapes`` declaring its matrices as text (``"X: 3x3, a: 3"``, a
+    single number is a column), and ``X`` a declared name; or sympy objects (``shapes`` then
+    gives sizes for symbolic shapes, ``{"n": 4}``). ``symmetric`` names matrices known to be
+    symmetric; ``given = (latex, text, reason, expression)`` shows f as first written and why
+    it equals ``f`` (the expression, text or sympy, is checked at random data). The gradient
+    is ``.gradient``; ``.numeric(X=…, a=…)`` evaluates it at numbers.
+
+    >>> import numpy as np
+    >>> d = derive("a.T*X*b", "X", "X: 2x2, a: 2, b: 2")
+    >>> print(d.gradient)
+    a*b.T
+    >>> d.numeric(X=np.eye(2), a=[1, 2], b=[3, 4])
+    array([[3., 4.],
+           [6., 8.]])
+    """
+    read = _Inputs.of(shapes)
+    return engine_derive(read.expression(f, "f"), read.variable(X), read.sizes, verify, seed,
+                         symmetric, read.given(given))
+
+
+def chain(grad_Y: object, Y: MatrixSymbol | str, Y_of_X: object, X: MatrixSymbol | str,
+          f: object | None = None, shapes: dict | str | None = None, verify: bool = True,
+          seed: int = 0, symmetric: Iterable[str] = ()) -> MatrixDerivation:
+    """∂f/∂X from ∂f/∂Y = ``grad_Y`` and ``Y = Y_of_X`` (C1, C2), narrated and verified.
+
+    Expressions are typed text (with text ``shapes``) or sympy objects, as for :func:`derive`;
+    with ``f`` (in Y) the composite f(Y(X)) is checked, else the composition step itself.
+
+    >>> chain("2*Y", "Y", "A*X", "X", f="tr(Y.T*Y)", shapes="Y: 2x2, A: 2x2, X: 2x2").gradient
+    2*A.T*A*X
+    """
+    read = _Inputs.of(shapes)
+    return engine_chain(read.expression(grad_Y, "grad_Y"), read.variable(Y, "Y"),
+                        read.expression(Y_of_X, "Y_of_X"), read.variable(X),
+                        None if f is None else read.expression(f, "f"), read.sizes, verify,
+                        seed, symmetric)
+
+
+def jacobian(F: object, X: MatrixSymbol | str, shapes: dict | str | None = None,
+             verify: bool = True, seed: int = 0, symmetric: Iterable[str] = (),
+             name: str = "F") -> JacobianDerivation:
+    """∂F/∂X (mn × pq, vec dF = (∂F/∂X)ᵀ vec dX) of a matrix- or vector-valued F, verified.
+
+    Typed exactly like :func:`derive`: text with ``shapes`` as text, or sympy objects. The
+    result prints its derivation; ``.jacobian`` is the matrix, ``.text`` its formula and
+    ``.numeric(X=…, A=…)`` its value at numbers (an mn × pq array).
+
+    >>> import numpy as np
+    >>> J = jacobian("A*X", "X", shapes="X: 2x2, A: 2x2")
+    >>> J.text
+    'I_2 ⊗ A^T'
+    >>> J.numeric(X=np.eye(2), A=[[1, 2], [3, 4]])
+    array([[1., 3., 0., 0.],
+           [2., 4., 0., 0.],
+           [0., 0., 1., 3.],
+           [0., 0., 2., 4.]])
+    >>> X = sympy.MatrixSymbol("X", 2, 2)  # or sympy objects
+    >>> jacobian(X.T * X, X).shape
+    (4, 4)
+    """
+    read = _Inputs.of(shapes)
+    return engine_jacobian(read.expression(F, "F"), read.variable(X), read.sizes, verify, seed,
+                           symmetric, name)
+
+
+def hessian(f: object, X: MatrixSymbol | str, shapes: dict | str | None = None,
+            verify: bool = True, seed: int = 0, symmetric: Iterable[str] = (),
+            gradient: object | None = None, given: tuple | None = None) -> HessianDerivation:
+    """∇²f = ∂(∇f)/∂X (mn × mn, symmetric) of a scalar f, with ∇f derived first, verified.
+
+    Typed exactly like :func:`derive`: text with ``shapes`` as text, or sympy objects.
+    ``gradient`` may give a simpler form of ∇f to differentiate (checked equal to the
+    engine's). ``.hessian`` is the matrix, ``.text`` its formula, ``.numeric(X=…)`` its value.
+
+    >>> import numpy as np
+    >>> H = hessian("tr(X.T*X)", "X", shapes="X: 2x2")
+    >>> H.text
+    '2 I_4'
+    >>> H.numeric(X=np.zeros((2, 2)))
+    array([[2., 0., 0., 0.],
+           [0., 2., 0., 0.],
+           [0., 0., 2., 0.],
+           [0., 0., 0., 2.]])
+    """
+    read = _Inputs.of(shapes)
+    f_read, X_read = read.expression(f, "f"), read.variable(X)
+    gradient = None if gradient is None else read.expression(gradient, "gradient")
+    return engine_hessian(f_read, X_read, read.sizes, verify, seed, symmetric, gradient,
+                          read.given(given))
+
+
+def jacobian_chain(Z_of_Y: object, Y: MatrixSymbol | str, Y_of_X: object,
+                   X: MatrixSymbol | str, shapes: dict | str | None = None,
+                   verify: bool = True, seed: int = 0, name: str = "Z") -> JacobianDerivation:
+    """∂Z/∂X = (∂Y/∂X)(∂Z/∂Y) for Z = Z(Y), Y = Y(X) (H4), both factors narrated, verified.
+
+    >>> jacobian_chain("exp(Y)", "Y", "A*X", "X", "Y: 2x2, A: 2x2, X: 2x2").text
+    '(I_2 ⊗ A^T) diag(vec(exp(A X)))'
+    """
+    read = _Inputs.of(shapes)
+    return engine_jacobian_chain(read.expression(Z_of_Y, "Z_of_Y"), read.variable(Y, "Y"),
+                                 read.expression(Y_of_X, "Y_of_X"), read.variable(X),
+                                 read.sizes, verify, seed, name)
