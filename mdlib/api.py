@@ -59,7 +59,7 @@ class _Inputs:
                          f"shapes, not {type(shapes).__name__}")
 
     def expression(self, value: object, what: str) -> sympy.Expr:
-        """Typed text through the parser; a sympy expression with its matrices sized here."""
+        """Typed text through the parser; a sympy expression as it is (see :meth:`unify`)."""
         if isinstance(value, str):
             if self.text is None:
                 raise MdlibError(f"{what} is text, so declare its matrices as text too, e.g. "
@@ -72,23 +72,7 @@ class _Inputs:
             raise MdlibError(f'{what} must be typed text such as "tr(X.T*A*X)" (with shapes="X: '
                              '3x3, A: 3x3") or a sympy expression, not '
                              f"{type(value).__name__}")
-        return self.sized(value, what)
-
-    def sized(self, value: sympy.Expr, what: str) -> sympy.Expr:
-        """A sympy expression whose matrices are those declared in text of the same names."""
-        if not self.declared:
-            return value
-        swap = {}
-        for M in value.atoms(MatrixSymbol):
-            declared = self.declared.get(str(M.name))
-            if declared is None or declared == M:
-                continue
-            if any(d.is_Integer and d != e for d, e in zip(M.shape, declared.shape, strict=True)):
-                raise MdlibError(f"{M.name} is {M.shape[0]}×{M.shape[1]} in {what} but declared "
-                                 f"{declared.shape[0]}x{declared.shape[1]} in the shapes; make "
-                                 "them agree (or leave out one of the two)")
-            swap[M] = declared
-        return value.xreplace(swap) if swap else value
+        return value
 
     def variable(self, X: object, what: str = "X") -> MatrixSymbol:
         """The matrix to differentiate by: a name declared in text shapes, or a MatrixSymbol."""
@@ -100,10 +84,33 @@ class _Inputs:
                 raise MdlibError(f"{what} = {X!r} is not declared in the shapes {self.text!r}")
             return self.declared[X]
         if isinstance(X, MatrixSymbol):
-            return self.sized(X, what)
+            return X
         raise MdlibError(f"differentiate by a matrix: {what} must be a MatrixSymbol (e.g. "
                          f"sympy.MatrixSymbol('{what}', 3, 3)) or its name declared in the shapes "
                          f'(e.g. "{what}", shapes="{what}: 3x3"), not {type(X).__name__}')
+
+    def unify(self, **inputs: sympy.Basic | None) -> list:
+        """The inputs with one matrix per name: the one declared in text, else the one with
+        numeric sizes (``X`` of size n×n next to a 3×3 ``X`` is that X); sizes that disagree
+        are an error naming both."""
+        chosen: dict[str, tuple[MatrixSymbol, str]] = {
+            name: (M, "the shapes") for name, M in self.declared.items()}
+        for what, value in inputs.items():
+            for M in value.atoms(MatrixSymbol) if value is not None else ():
+                name = str(M.name)
+                other, where = chosen.get(name, (M, what))
+                clash = [(d, e) for d, e in zip(M.shape, other.shape, strict=True)
+                         if d.is_Integer and e.is_Integer and d != e]
+                if clash:
+                    raise MdlibError(f"{name} is {M.shape[0]}×{M.shape[1]} in {what} but "
+                                     f"{other.shape[0]}×{other.shape[1]} in {where}; make the "
+                                     "sizes agree (or leave out one of the two)")
+                numeric = sum(d.is_Integer for d in M.shape) > sum(d.is_Integer for d in other.shape)
+                if name not in chosen or (numeric and where != "the shapes"):
+                    chosen[name] = (M, what)
+        return [None if value is None else value.xreplace(
+                    {M: chosen[str(M.name)][0] for M in value.atoms(MatrixSymbol)})
+                for value in inputs.values()]
 
     def given(self, given: tuple | None) -> tuple | None:
         """``given = (latex, text, reason, expression)``: the expression may be typed too."""
@@ -133,8 +140,12 @@ def derive(f: object, X: MatrixSymbol | str, shapes: dict | str | None = None,
            [6., 8.]])
     """
     read = _Inputs.of(shapes)
-    return engine_derive(read.expression(f, "f"), read.variable(X), read.sizes, verify, seed,
-                         symmetric, read.given(given))
+    given = read.given(given)
+    f, X, expression = read.unify(f=read.expression(f, "f"), X=read.variable(X),
+                                  given=given[3] if given and len(given) == 4 else None)
+    if expression is not None:
+        given = (*given[:3], expression)
+    return engine_derive(f, X, read.sizes, verify, seed, symmetric, given)
 
 
 def chain(grad_Y: object, Y: MatrixSymbol | str, Y_of_X: object, X: MatrixSymbol | str,
@@ -149,10 +160,10 @@ def chain(grad_Y: object, Y: MatrixSymbol | str, Y_of_X: object, X: MatrixSymbol
     2*A.T*A*X
     """
     read = _Inputs.of(shapes)
-    return engine_chain(read.expression(grad_Y, "grad_Y"), read.variable(Y, "Y"),
-                        read.expression(Y_of_X, "Y_of_X"), read.variable(X),
-                        None if f is None else read.expression(f, "f"), read.sizes, verify,
-                        seed, symmetric)
+    inputs = read.unify(grad_Y=read.expression(grad_Y, "grad_Y"), Y=read.variable(Y, "Y"),
+                        Y_of_X=read.expression(Y_of_X, "Y_of_X"), X=read.variable(X),
+                        f=None if f is None else read.expression(f, "f"))
+    return engine_chain(*inputs, read.sizes, verify, seed, symmetric)
 
 
 def jacobian(F: object, X: MatrixSymbol | str, shapes: dict | str | None = None,
@@ -178,8 +189,8 @@ def jacobian(F: object, X: MatrixSymbol | str, shapes: dict | str | None = None,
     (4, 4)
     """
     read = _Inputs.of(shapes)
-    return engine_jacobian(read.expression(F, "F"), read.variable(X), read.sizes, verify, seed,
-                           symmetric, name)
+    F, X = read.unify(F=read.expression(F, "F"), X=read.variable(X))
+    return engine_jacobian(F, X, read.sizes, verify, seed, symmetric, name)
 
 
 def hessian(f: object, X: MatrixSymbol | str, shapes: dict | str | None = None,
@@ -202,10 +213,14 @@ def hessian(f: object, X: MatrixSymbol | str, shapes: dict | str | None = None,
            [0., 0., 0., 2.]])
     """
     read = _Inputs.of(shapes)
-    f_read, X_read = read.expression(f, "f"), read.variable(X)
-    gradient = None if gradient is None else read.expression(gradient, "gradient")
-    return engine_hessian(f_read, X_read, read.sizes, verify, seed, symmetric, gradient,
-                          read.given(given))
+    given = read.given(given)
+    f, X, gradient, expression = read.unify(
+        f=read.expression(f, "f"), X=read.variable(X),
+        gradient=None if gradient is None else read.expression(gradient, "gradient"),
+        given=given[3] if given and len(given) == 4 else None)
+    if expression is not None:
+        given = (*given[:3], expression)
+    return engine_hessian(f, X, read.sizes, verify, seed, symmetric, gradient, given)
 
 
 def jacobian_chain(Z_of_Y: object, Y: MatrixSymbol | str, Y_of_X: object,
@@ -217,6 +232,6 @@ def jacobian_chain(Z_of_Y: object, Y: MatrixSymbol | str, Y_of_X: object,
     '(I_2 ⊗ A^T) diag(vec(exp(A X)))'
     """
     read = _Inputs.of(shapes)
-    return engine_jacobian_chain(read.expression(Z_of_Y, "Z_of_Y"), read.variable(Y, "Y"),
-                                 read.expression(Y_of_X, "Y_of_X"), read.variable(X),
-                                 read.sizes, verify, seed, name)
+    inputs = read.unify(Z_of_Y=read.expression(Z_of_Y, "Z_of_Y"), Y=read.variable(Y, "Y"),
+                        Y_of_X=read.expression(Y_of_X, "Y_of_X"), X=read.variable(X))
+    return engine_jacobian_chain(*inputs, read.sizes, verify, seed, name)
