@@ -19,8 +19,10 @@ A*X + A.T*X
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import sympy
 from sympy.matrices.expressions import MatrixSymbol
@@ -28,6 +30,7 @@ from sympy.matrices.expressions import MatrixSymbol
 from .engine import chain as engine_chain
 from .engine import derive as engine_derive
 from .engine.derivation import MatrixDerivation
+from .engine.nodes import SYMPY_SLIPS
 from .engine.second_order import HessianDerivation, JacobianDerivation
 from .engine.second_order import hessian as engine_hessian
 from .engine.second_order import jacobian as engine_jacobian
@@ -36,6 +39,51 @@ from .errors import MdlibError
 from .parse import parse_expression, parse_shapes
 
 __all__ = ["chain", "derive", "hessian", "jacobian", "jacobian_chain"]
+
+_Result = TypeVar("_Result")
+
+# What sympy raises from inside its own algebra when a form defeats it (none is expected:
+# each one found is a bug to fix, and tests/test_fuzz*.py count these refusals by their words)
+_INTERNAL = (TypeError, AttributeError, NotImplementedError, KeyError, IndexError,
+             RecursionError, ZeroDivisionError, ValueError)
+
+
+def _in_a_sentence(function: Callable[..., _Result]) -> Callable[..., _Result]:
+    """Never a raw traceback in a reader's notebook: an internal failure becomes a sentence."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs) -> _Result:
+        try:
+            result = function(*args, **kwargs)
+            _printable(result)
+            return result
+        except MdlibError:
+            raise
+        except _INTERNAL as err:
+            raise MdlibError(f"mdlib.{function.__name__} met an internal error of the engine "
+                             f"({type(err).__name__}) on this expression; please write it "
+                             "another way (e.g. with the numbers multiplied out) and report "
+                             "it") from err
+
+    return wrapper
+
+
+def _printable(result: object) -> None:
+    """The result's formulas must survive sympy's own printing and simplification (``str``,
+    ``-G``), which rebuilds them with its algebra of numbers; for a trace or determinant of a
+    sum with numbers, deep inside functions of functions, that algebra fails, so say so."""
+    for name in ("gradient", "jacobian", "hessian"):
+        formula = getattr(result, name, None)
+        if formula is None:
+            continue
+        try:
+            str(formula), -formula
+        except SYMPY_SLIPS:
+            raise MdlibError(
+                "the symbolic algebra cannot simplify the result: it holds the trace or "
+                "determinant of a sum with numbers (such as tr(inv(2*I + X/4))) inside a function "
+                "of a function; declare that sum as a matrix of its own (B: 3x3 for 2*I + X/4) "
+                "or write the functions apart") from None
 
 
 @dataclass
@@ -108,9 +156,13 @@ class _Inputs:
                 numeric = sum(d.is_Integer for d in M.shape) > sum(d.is_Integer for d in other.shape)
                 if name not in chosen or (numeric and where != "the shapes"):
                     chosen[name] = (M, what)
-        return [None if value is None else value.xreplace(
-                    {M: chosen[str(M.name)][0] for M in value.atoms(MatrixSymbol)})
-                for value in inputs.values()]
+        out = []
+        for value in inputs.values():
+            swap = {} if value is None else {M: chosen[str(M.name)][0]
+                                             for M in value.atoms(MatrixSymbol)
+                                             if chosen[str(M.name)][0] != M}
+            out.append(value.xreplace(swap) if swap else value)  # rebuilt only if changed
+        return out
 
     def given(self, given: tuple | None) -> tuple | None:
         """``given = (latex, text, reason, expression)``: the expression may be typed too."""
@@ -119,6 +171,7 @@ class _Inputs:
         return (*given[:3], self.expression(given[3], "the given expression"))
 
 
+@_in_a_sentence
 def derive(f: object, X: MatrixSymbol | str, shapes: dict | str | None = None,
            verify: bool = True, seed: int = 0, symmetric: Iterable[str] = (),
            given: tuple | None = None) -> MatrixDerivation:
@@ -148,6 +201,7 @@ def derive(f: object, X: MatrixSymbol | str, shapes: dict | str | None = None,
     return engine_derive(f, X, read.sizes, verify, seed, symmetric, given)
 
 
+@_in_a_sentence
 def chain(grad_Y: object, Y: MatrixSymbol | str, Y_of_X: object, X: MatrixSymbol | str,
           f: object | None = None, shapes: dict | str | None = None, verify: bool = True,
           seed: int = 0, symmetric: Iterable[str] = ()) -> MatrixDerivation:
@@ -166,6 +220,7 @@ def chain(grad_Y: object, Y: MatrixSymbol | str, Y_of_X: object, X: MatrixSymbol
     return engine_chain(*inputs, read.sizes, verify, seed, symmetric)
 
 
+@_in_a_sentence
 def jacobian(F: object, X: MatrixSymbol | str, shapes: dict | str | None = None,
              verify: bool = True, seed: int = 0, symmetric: Iterable[str] = (),
              name: str = "F") -> JacobianDerivation:
@@ -193,6 +248,7 @@ def jacobian(F: object, X: MatrixSymbol | str, shapes: dict | str | None = None,
     return engine_jacobian(F, X, read.sizes, verify, seed, symmetric, name)
 
 
+@_in_a_sentence
 def hessian(f: object, X: MatrixSymbol | str, shapes: dict | str | None = None,
             verify: bool = True, seed: int = 0, symmetric: Iterable[str] = (),
             gradient: object | None = None, given: tuple | None = None) -> HessianDerivation:
@@ -223,6 +279,7 @@ def hessian(f: object, X: MatrixSymbol | str, shapes: dict | str | None = None,
     return engine_hessian(f, X, read.sizes, verify, seed, symmetric, gradient, given)
 
 
+@_in_a_sentence
 def jacobian_chain(Z_of_Y: object, Y: MatrixSymbol | str, Y_of_X: object,
                    X: MatrixSymbol | str, shapes: dict | str | None = None,
                    verify: bool = True, seed: int = 0, name: str = "Z") -> JacobianDerivation:

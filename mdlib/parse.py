@@ -83,7 +83,17 @@ from dataclasses import dataclass
 import sympy
 from sympy.matrices.expressions import MatrixExpr
 
-from .engine.nodes import AsScalar, CommutationMatrix, DiagVec, LogDet, Sigmoid, Vec, sigmoid
+from .engine.nodes import (
+    AsScalar,
+    CommutationMatrix,
+    DiagVec,
+    LogDet,
+    Sigmoid,
+    Vec,
+    built,
+    elementwise,
+    sigmoid,
+)
 from .engine.ops import FUNCTION_WORDS, SCALAR_FUNCTIONS, function_name
 from .errors import MdlibError
 
@@ -432,7 +442,7 @@ class _Reader:
         value = self.read(node.operand)
         if isinstance(value, _Identity):
             return _Identity(-value.coefficient)
-        return -value
+        return built(operator.neg, value)
 
     def read_binary(self, node: ast.BinOp) -> object:
         ops = {ast.Add: self.add, ast.Sub: self.add, ast.Mult: self.multiply,
@@ -445,7 +455,7 @@ class _Reader:
                 raise MdlibError(f"^T ({self.column(at)}): write X.T for the transpose")
             raise self.operator_error(at, _OPERATOR_SIGNS[type(node.op)])
         left, right = self.read(node.left), self.read(node.right)
-        return _checked_number(ops[type(node.op)](node, left, right), node, self)
+        return _checked_number(built(ops[type(node.op)], node, left, right), node, self)
 
     def add(self, node: ast.BinOp, left: object, right: object) -> object:
         sign = 1 if isinstance(node.op, ast.Add) else -1
@@ -591,7 +601,7 @@ class _Reader:
             why = "has no inverse" if name == "inv" else "has determinant 0, and log 0 is not defined"
             raise MdlibError(f"{self.source(node)} ({self.column(node)}): "
                              f"{self.source(node.args[0])} is the zero matrix, which {why}")
-        value = function.build(*args)
+        value = built(function.build, *args)
         if isinstance(value, DiagVec) and value.shape[0] > MAX_DENSE:
             raise MdlibError(f"{self.source(node)} ({self.column(node)}) would be "
                              f"{value.shape[0]}×{value.shape[0]}; the limit is {MAX_DENSE} rows, "
@@ -746,11 +756,11 @@ def _one_by_one(value: object) -> MatrixExpr | None:
         matrix = _one_by_one(exponent)
         if matrix is not None and not base.free_symbols and not base.has(AsScalar):  # 2**x
             t = sympy.Dummy("t")
-            return matrix.applyfunc(sympy.Lambda(t, base ** t))
+            return elementwise(sympy.Lambda(t, base ** t), matrix)
     elif value.func in SCALAR_FUNCTIONS and len(value.args) == 1:  # exp(x): entry by entry
         matrix = _one_by_one(value.args[0])
         if matrix is not None:
-            return matrix.applyfunc(value.func)
+            return elementwise(value.func, matrix)
     # any other number with a 1×1 matrix in its arguments (x**x): that number times the 1×1 I
     return value * one if any(_one_by_one(arg) is not None for arg in value.args) else None
 

@@ -24,7 +24,7 @@ def _lint(package_parent: Path | None = None) -> subprocess.CompletedProcess:
     env = dict(os.environ)
     if package_parent is not None:  # a copy of mdlib found before the installed one
         env["PYTHONPATH"] = os.pathsep.join([str(package_parent), env.get("PYTHONPATH", "")])
-    return subprocess.run([str(LINT_IMPORTS), "--no-cache", "--config", str(ROOT / "pyproject.toml")],
+    return subprocess.run([str(LINT_IMPORTS), "--no-cache", str(ROOT / "pyproject.toml")],
                           cwd=package_parent or ROOT, env=env, capture_output=True, text=True,
                           timeout=300)
 

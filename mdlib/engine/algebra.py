@@ -17,6 +17,7 @@ from sympy.matrices.expressions import (
     Identity,
     MatAdd,
     MatMul,
+    MatPow,
     MatrixExpr,
     OneMatrix,
     Transpose,
@@ -40,6 +41,9 @@ def mat_mul(*factors: sympy.Basic) -> sympy.Basic:
             prev = merged.pop()
             coeff *= prev.shape[1]
             m = OneMatrix(prev.shape[0], m.shape[1])
+        elif merged and _powers_of_one_base(merged[-1], m):  # X^a X^b = X^(a+b)
+            prev = merged.pop()
+            m = MatPow(_base(m), _exponent(prev) + _exponent(m))
         merged.append(m)
     mats = merged
     non_identity = [m for m in mats if not isinstance(m, Identity)]
@@ -49,6 +53,22 @@ def mat_mul(*factors: sympy.Basic) -> sympy.Basic:
     if coeff == 0:
         return sympy.ZeroMatrix(*mats[0].shape) if mats else sympy.S.Zero
     return MatMul(*([coeff] if coeff != 1 else []), *mats)
+
+
+def _base(m: sympy.Basic) -> sympy.Basic:
+    return m.base if isinstance(m, MatPow) else m
+
+
+def _exponent(m: sympy.Basic) -> sympy.Basic:
+    return m.exp if isinstance(m, MatPow) else sympy.S.One
+
+
+def _powers_of_one_base(a: sympy.Basic, b: sympy.Basic) -> bool:
+    """Neighbours X^a X^b (or X X^b) with positive whole exponents: one power X^(a+b).
+    (Two plain factors X X stay as written.)"""
+    if not (isinstance(a, MatPow) or isinstance(b, MatPow)) or _base(a) != _base(b):
+        return False
+    return all(_exponent(m).is_Integer and _exponent(m) > 0 for m in (a, b))
 
 
 def transpose(e: sympy.Basic) -> sympy.Basic:

@@ -84,11 +84,13 @@ def chain(grad_Y: object, Y: MatrixSymbol, Y_of_X: object, X: MatrixSymbol,
     lines.append(Line(DF, df, C1))
     traces = trace_stage(df, dX, df, symmetric)
     grad_G, last = read_off(traces.lefts, X, symmetric)
+    if _is_linear_sandwich(Y_of_X, X):  # ∂f/∂X = Aᵀ (∂f/∂Y) Bᵀ read off: that is C2
+        last = Line(last.lhs, last.expr, frozenset({RuleUse("L"), RuleUse("C2")}))
     lines += [*traces.lines, last]
     terms = list(traces.terms)
     final = tidy(grad_G.xreplace({G: grad_Y}).xreplace({Y: Y_of_X}), symmetric)
     if final != grad_G:
-        lines.append(Line("", final, "C2" if _is_linear_sandwich(Y_of_X, X) else "C1"))
+        lines.append(Line("", final, C1))  # the given ∂f/∂Y substituted: part of C1
 
     if f is not None:
         f_expr = f.xreplace({Y: Y_of_X})

@@ -215,4 +215,16 @@ def derive(f: object, X: MatrixSymbol, shapes: dict | None = None,
                               lines=lines, **common)
     if verify:
         result.check(seed=seed)
+        cancelled = result.verification.details.get("cancelled")
+        if cancelled is not None:  # e.g. (tr(A) - tr(Aᵀ)) 1 1ᵀ: f does not change with X
+            _answer_zero(result, cancelled)
     return result
+
+
+def _answer_zero(result: MatrixDerivation, cancelled: sympy.Basic) -> None:
+    """∂f/∂X = 0 where the verification found the gradient's terms cancelling (and f flat)."""
+    zero = ZeroMatrix(*result.X.shape)
+    reason = (f"{to_text(cancelled)} = 0: its terms cancel, so f does not change with "
+              f"{result.X.name}")
+    result.lines = [*result.lines, Line("", zero, reason)]
+    result.gradient, result.terms, result._steps = zero, [], None

@@ -23,7 +23,7 @@ import sympy
 from sympy.matrices.expressions import MatrixExpr, MatrixSymbol
 
 from ..errors import MdlibError
-from .nodes import AsScalar, depends_on
+from .nodes import AsScalar, built, depends_on
 from .ops import SCALAR_FUNCTIONS, op_for, supported_operations
 from .printing import to_text
 from .readoff import tidy
@@ -94,7 +94,7 @@ def canonical(expr: sympy.Basic, X: MatrixSymbol, whole: sympy.Basic | None = No
         row = op_for(e)
         if row is None or row.canonical is None:
             raise ctx.unsupported(e)
-        return row.canonical(e, go, ctx)
+        return built(row.canonical, e, go, ctx)
 
     return go(expr)
 
