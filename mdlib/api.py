@@ -30,7 +30,7 @@ from sympy.matrices.expressions import MatrixSymbol
 from .engine import chain as engine_chain
 from .engine import derive as engine_derive
 from .engine.derivation import MatrixDerivation
-from .engine.nodes import SYMPY_SLIPS
+from .engine.nodes import SYMPY_SLIPS, AsScalar
 from .engine.second_order import HessianDerivation, JacobianDerivation
 from .engine.second_order import hessian as engine_hessian
 from .engine.second_order import jacobian as engine_jacobian
@@ -69,21 +69,34 @@ def _in_a_sentence(function: Callable[..., _Result]) -> Callable[..., _Result]:
 
 
 def _printable(result: object) -> None:
-    """The result's formulas must survive sympy's own printing and simplification (``str``,
-    ``-G``), which rebuilds them with its algebra of numbers; for a trace or determinant of a
-    sum with numbers, deep inside functions of functions, that algebra fails, so say so."""
-    for name in ("gradient", "jacobian", "hessian"):
-        formula = getattr(result, name, None)
-        if formula is None:
-            continue
+    """A gradient must survive sympy's own printing (``str(d.gradient)``, which rebuilds its
+    parts with sympy's algebra of numbers); for a trace or determinant of a sum with numbers,
+    deep inside functions of functions, that algebra fails, so say so. (Jacobians and
+    Hessians are read as ``.text``, printed by the engine; sympy's printing of those large
+    Kronecker forms would cost more than the derivation.)"""
+    formula = getattr(result, "gradient", None)
+    if isinstance(result, MatrixDerivation) and formula is not None and _at_risk(formula):
         try:
-            str(formula), -formula
+            str(formula)
         except SYMPY_SLIPS:
             raise MdlibError(
                 "the symbolic algebra cannot simplify the result: it holds the trace or "
                 "determinant of a sum with numbers (such as tr(inv(2*I + X/4))) inside a function "
                 "of a function; declare that sum as a matrix of its own (B: 3x3 for 2*I + X/4) "
                 "or write the functions apart") from None
+
+
+def _at_risk(formula: sympy.Basic) -> bool:
+    """A function (exp, log, tanh …) of something holding a trace, determinant or 1×1 product
+    of a sum: the only forms sympy's printing has been seen to fail on (the check of them,
+    a print, costs more than the derivation of a long gradient, so only these are checked)."""
+    holders = (sympy.Trace, sympy.Determinant, AsScalar)
+    for node in sympy.preorder_traversal(formula):
+        if isinstance(node, sympy.Function) and not isinstance(node, holders) and any(
+                isinstance(part, holders) and part.args[0].has(sympy.MatAdd)
+                for part in sympy.preorder_traversal(node)):
+            return True
+    return False
 
 
 @dataclass
@@ -259,14 +272,14 @@ def hessian(f: object, X: MatrixSymbol | str, shapes: dict | str | None = None,
     engine's). ``.hessian`` is the matrix, ``.text`` its formula, ``.numeric(X=…)`` its value.
 
     >>> import numpy as np
-    >>> H = hessian("tr(X.T*X)", "X", shapes="X: 2x2")
+    >>> H = hessian("tr(X)**2", "X", shapes="X: 2x2")
     >>> H.text
-    '2 I_4'
+    '2 vec(I_2) vec(I_2)^T'
     >>> H.numeric(X=np.zeros((2, 2)))
-    array([[2., 0., 0., 0.],
-           [0., 2., 0., 0.],
-           [0., 0., 2., 0.],
-           [0., 0., 0., 2.]])
+    array([[2., 0., 0., 2.],
+           [0., 0., 0., 0.],
+           [0., 0., 0., 0.],
+           [2., 0., 0., 2.]])
     """
     read = _Inputs.of(shapes)
     given = read.given(given)

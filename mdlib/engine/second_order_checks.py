@@ -155,6 +155,30 @@ def _compare(fun: Callable, X0: np.ndarray, J: np.ndarray, seed: int) -> _Compar
     return _Comparison(claimed, reference, flat, within)
 
 
+class _Decided(Exception):  # noqa: N818 - an outcome, not an error
+    """The check is decided before the comparison (a wrong shape, or F flat and the claim 0)."""
+
+    def __init__(self, outcome: SecondOrderCheck) -> None:
+        self.outcome = outcome
+
+
+def _claimed_and_compared(J: sympy.Basic, data, fun: Callable, X0: np.ndarray, size: tuple,
+                          seed: int, names: tuple[str, str, str]) -> tuple:
+    """The claimed matrix at the data and its comparison with the differences of ``fun``;
+    a wrong shape, or ``fun`` flat (then only a claim of 0 passes), decides the check at once.
+    ``names``: what was not finite, the matrix's name, what ``fun`` is."""
+    claimed = _claimed_value(J, data, size)
+    if not (np.all(np.isfinite(fun(X0))) and np.all(np.isfinite(claimed))):
+        raise _Unsuited(f"{names[0]} is not finite at the random data")
+    if claimed.shape != size:
+        raise _Decided(SecondOrderCheck(False, float("inf"), float("nan"),
+                                        f"{names[1]} has shape {claimed.shape}, expected {size}"))
+    comparison = _compare(fun, X0, claimed, seed)
+    if comparison.flat:
+        raise _Decided(_zero_outcome(J, data, names[2], seed))
+    return claimed, comparison
+
+
 def _zero_outcome(J: sympy.Basic, data, what: str, seed: int) -> SecondOrderCheck:
     """The check where the differences are round-off: only a 0 (formula, or terms that
     cancel) passes; anything else means these data prove nothing."""
@@ -182,6 +206,8 @@ def _over_data(check: Callable, expr: sympy.Basic, X: MatrixSymbol, shapes, seed
         try:
             with np.errstate(all="ignore"):
                 return check(data, np.asarray(data.values[name], dtype=float))
+        except _Decided as decided:
+            return decided.outcome
         except _Unsuited as problem:
             last = str(problem)
         except MdlibError as problem:  # numeric.evaluate names what failed at these data
@@ -211,15 +237,8 @@ def verify_jacobian(Fc: sympy.Basic, X: MatrixSymbol, J: sympy.Basic, shapes: di
 
         F0 = F_num(X0)
         size = (vec_numeric(np.atleast_2d(F0)).size, X0.size)
-        Jn = _claimed_value(J, data, size)
-        if not (np.all(np.isfinite(F0)) and np.all(np.isfinite(Jn))):
-            raise _Unsuited("F or its derivative is not finite at the random data")
-        if Jn.shape != size:
-            return SecondOrderCheck(False, float("inf"), float("nan"),
-                                    f"J has shape {Jn.shape}, expected {size}")
-        comparison = _compare(F_num, X0, Jn, seed)
-        if comparison.flat:
-            return _zero_outcome(J, data, "F", seed)
+        Jn, comparison = _claimed_and_compared(J, data, F_num, X0, size, seed,
+                                               ("F or its derivative", "J", "F"))
         err = relative_error(comparison.claimed, comparison.reference)
         V = _directions(X0.shape, np.random.default_rng(seed + 202))[0]
 
@@ -262,15 +281,10 @@ def verify_hessian(fc: sympy.Basic, G: sympy.Basic, X: MatrixSymbol, J: sympy.Ba
             return np.broadcast_to(out, Xv.shape) if out.shape != Xv.shape else out
 
         G0 = G_num(X0)
-        H = _claimed_value(J, data, (X0.size, X0.size))
-        if not (np.isfinite(f_num(X0)) and np.all(np.isfinite(G0)) and np.all(np.isfinite(H))):
-            raise _Unsuited("f, its gradient or its Hessian is not finite at the random data")
-        if H.shape != (X0.size, X0.size):
-            return SecondOrderCheck(False, float("inf"), float("nan"),
-                                    f"the Hessian has shape {H.shape}, expected {(X0.size,) * 2}")
-        comparison = _compare(G_num, X0, H, seed)
-        if comparison.flat:
-            return _zero_outcome(J, data, "∇f", seed)
+        if not np.isfinite(f_num(X0)):
+            raise _Unsuited("f is not finite at the random data")
+        H, comparison = _claimed_and_compared(J, data, G_num, X0, (X0.size, X0.size), seed,
+                                              ("the gradient or the Hessian", "the Hessian", "∇f"))
         err = relative_error(comparison.claimed, comparison.reference)
         asym = float(np.linalg.norm(H - H.T) / max(np.linalg.norm(H), 1e-300))
         V = _directions(X0.shape, np.random.default_rng(seed + 202))[0]
