@@ -91,11 +91,13 @@ def _at_risk(formula: sympy.Basic) -> bool:
     of a sum: the only forms sympy's printing has been seen to fail on (the check of them,
     a print, costs more than the derivation of a long gradient, so only these are checked)."""
     holders = (sympy.Trace, sympy.Determinant, AsScalar)
-    for node in sympy.preorder_traversal(formula):
-        if isinstance(node, sympy.Function) and not isinstance(node, holders) and any(
-                isinstance(part, holders) and part.args[0].has(sympy.MatAdd)
-                for part in sympy.preorder_traversal(node)):
+    stack = [(formula, False)]  # (node, inside a function)
+    while stack:
+        node, inside = stack.pop()
+        if inside and isinstance(node, holders) and node.args[0].has(sympy.MatAdd):
             return True
+        inside = inside or (isinstance(node, sympy.Function) and not isinstance(node, holders))
+        stack.extend((arg, inside) for arg in node.args if isinstance(arg, sympy.Basic))
     return False
 
 

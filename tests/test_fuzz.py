@@ -39,7 +39,7 @@ from mdlib.parse import parse_expression
 
 N_EXPRESSIONS = 640
 SEED = 20261126
-POINTS = 3  # random points at which each verified gradient is checked here
+POINTS = 2  # random points at which each verified gradient is checked here
 MIN_SHARE = 0.99
 
 #: Constructs the generator leaves out, and why: real limitations of the mathematics or of the

@@ -898,16 +898,37 @@ def derivative_name(function: sympy.Lambda) -> tuple[str, str] | None:
     """
     (var,), body = function.variables, function.expr
     for fn, (latex, text) in FUNCTION_NAMES.items():
-        original = fn(var)
-        first = sympy.diff(original, var)
-        if first == original or not first.has(fn):  # exp' = exp, sin' = cos: their own names
+        if not body.has(fn):  # f' = g(f) and f'' = h(f) hold f itself
+            continue
+        first, second = _known_derivatives(fn, var)
+        if first is None:  # exp' = exp, sin' = cos: their own names
             continue
         if body == first:
             return (f"{latex}'", f"{text}'")
-        second = sympy.diff(first, var)  # σ'' = σ(1 - σ)(1 - 2σ), named rather than expanded
-        if body.has(fn) and (body == second or sympy.expand(body - second) == 0):
+        if body == second or _same_function(body, second, var):  # σ'' = σ(1 - σ)(1 - 2σ)
             return (f"{latex}''", f"{text}''")
     return None
+
+
+@lru_cache(maxsize=64)
+def _known_derivatives(fn: type, var: sympy.Symbol) -> tuple:
+    """(f', f'') of a scalar function when f' is written through f (σ, tanh), else (None, None)."""
+    with sympy.evaluate(True):
+        original = fn(var)
+        first = sympy.diff(original, var)
+        if first == original or not first.has(fn):
+            return None, None
+        return first, sympy.diff(first, var)
+
+
+def _same_function(a: sympy.Expr, b: sympy.Expr, var: sympy.Symbol) -> bool:
+    """Whether two bodies in ``var`` are the same function: equal at two points (cheap), then
+    confirmed exactly by expanding their difference (only for the rare candidate)."""
+    for t in (0.37, -1.3):
+        value = (a - b).subs(var, t).rewrite(sympy.exp).evalf(15)  # σ has no numeric value
+        if value.is_number and not abs(complex(value)) < 1e-12:
+            return False
+    return sympy.expand(a - b) == 0
 
 
 def _show_other_function(e, p):

@@ -54,7 +54,7 @@ from sympy.matrices.expressions.kronecker import KroneckerProduct
 from ..errors import MdlibError
 from . import ops, printing
 from .algebra import kron, mat_mul, product_or_none, scaled
-from .nodes import CommutationMatrix, DiagVec, Vec, depends_on, shape_of
+from .nodes import CommutationMatrix, DiagVec, Vec, built, depends_on, shape_of
 from .readoff import tidy
 
 # -- the rules as the reader sees them -----------------------------------------------------------
@@ -123,7 +123,7 @@ def _expand_vec_nodes(e: sympy.Basic, ctx: VecContext, rules: list[str]) -> symp
         return expanded
     if not e.args or not e.has(Vec):
         return e
-    return e.func(*[_expand_vec_nodes(a, ctx, rules) for a in e.args])
+    return built(e.func, *[_expand_vec_nodes(a, ctx, rules) for a in e.args])
 
 
 def _flatten(e: sympy.Basic) -> sympy.Basic:

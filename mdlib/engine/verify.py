@@ -68,7 +68,7 @@ from sympy.matrices.expressions import (
 
 from ..errors import MdlibError
 from ..remainder import remainder_study, roundoff_level
-from .nodes import AsScalar, DiagVec, Vec, display_name
+from .nodes import AsScalar, DiagVec, Vec, built, display_name
 from .numeric import evaluate
 from .ops import data_needs
 from .printing import to_text
@@ -271,7 +271,7 @@ def _rebuild(e: sympy.Basic, logdets: list) -> sympy.Basic:
                 runs.append([a, 1])
         if len(runs) < len(args):
             return MatMul(*[MatPow(a, k) if k > 1 else a for a, k in runs])
-    return e.func(*args) if args != e.args else e
+    return built(e.func, *args) if args != e.args else e
 
 
 def _real(value: object, what: str) -> np.ndarray:
@@ -605,7 +605,8 @@ def _verify_at(f: _Numeric, differential: _Numeric, gradient: _Numeric, data: Da
                            "(f varies too fast, or is too large next to its change)")
     tolerance = RTOL * scale + 4 * errors
     details["tolerance"] = tolerance
-    err = float(np.linalg.norm(claimed - reference) / np.linalg.norm(reference))
+    with np.errstate(invalid="ignore"):  # a claim that is not finite here: err is nan, not ok
+        err = float(np.linalg.norm(claimed - reference) / np.linalg.norm(reference))
     gradient_ok = bool(np.all(np.abs(claimed - reference) <= tolerance))
     # every direction, and the same tolerance as the gradient: a direction where f hardly
     # changes must not hide a wrong differential behind the others' scale
