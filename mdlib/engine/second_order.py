@@ -9,9 +9,14 @@ of X (m×n), ∂F/∂X is the **mn × pq** matrix with
 
 so ∂F/∂X is the *transpose* of the Jacobian ∂vec F/∂(vec X)ᵀ of chapter 2. Every output says so.
 
-``hessian(f, X)`` derives the gradient with :func:`mdlib.derive` (its lines shown),
-differentiates the gradient again and reads off ∇²f = ∂(∇f)/∂X (mn × mn, H5); it prints the
-second-order expansion with the reader's f.
+``hessian(f, X)`` derives the gradient ∇f (the m×n gradient of chapters 3–7; chapter 8's
+∂f/∂X is its vec) with :func:`mdlib.derive` (its lines shown, the read-off as ``∇f = …``),
+differentiates it again and reads off ∇²f = ∂(∇f)/∂X (mn × mn, H5); it prints the
+second-order expansion with the reader's f. The read-off is shown pass by pass: the transpose
+pushed in, then each tidying with the H2 rules it uses. A constant F (or one whose X-terms
+cancel) has the zero matrix as its derivative, said and checked. These functions take sympy
+objects; :func:`mdlib.jacobian` and :func:`mdlib.hessian` (:mod:`mdlib.api`) take typed text
+as well.
 
 Nothing is returned unverified: ``J vec V`` is compared with central differences of ``vec F``
 along a few random directions ``V`` (a handful of evaluations, whatever the size), the
