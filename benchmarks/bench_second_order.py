@@ -1,11 +1,14 @@
-"""``mdlib.jacobian`` / ``mdlib.hessian`` vs sympy's ``.diff`` on 3×3 second-order cases.
+"""``mdlib.jacobian`` / ``mdlib.hessian`` vs sympy's ``.diff`` on 3×3 second-order cases, and
+the engine's times over the second-order fuzz of ``tests/test_fuzz_second_order.py``.
 
 Correctness: every answer is evaluated at seeded random data and compared with a
 finite-difference matrix built entry by entry (independent of both tools). sympy's answer
 (``F.diff(X)``, or ``f.diff(X).diff(X)`` for a Hessian) counts as right when some ordering of
 its array axes matches, as wrong when none does, and as an error when it raises or cannot be
 evaluated. Speed: median time per case of the engine *with* its verification (target ≤ 50 ms),
-and of sympy's differentiation alone (for reference).
+and of sympy's differentiation alone (for reference). Fuzz: every typed expression of the
+test's seeded samples with X 3×3 (depth ≤ 4), typed as a reader types it (parse included),
+timed with verification: median ≤ 50 ms and none over 2 s (issue 18).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from . import report, verdict
 
 RUNS = 5
 TARGET_MS = 50.0
+MAX_FUZZ_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -187,7 +191,51 @@ def _sympy_verdict(case: Case, values: dict, reference: np.ndarray) -> str:
     return "wrong"
 
 
+def fuzz_times(kind: str, n: int) -> tuple[list[float], int]:
+    """Seconds per typed expression of the fuzz sample (X 3×3), and how many were refused."""
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    import test_fuzz_second_order as fuzz  # the sample's own generator (seeded)
+    from test_fuzz import _shape_text
+
+    from mdlib import MdlibError, hessian, jacobian
+
+    function = hessian if kind == "hessian" else jacobian
+    times, refused = [], 0
+    for k in range(n):
+        node, gen = fuzz.generate(k, kind)
+        if gen.x_shape != (3, 3):
+            continue
+        start = time.perf_counter()
+        try:
+            function(node.text, "X", _shape_text(gen), seed=k % 1000)
+        except MdlibError:
+            refused += 1
+        times.append(time.perf_counter() - start)
+    return times, refused
+
+
+def _fuzz_rows() -> tuple[list, bool]:
+    rows, ok = [], True
+    for kind, n in (("hessian", 320), ("jacobian", 320)):
+        times, refused = fuzz_times(kind, n)
+        t = np.array(times) * 1e3
+        median, p95, worst = float(np.median(t)), float(np.percentile(t, 95)), float(t.max())
+        passed = median <= TARGET_MS and worst <= MAX_FUZZ_S * 1e3
+        ok &= passed
+        rows.append([f"mdlib.{kind} on the fuzz sample, X 3×3 ({len(t)} typed expressions, "
+                     f"{refused} refused)", f"{median:.0f} / {p95:.0f} / {worst:.0f} ms",
+                     f"median ≤ {TARGET_MS:.0f} ms, max ≤ {MAX_FUZZ_S:.0f} s",
+                     "PASS" if passed else "FAIL"])
+    return rows, ok
+
+
 def main() -> bool:
+    fuzz_rows, fuzz_ok = _fuzz_rows()
+    report("Second order: the fuzz of tests/test_fuzz_second_order.py, timed (parse + derive + verify)",
+           ["sample", "median / p95 / max", "target", "result"], fuzz_rows,
+           note="Each expression once, in the sample's order (later ones may reuse printed parts).")
     rows, times = [], []
     right = 0
     sympy_counts = {"right": 0, "wrong": 0, "error": 0}
@@ -227,7 +275,7 @@ def main() -> bool:
              f"{sympy_counts['right']} / {sympy_counts['wrong']} / {sympy_counts['error']}",
              "(reference)", ""]],
            note="Times are medians of 5 runs (sympy: 3), sympy's cache cleared before each run.")
-    return right == n and median_ms <= TARGET_MS
+    return right == n and median_ms <= TARGET_MS and fuzz_ok
 
 
 if __name__ == "__main__":

@@ -5,8 +5,7 @@
 True
 """
 
-from .engine import chain, derive
-from .engine.second_order import hessian, jacobian
+from .api import chain, derive, hessian, jacobian, jacobian_chain
 from .errors import MdlibError
 from .gradcheck import (
     GradientCheck,
@@ -41,6 +40,7 @@ __all__ = [
     "get_language",
     "hessian",
     "jacobian",
+    "jacobian_chain",
     "numerical_gradient",
     "numerical_jacobian",
     "remainder_study",

@@ -83,7 +83,17 @@ from dataclasses import dataclass
 import sympy
 from sympy.matrices.expressions import MatrixExpr
 
-from .engine.nodes import AsScalar, CommutationMatrix, DiagVec, LogDet, Sigmoid, Vec, sigmoid
+from .engine.nodes import (
+    AsScalar,
+    CommutationMatrix,
+    DiagVec,
+    LogDet,
+    Sigmoid,
+    Vec,
+    built,
+    elementwise,
+    sigmoid,
+)
 from .engine.ops import FUNCTION_WORDS, SCALAR_FUNCTIONS, function_name
 from .errors import MdlibError
 
@@ -316,7 +326,11 @@ _CHARACTER_HINTS = {"×": "write * for products", "·": "write * for products",
                     "−": "write - (the ASCII minus)", "ᵀ": "write .T for the transpose",
                     "²": "write **2 for a square", "⁻": "write inv(M) or M**-1 for an inverse",
                     "¹": "write inv(M) or M**-1 for an inverse", "√": "write sqrt(...)",
-                    "π": "write pi", "∑": "write sum(M) for the sum of the entries"}
+                    "π": "write pi", "∑": "write sum(M) for the sum of the entries",
+                    "#": "in Python it starts a comment, which would silently drop the rest of "
+                         "the formula"}
+#: Plain ASCII characters that are refused all the same (Python would skip what follows them).
+_REFUSED_ASCII = frozenset("#")
 
 #: Python constructs that parse but are not part of the language, by the name a reader knows.
 _CONSTRUCTS = {
@@ -433,7 +447,7 @@ class _Reader:
         value = self.read(node.operand)
         if isinstance(value, _Identity):
             return _Identity(-value.coefficient)
-        return -value
+        return built(operator.neg, value)
 
     def read_binary(self, node: ast.BinOp) -> object:
         ops = {ast.Add: self.add, ast.Sub: self.add, ast.Mult: self.multiply,
@@ -446,7 +460,7 @@ class _Reader:
                 raise MdlibError(f"^T ({self.column(at)}): write X.T for the transpose")
             raise self.operator_error(at, _OPERATOR_SIGNS[type(node.op)])
         left, right = self.read(node.left), self.read(node.right)
-        return _checked_number(ops[type(node.op)](node, left, right), node, self)
+        return _checked_number(built(ops[type(node.op)], node, left, right), node, self)
 
     def add(self, node: ast.BinOp, left: object, right: object) -> object:
         sign = 1 if isinstance(node.op, ast.Add) else -1
@@ -592,7 +606,7 @@ class _Reader:
             why = "has no inverse" if name == "inv" else "has determinant 0, and log 0 is not defined"
             raise MdlibError(f"{self.source(node)} ({self.column(node)}): "
                              f"{self.source(node.args[0])} is the zero matrix, which {why}")
-        value = function.build(*args)
+        value = built(function.build, *args)
         if isinstance(value, DiagVec) and value.shape[0] > MAX_DENSE:
             raise MdlibError(f"{self.source(node)} ({self.column(node)}) would be "
                              f"{value.shape[0]}×{value.shape[0]}; the limit is {MAX_DENSE} rows, "
@@ -747,11 +761,11 @@ def _one_by_one(value: object) -> MatrixExpr | None:
         matrix = _one_by_one(exponent)
         if matrix is not None and not base.free_symbols and not base.has(AsScalar):  # 2**x
             t = sympy.Dummy("t")
-            return matrix.applyfunc(sympy.Lambda(t, base ** t))
+            return elementwise(sympy.Lambda(t, base ** t), matrix)
     elif value.func in SCALAR_FUNCTIONS and len(value.args) == 1:  # exp(x): entry by entry
         matrix = _one_by_one(value.args[0])
         if matrix is not None:
-            return matrix.applyfunc(value.func)
+            return elementwise(value.func, matrix)
     # any other number with a 1×1 matrix in its arguments (x**x): that number times the 1×1 I
     return value * one if any(_one_by_one(arg) is not None for arg in value.args) else None
 
@@ -786,7 +800,7 @@ def _check_text(text: str) -> None:
                          f"{MAX_LENGTH}, far beyond any formula in the course")
     depth = 0
     for column, char in enumerate(text, start=1):
-        if not (" " <= char <= "~" or char in "\t\n\r"):
+        if not (" " <= char <= "~" or char in "\t\n\r") or char in _REFUSED_ASCII:
             hint = _CHARACTER_HINTS.get(char, "expressions use plain ASCII letters, digits, "
                                               "+ - * / ( ) . and ,")
             raise MdlibError(f"the character {char!r} (column {column}) cannot be used: {hint}")

@@ -26,7 +26,7 @@ from sympy.matrices.expressions import HadamardProduct, MatMul, MatrixExpr, Trac
 
 import mdlib
 from mdlib.engine.catalog import CASES
-from mdlib.engine.nodes import AsScalar
+from mdlib.engine.nodes import AsScalar, sigmoid
 from mdlib.engine.numeric import evaluate
 from mdlib.engine.pipeline import DF
 
@@ -273,3 +273,86 @@ def test_oracle_catches_a_wrong_citation():
     assert _expected(before, after, dX) == {"T4"}
     assert _expected(MatMul(2, Trace(A * dX)), Trace(MatMul(2, A, dX)), dX) == {"T3"}
     assert _expected(Trace(dX.T * A), Trace(A.T * dX), dX) == {"T2"}
+
+
+# -- composition (issue 15): C1 for substituting ∂f/∂Y, C2 only for Y = AXB -----------------------
+def _chains():
+    S = "Y: 3x3, X: 3x3, A: 3x3, B: 3x3, G: 3x3, W: 3x3, V: 3x3"
+    return [  # (name, derivation, Y = AXB with constant A, B)
+        ("Y = AXB", mdlib.chain("G", "Y", "A*X*B", "X", shapes=S), True),
+        ("Y = AX, f given", mdlib.chain("2*Y", "Y", "A*X", "X", f="tr(Y.T*Y)", shapes=S), True),
+        ("Y = σ(WV) by W", mdlib.chain("2*Y", "Y", "sigmoid(W*V)", "W", shapes=S), False),
+        ("Y = X⁻¹", mdlib.chain("G", "Y", "inv(X)", "X", shapes=S), False),
+        ("Y = XᵀX", mdlib.chain("G", "Y", "X.T*X", "X", shapes=S), False),
+    ]
+
+
+@pytest.mark.parametrize("name,d,sandwich", _chains(), ids=lambda v: v if isinstance(v, str) else "")
+def test_chain_cites_C1_for_the_substitution_and_C2_only_for_AXB(name, d, sandwich):
+    rules = [step.rule for step in d.steps]
+    assert rules[-1] == "C1: composition"  # the given ∂f/∂Y substituted: always C1
+    with_c2 = [r for r in rules if "C2" in r]
+    if sandwich:  # read off as Aᵀ (∂f/∂Y) Bᵀ: the L line is C2's statement
+        assert with_c2 == ["L: gradient link; C2: linear substitution"]
+    else:
+        assert not with_c2
+
+
+# -- second order: the H2 rules cited on each read-off line are the ones used --------------------
+def _second_order_cases():
+    M = sympy.MatrixSymbol
+    A, X, B, W = M("A", 2, 3), M("X", 3, 4), M("B", 4, 5), M("W", 2, 3)
+    X3, Xr = M("X", 3, 3), M("X", 4, 3)
+    return [
+        ("AX", mdlib.jacobian(A * X, X)), ("AXB", mdlib.jacobian(A * X * B, X)),
+        ("X⁻¹", mdlib.jacobian(X3.I, X3)), ("XᵀX", mdlib.jacobian(Xr.T * Xr, Xr)),
+        ("Xᵀ", mdlib.jacobian(Xr.T, Xr)), ("σ(WX)", mdlib.jacobian(sigmoid(W * X), X)),
+        ("A exp(XB)", mdlib.jacobian(A * (X * M("B", 4, 2)).applyfunc(sympy.exp), X)),
+        ("∇² log|det X|", mdlib.hessian(sympy.log(sympy.Determinant(X3)), X3)),
+        ("∇² tr(XᵀX)²", mdlib.hessian("tr(X.T*X)**2", "X", "X: 3x3")),
+        ("∇² tr(X)tr(XᵀX)", mdlib.hessian("tr(X)*tr(X.T*X)", "X", "X: 3x3")),
+        ("∇² tr(A σ(X))", mdlib.hessian("tr(A*sigmoid(X))", "X", "X: 3x3, A: 3x3")),
+        ("∇² logdet(XᵀX)", mdlib.hessian("logdet(X.T*X)", "X", "X: 3x2")),
+    ]
+
+
+def _krons(e: sympy.Basic) -> set:
+    return {tuple(n.args) for n in sympy.preorder_traversal(e)
+            if isinstance(n, sympy.KroneckerProduct) and len(n.args) == 2}
+
+
+@pytest.mark.parametrize("name,d", _second_order_cases(), ids=lambda v: v if isinstance(v, str) else "")
+def test_each_read_off_line_cites_exactly_the_H2_rules_it_uses(name, d):
+    from mdlib.engine import vectorize as v
+    from mdlib.engine.nodes import CommutationMatrix
+
+    J = d.vec_factor
+    lines = v.read_off_lines(J)
+    shown = [s.rule for s in d.steps]
+    for _expr, rules in lines:  # the derivation prints these very lines and citations
+        assert "; ".join(sorted(rules)) in shown
+    before = J
+    for k, (after, rules) in enumerate(lines):
+        if k == 0:  # Jᵀ with the transpose pushed in: Kronecker and K transposes, nothing else
+            expected = ({v.H2_TRANSPOSE} if J.has(sympy.KroneckerProduct) else set()) | (
+                {v.H2_K_TRANSPOSE} if J.has(CommutationMatrix) else set())
+            assert rules & {v.H2_TRANSPOSE, v.H2_K_TRANSPOSE} == expected, (name, rules)
+            assert v.H2_SWAP not in rules
+        else:  # a tidying pass: K_pm (A ⊗ B) K_nq = B ⊗ A only where factors were swapped
+            swapped = any((q, p) in _krons(before) and (p, q) not in _krons(before)
+                          for p, q in _krons(after))
+            assert (v.H2_SWAP in rules) == swapped, (name, rules)
+            assert v.H2_K_TRANSPOSE not in rules  # no transposing left to do
+            assert v.H2_TRANSPOSE not in rules or v.H2_OUTER in rules  # vec(u vᵀ)ᵀ = vᵀ ⊗ uᵀ
+        before = after
+
+
+def test_the_read_off_citations_of_chapter_8_name_only_what_is_there():
+    """The issue's cases: no K in AX or AXB (so no K_mnᵀ = K_nm), and XᵀX and log|det X| are
+    read off by transposing alone (so no K_pm (A ⊗ B) K_nq = B ⊗ A)."""
+    cases = dict(_second_order_cases())
+    for name in ("AX", "AXB"):
+        assert all("K_mnᵀ" not in s.rule for s in cases[name].steps)
+    for name in ("XᵀX", "∇² log|det X|"):
+        assert all("K_pm" not in s.rule for s in cases[name].steps)
+        assert any("K_mnᵀ = K_nm" in s.rule for s in cases[name].steps)

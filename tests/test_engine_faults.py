@@ -92,15 +92,20 @@ def test_a_reader_matrix_named_like_the_chain_placeholder_does_not_clash():
 
 
 def test_typed_text_goes_through_the_parser_or_is_refused():
-    d = derive("tr(X.T*A*X)", "X", shapes="X: 3x3, A: 3x3")
+    d = mdlib.derive("tr(X.T*A*X)", "X", shapes="X: 3x3, A: 3x3")
     assert d.verification.passed
     _right_by_finite_differences(d)
     with pytest.raises(MdlibError, match="declare its matrices as text"):
-        derive("tr(X)", X)
+        mdlib.derive("tr(X)", X)
     with pytest.raises(MdlibError, match="declare its matrices as text"):
-        chain("2*Y", sympy.MatrixSymbol("Y", 3, 3), A * X, X)
-    e = chain("2*Y", "Y", "A*X", "X", shapes="Y: 3x3, A: 3x3, X: 3x3", f="tr(Y.T*Y)")
+        mdlib.chain("2*Y", sympy.MatrixSymbol("Y", 3, 3), A * X, X)
+    e = mdlib.chain("2*Y", "Y", "A*X", "X", shapes="Y: 3x3, A: 3x3, X: 3x3", f="tr(Y.T*Y)")
     assert e.verification.passed
+    # the engine itself takes sympy objects only, and says where text goes
+    for call in (lambda: derive("tr(X)", X), lambda: derive(sympy.Trace(X), "X"),
+                 lambda: derive(sympy.Trace(X), X, shapes="X: 3x3")):
+        with pytest.raises(MdlibError, match="mdlib.derive"):
+            call()
 
 
 def test_typed_text_is_never_evaluated(monkeypatch):
@@ -109,17 +114,18 @@ def test_typed_text_is_never_evaluated(monkeypatch):
 
     monkeypatch.setattr(sympy, "sympify", lambda e, *args, **kw: refuse() if isinstance(e, str)
                         else sympy.core.sympify.sympify(e, *args, **kw))
-    with pytest.raises(MdlibError):
-        derive("__import__('os').system('true')", "X")
+    for call in (derive, mdlib.derive):
+        with pytest.raises(MdlibError):
+            call("__import__('os').system('true')", "X")
 
 
 def test_given_is_checked_numerically():
     f = sympy.Trace(X.T * X)
     right = (r"\|X\|_F^2", "‖X‖_F²", "the Frobenius norm squared", "tr(X*X.T)")
-    d = derive(f, X, given=right, shapes="X: 3x3")
+    d = mdlib.derive(f, X, given=right, shapes="X: 3x3")
     assert "not checked" not in str(d)
     with pytest.raises(MdlibError, match="not equal to f"):
-        derive(f, X, given=(r"\|X\|", "‖X‖", "wrong", "tr(X)"), shapes="X: 3x3")
+        mdlib.derive(f, X, given=(r"\|X\|", "‖X‖", "wrong", "tr(X)"), shapes="X: 3x3")
     words_only = derive(f, X, given=(r"\|X\|_F^2", "‖X‖_F²", "the Frobenius norm squared"))
     assert "not checked numerically" in str(words_only)
 

@@ -279,6 +279,8 @@ REFUSALS = [
     ("(10**15)**40*tr(X)", SHAPES, "larger than 10^300"), ("exp(exp(exp(6)))*tr(X)", SHAPES, "larger than 10^300"),
     ("X" + "+X" * 1200, SHAPES, f"the limit is {MAX_LENGTH}"), ("(" * 40 + "X" + ")" * 40, SHAPES, f"more than {MAX_BRACKETS} deep"),
     ("-" * 300 + "X", SHAPES, f"more than {MAX_DEPTH} operations"),
+    # a comment would silently drop the rest of the formula
+    ("tr(X) # + 1000*tr(X.T*X)", SHAPES, "'#' (column 7) cannot be used: in Python it starts a comment"),
 ]
 
 

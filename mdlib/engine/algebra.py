@@ -15,7 +15,9 @@ import sympy
 from sympy.matrices.expressions import (
     HadamardProduct,
     Identity,
+    MatAdd,
     MatMul,
+    MatPow,
     MatrixExpr,
     OneMatrix,
     Transpose,
@@ -39,6 +41,9 @@ def mat_mul(*factors: sympy.Basic) -> sympy.Basic:
             prev = merged.pop()
             coeff *= prev.shape[1]
             m = OneMatrix(prev.shape[0], m.shape[1])
+        elif merged and _powers_of_one_base(merged[-1], m):  # X^a X^b = X^(a+b)
+            prev = merged.pop()
+            m = MatPow(_base(m), _exponent(prev) + _exponent(m))
         merged.append(m)
     mats = merged
     non_identity = [m for m in mats if not isinstance(m, Identity)]
@@ -48,6 +53,22 @@ def mat_mul(*factors: sympy.Basic) -> sympy.Basic:
     if coeff == 0:
         return sympy.ZeroMatrix(*mats[0].shape) if mats else sympy.S.Zero
     return MatMul(*([coeff] if coeff != 1 else []), *mats)
+
+
+def _base(m: sympy.Basic) -> sympy.Basic:
+    return m.base if isinstance(m, MatPow) else m
+
+
+def _exponent(m: sympy.Basic) -> sympy.Basic:
+    return m.exp if isinstance(m, MatPow) else sympy.S.One
+
+
+def _powers_of_one_base(a: sympy.Basic, b: sympy.Basic) -> bool:
+    """Neighbours X^a X^b (or X X^b) with positive whole exponents: one power X^(a+b).
+    (Two plain factors X X stay as written.)"""
+    if not (isinstance(a, MatPow) or isinstance(b, MatPow)) or _base(a) != _base(b):
+        return False
+    return all(_exponent(m).is_Integer and _exponent(m) > 0 for m in (a, b))
 
 
 def transpose(e: sympy.Basic) -> sympy.Basic:
@@ -122,3 +143,24 @@ def scaled(coeff: sympy.Basic, M: sympy.Basic) -> sympy.Basic:
     if M == 1:
         return coeff
     return MatMul(coeff, M) if isinstance(M, MatrixExpr) else coeff * M
+
+
+def collect(terms: list) -> sympy.Basic:
+    """The sum of matrix ``terms`` with like terms collected (A X + A X = 2 A X).
+
+    sympy's collection asks its assumption system about the coefficients, which can fail on
+    valid scalar factors (it did on ``tanh(log|2 I + XᵀX|)`` before
+    ``LogDet`` declared itself real); the sum is then kept term by term.
+
+    >>> A = sympy.MatrixSymbol("A", 2, 2)
+    >>> collect([A, A])
+    2*A
+    """
+    try:
+        return MatAdd(*terms, evaluate=True)
+    except TypeError:
+        counts: dict = {}
+        for t in terms:  # structural equality only: no assumption queries
+            counts[t] = counts.get(t, 0) + 1
+        summed = [t if k == 1 else MatMul(k, t) for t, k in counts.items()]
+        return summed[0] if len(summed) == 1 else MatAdd(*summed)

@@ -25,7 +25,7 @@ from sympy.matrices.expressions import MatMul, MatrixExpr, MatrixSymbol, Trace, 
 from ..curriculum import RuleUse
 from ..errors import MdlibError
 from .derivation import MatrixDerivation
-from .grammar import canonical, prepare, read, read_symbol
+from .grammar import canonical, prepare, read, read_symbol, sizes
 from .nodes import depends_on, display_name, placeholder
 from .pipeline import DF, Lhs, Line, expand_differential, read_off, trace_stage
 from .printing import to_latex, to_text
@@ -48,17 +48,16 @@ def _is_linear_sandwich(expr: sympy.Basic, X: MatrixSymbol) -> bool:
 def chain(grad_Y: object, Y: MatrixSymbol, Y_of_X: object, X: MatrixSymbol,
           f: object | None = None, shapes: dict | None = None, verify: bool = True,
           seed: int = 0, symmetric: Iterable[str] = ()) -> MatrixDerivation:
-    """∂f/∂X from ``grad_Y`` = ∂f/∂Y and ``Y = Y_of_X`` (denominator layout).
+    """∂f/∂X from ``grad_Y`` = ∂f/∂Y and ``Y = Y_of_X`` (denominator layout), sympy objects.
 
-    Expressions may be typed text when ``shapes`` declares the matrices as text (``"Y: 3x3,
-    X: 3x3, A: 3x3"``); ``Y`` and ``X`` may then be names.
+    (:func:`mdlib.chain` takes typed text as well and reads it with the course's parser.)
     """
-    Y, X = read_symbol(Y, shapes, "Y"), read_symbol(X, shapes)
+    Y, X = read_symbol(Y, "Y"), read_symbol(X)
     if not isinstance(Y, MatrixSymbol) or not isinstance(X, MatrixSymbol):
         raise MdlibError("Y and X must be MatrixSymbols; write Y = g(X) as the expression Y_of_X")
-    Y_of_X, grad_Y = read(Y_of_X, shapes, "Y_of_X"), read(grad_Y, shapes, "grad_Y")
-    f = read(f, shapes) if f is not None else None
-    shapes = None if isinstance(shapes, str) else shapes  # text declarations fix every size
+    Y_of_X, grad_Y = read(Y_of_X, "Y_of_X"), read(grad_Y, "grad_Y")
+    f = read(f) if f is not None else None
+    shapes = sizes(shapes)
     if not isinstance(Y_of_X, MatrixExpr) or tuple(Y_of_X.shape) != tuple(Y.shape):
         raise MdlibError(f"Y = {to_text(Y_of_X)} must have the shape of {Y.name}, {tuple(Y.shape)}")
     if not isinstance(grad_Y, MatrixExpr) or tuple(grad_Y.shape) != tuple(Y.shape):
@@ -85,11 +84,13 @@ def chain(grad_Y: object, Y: MatrixSymbol, Y_of_X: object, X: MatrixSymbol,
     lines.append(Line(DF, df, C1))
     traces = trace_stage(df, dX, df, symmetric)
     grad_G, last = read_off(traces.lefts, X, symmetric)
+    if _is_linear_sandwich(Y_of_X, X):  # ∂f/∂X = Aᵀ (∂f/∂Y) Bᵀ read off: that is C2
+        last = Line(last.lhs, last.expr, frozenset({RuleUse("L"), RuleUse("C2")}))
     lines += [*traces.lines, last]
     terms = list(traces.terms)
     final = tidy(grad_G.xreplace({G: grad_Y}).xreplace({Y: Y_of_X}), symmetric)
     if final != grad_G:
-        lines.append(Line("", final, "C2" if _is_linear_sandwich(Y_of_X, X) else "C1"))
+        lines.append(Line("", final, C1))  # the given ∂f/∂Y substituted: part of C1
 
     if f is not None:
         f_expr = f.xreplace({Y: Y_of_X})

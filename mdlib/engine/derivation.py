@@ -27,13 +27,13 @@ from ..curriculum import cite
 from ..errors import MdlibError
 from ..render import Derivation, Step
 from .algebra import mat_mul
-from .grammar import prepare, read, read_symbol
+from .grammar import prepare, read, read_symbol, sizes
 from .nodes import depends_on, placeholder
-from .numeric import dims_from, evaluate, scalar_value
+from .numeric import dims_from, evaluate, numeric_values, scalar_value
 from .pipeline import DF, Line, Raw, expand_differential, gradient_lhs, read_off, trace_stage
 from .printing import to_text
 from .trace_form import TraceTerm
-from .verify import Verification, verify
+from .verify import Verification, random_data, verify
 
 
 @dataclass(kw_only=True, eq=False)
@@ -104,14 +104,27 @@ class MatrixDerivation:
         gradient = self.gradient
 
         def grad(**values) -> np.ndarray:
-            arrays = {k: (np.asarray(v, dtype=float) if np.ndim(v) else float(v))
-                      for k, v in values.items()}
+            arrays = numeric_values(values)
             out = np.asarray(evaluate(gradient, arrays, dims_from(gradient, arrays)), dtype=float)
-            target = np.shape(arrays.get(str(self.X.name), out))
-            return np.broadcast_to(out, target).copy() if out.shape != target else out
+            given = values.get(str(self.X.name))  # ∂f/∂X has X's shape, as X was given
+            target = np.shape(given) if given is not None else out.shape
+            if out.shape == target:
+                return out
+            return out.reshape(target) if out.size == np.prod(target) else np.broadcast_to(
+                out, target).copy()
 
         grad.__doc__ = f"∂f/∂{self.X.name} = {to_text(gradient)} (numpy)"
         return grad
+
+    def numeric(self, **values) -> np.ndarray:
+        """∂f/∂X at the given values (keyword arguments by name; a list is a column vector).
+
+        >>> X = sympy.MatrixSymbol("X", 2, 2)
+        >>> derive(sympy.Trace(X.T * X), X).numeric(X=[[1, 2], [3, 4]])
+        array([[2., 4.],
+               [6., 8.]])
+        """
+        return self.gradient_function()(**values)
 
     def check(self, seed: int = 0, shapes: dict | None = None) -> Verification:
         """Verify again (e.g. with another seed or other shapes); raise if it fails."""
@@ -126,8 +139,6 @@ class MatrixDerivation:
 def _check_given(given_expr: sympy.Basic, f: sympy.Basic, X: MatrixSymbol, shapes, symmetric,
                  seed: int) -> None:
     """Refuse a ``given`` form that is not equal to ``f`` at random data."""
-    from .verify import random_data
-
     g = prepare(given_expr, X)
     both = sympy.Tuple(f, g)
     for attempt in range(2):
@@ -151,36 +162,34 @@ def _given_lines(f, given, X, shapes, symmetric, seed) -> list[Line]:
                          "expression equal to f)")
     latex, text, reason = given[:3]
     if len(given) == 4:
-        _check_given(read(given[3], shapes, "the given expression"), f, X,
-                     shapes if not isinstance(shapes, str) else None, symmetric, seed)
+        _check_given(read(given[3], "the given expression"), f, X, shapes, symmetric, seed)
     else:  # only words: shown, but never as if the engine had checked them
         reason = f"{reason} (not checked numerically)"
     return [Line("f", Raw(latex, text), "given"), Line("", f, reason)]
 
 
-def derive(f: object, X: MatrixSymbol | str, shapes: dict | str | None = None,
+def derive(f: object, X: MatrixSymbol, shapes: dict | None = None,
            verify: bool = True, seed: int = 0, symmetric: Iterable[str] = (),
            given: tuple | None = None) -> MatrixDerivation:
-    """Differentiate the scalar ``f`` by the MatrixSymbol ``X`` with the method P.
+    """Differentiate the scalar ``f`` by the MatrixSymbol ``X`` with the method P (sympy objects).
 
-    ``shapes`` gives sizes for symbolic shapes (``{"X": (3, 4)}`` or ``{"n": 4}``; default 3),
-    or, when ``f`` is typed text, the declarations as text (``"X: 3x3, a: 3x1"``: the text
-    is read by :func:`mdlib.parse.parse_expression`, never evaluated).
+    ``shapes`` gives sizes for symbolic shapes (``{"X": (3, 4)}`` or ``{"n": 4}``; default 3).
     ``symmetric`` names matrices known to be symmetric (used to simplify, and for the data).
     ``given = (latex, text, reason, expression)`` shows the loss as first written and why
     ``f`` equals it (e.g. softmax rewritten with a log-sum-exp); the expression is checked to
     equal ``f`` at random data. Without it the rewriting is marked as not checked.
+    (:func:`mdlib.derive` takes typed text as well and reads it with the course's parser.)
     """
-    f = read(f, shapes)
-    X = read_symbol(X, shapes)
+    f = read(f)
+    X = read_symbol(X)
+    shapes = sizes(shapes)
     canonical_f = prepare(f, X)
     symmetric = tuple(symmetric)
     lines = _given_lines(f, given, X, shapes, symmetric, seed)
     d = expand_differential(canonical_f, X, placeholder(f"d{X.name}", *X.shape, f),
                             is_canonical=True)
     lines += d.lines
-    common = dict(f=f, X=X, dX=d.dX, canonical_f=canonical_f,
-                  shapes=None if isinstance(shapes, str) else shapes, symmetric=symmetric)
+    common = dict(f=f, X=X, dX=d.dX, canonical_f=canonical_f, shapes=shapes, symmetric=symmetric)
     if not d.value.has(d.dX):  # X absent, or the terms of df cancel
         zero = ZeroMatrix(*X.shape)
         if not d.lines:
@@ -206,4 +215,16 @@ def derive(f: object, X: MatrixSymbol | str, shapes: dict | str | None = None,
                               lines=lines, **common)
     if verify:
         result.check(seed=seed)
+        cancelled = result.verification.details.get("cancelled")
+        if cancelled is not None:  # e.g. (tr(A) - tr(Aᵀ)) 1 1ᵀ: f does not change with X
+            _answer_zero(result, cancelled)
     return result
+
+
+def _answer_zero(result: MatrixDerivation, cancelled: sympy.Basic) -> None:
+    """∂f/∂X = 0 where the verification found the gradient's terms cancelling (and f flat)."""
+    zero = ZeroMatrix(*result.X.shape)
+    reason = (f"{to_text(cancelled)} = 0: its terms cancel, so f does not change with "
+              f"{result.X.name}")
+    result.lines = [*result.lines, Line("", zero, reason)]
+    result.gradient, result.terms, result._steps = zero, [], None

@@ -21,7 +21,7 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from ..curriculum import RuleUse
 from ..errors import MdlibError
-from .nodes import AsScalar, DiffMatrix, DiffScalar, depends_on, differential_of
+from .nodes import AsScalar, DiffMatrix, DiffScalar, built, depends_on, differential_of
 from .ops import op_for
 
 
@@ -54,7 +54,7 @@ class _Expander:
             raise MdlibError(f"internal: no differential rule for {F!r}")
         if row.rule is not None:
             self.rules.add(row.rule)
-        return self.override.get(row.node, row.differential)(F, self)
+        return built(self.override.get(row.node, row.differential), F, self)
 
     def expand_once(self, e: sympy.Basic) -> sympy.Basic:
         if isinstance(e, (DiffMatrix, DiffScalar)):
@@ -63,7 +63,39 @@ class _Expander:
             return e
         if isinstance(e, ElementwiseApplyFunction):  # its Lambda holds no d(·)
             return e
-        return e.func(*[self.expand_once(a) for a in e.args])
+        return built(e.func, *[self.expand_once(a) for a in e.args])
+
+
+#: Most terms a differential may have (each holding dX once): every term is written out, moved
+#: under the trace and checked, so the work grows with their number; X^64 has 64 already.
+MAX_TERMS = 320
+
+
+def term_count(F: sympy.Basic, X: sympy.MatrixSymbol) -> int:
+    """How many terms dF has when fully expanded: one per occurrence of X, k per power X^k.
+
+    >>> X, A = sympy.MatrixSymbol("X", 2, 2), sympy.MatrixSymbol("A", 2, 2)
+    >>> term_count(sympy.Trace(X**3 * A * X), X), term_count(sympy.Trace(A), X)
+    (4, 0)
+    """
+    if F == X:
+        return 1
+    if not depends_on(F, X):
+        return 0
+    inner = sum(term_count(a, X) for a in F.args if isinstance(a, sympy.Basic))
+    if isinstance(F, sympy.MatPow) and F.exp.is_Integer and F.exp > 0:
+        return int(F.exp) * inner
+    return inner
+
+
+def check_size(F: sympy.Basic, X: sympy.MatrixSymbol) -> None:
+    """Refuse, before any work, a differential with more terms than :data:`MAX_TERMS`."""
+    n = term_count(F, X)
+    if n > MAX_TERMS:
+        raise MdlibError(f"the differential would have {n} terms (a power X^k alone gives k "
+                         f"terms X^i dX X^(k-1-i)); the engine writes out and checks every term, "
+                         f"so it stops at {MAX_TERMS}: write fewer or smaller powers of "
+                         f"{X.name}")
 
 
 def differential_lines(f: sympy.Basic, X: sympy.MatrixSymbol, dX: sympy.MatrixSymbol,
@@ -74,6 +106,7 @@ def differential_lines(f: sympy.Basic, X: sympy.MatrixSymbol, dX: sympy.MatrixSy
     ``f`` may be matrix-valued (then df is a matrix). ``override`` replaces the differential
     of some node types (the tests use it to show that a wrong rule is caught).
     """
+    check_size(f, X)
     expander = _Expander(X, dX, override)
     current = differential_of(f) if f != X else dX
     lines = []

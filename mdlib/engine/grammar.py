@@ -23,9 +23,10 @@ import sympy
 from sympy.matrices.expressions import MatrixExpr, MatrixSymbol
 
 from ..errors import MdlibError
-from .nodes import AsScalar, depends_on
+from .nodes import AsScalar, built, depends_on
 from .ops import SCALAR_FUNCTIONS, op_for, supported_operations
 from .printing import to_text
+from .readoff import tidy
 
 _SUPPORTED = supported_operations()  # generated from the operation table
 
@@ -81,6 +82,9 @@ class _Canonical:
     def check_elementwise_body(self, body: sympy.Basic, var: sympy.Symbol, node) -> None:
         _check_elementwise_body(body, var, node, self.whole)
 
+    def transposed(self, M: sympy.Basic) -> sympy.Basic:
+        return tidy(M, transposed=True)
+
 
 def canonical(expr: sympy.Basic, X: MatrixSymbol, whole: sympy.Basic | None = None) -> sympy.Basic:
     """Validate ``expr`` and return it in the engine's canonical form (see module doc)."""
@@ -90,47 +94,59 @@ def canonical(expr: sympy.Basic, X: MatrixSymbol, whole: sympy.Basic | None = No
         row = op_for(e)
         if row is None or row.canonical is None:
             raise ctx.unsupported(e)
-        return row.canonical(e, go, ctx)
+        return built(row.canonical, e, go, ctx)
 
     return go(expr)
 
 
-def read(expr: object, shapes: object, what: str = "f") -> sympy.Basic:
-    """``expr`` as a sympy expression: typed text goes through the safe parser, never ``eval``.
+#: Where typed text goes: the public functions read it with the course's parser first.
+_TEXT_GOES_TO = ("mdlib.derive, mdlib.chain, mdlib.jacobian, mdlib.hessian and "
+                 "mdlib.jacobian_chain read typed text with the course's parser; the engine's own "
+                 "functions take sympy expressions")
 
-    Text needs its matrices declared in ``shapes`` (text such as ``"X: 3x3, a: 3x1"``).
 
-    >>> read("tr(X.T*X)", "X: 2x2")
-    Trace(X.T*X)
+def read(expr: object, what: str = "f") -> sympy.Expr:
+    """``expr`` as a sympy expression; text is never parsed or evaluated here.
+
+    >>> read(2), read(sympy.MatrixSymbol("X", 2, 2).T)
+    (2, X.T)
     >>> try:
-    ...     read("tr(X)", None)
-    ... except Exception as err:
-    ...     print(err)
-    f is text, so declare its matrices as text too, e.g. shapes="X: 3x3, a: 3x1"; the text is then read by the course's parser
+    ...     read("tr(X)")
+    ... except MdlibError as err:
+    ...     print(err)  # doctest: +ELLIPSIS
+    f is text: mdlib.derive, mdlib.chain, ... read typed text with the course's parser; ...
     """
     if isinstance(expr, str):
-        if not isinstance(shapes, str):
-            raise MdlibError(f"{what} is text, so declare its matrices as text too, e.g. "
-                             'shapes="X: 3x3, a: 3x1"; the text is then read by the course\'s parser')
-        from ..parse import parse_expression  # here: parse imports the engine's nodes
-
-        return parse_expression(expr, shapes)[0]
+        raise MdlibError(f"{what} is text: {_TEXT_GOES_TO}")
     try:
-        return sympy.sympify(expr, strict=True)
-    except (sympy.SympifyError, TypeError) as err:
-        raise MdlibError(f"{what} must be an expression or typed text, got {expr!r}") from err
+        value = sympy.sympify(expr, strict=True)  # numbers and sympy objects; text is refused
+    except (sympy.SympifyError, TypeError, ValueError):
+        value = None
+    if isinstance(value, type) or not isinstance(value, sympy.Expr):
+        raise MdlibError(f"{what} must be a sympy expression (or typed text, given to the public "
+                         f"functions such as mdlib.derive), not {type(expr).__name__}")
+    return value
 
 
-def read_symbol(X: object, shapes: object, what: str = "X") -> object:
-    """The MatrixSymbol ``X``; a name such as ``"X"`` is looked up in text ``shapes``."""
-    if isinstance(X, str) and isinstance(shapes, str):
-        from ..parse import parse_shapes
-
-        declared = parse_shapes(shapes)
-        if X not in declared:
-            raise MdlibError(f"{what} = {X!r} is not declared in the shapes {shapes!r}")
-        return declared[X]
+def read_symbol(X: object, what: str = "X") -> object:
+    """``X`` itself; a name (text) is refused here: the public functions look names up."""
+    if isinstance(X, str):
+        raise MdlibError(f"{what} = {X!r} is a name: {_TEXT_GOES_TO}")
     return X
+
+
+def sizes(shapes: object) -> dict | None:
+    """Sizes for symbolic shapes (``{"X": (3, 4)}`` or ``{"n": 4}``), or None.
+
+    >>> sizes({"n": 3}), sizes(None)
+    ({'n': 3}, None)
+    """
+    if shapes is None or isinstance(shapes, dict):
+        return shapes
+    if isinstance(shapes, str):
+        raise MdlibError(f"shapes are text: {_TEXT_GOES_TO}")
+    raise MdlibError("shapes must be a dict of sizes, e.g. {'n': 3} or {'X': (3, 4)}, not "
+                     f"{type(shapes).__name__}")
 
 
 def prepare(f: object, X: object) -> sympy.Basic:
@@ -149,7 +165,7 @@ def prepare(f: object, X: object) -> sympy.Basic:
     if not isinstance(X, MatrixSymbol):
         raise MdlibError(f"differentiate by a MatrixSymbol (a matrix or an n×1 vector), not {X!r}; "
                          "e.g. X = sympy.MatrixSymbol('X', 3, 3)")
-    f = read(f, None)
+    f = read(f)
     if isinstance(f, MatrixExpr) and not is_one_by_one(f):
         rows, cols = f.shape
         raise MdlibError(f"f must be scalar-valued, but {_show(f)} is a {rows}×{cols} matrix; "

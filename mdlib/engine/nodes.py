@@ -21,6 +21,25 @@ import sympy
 from sympy.matrices.expressions import MatMul, MatrixExpr
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
+#: What sympy's automatic simplification raises when its rules for numbers open a matrix held
+#: inside a scalar (a trace, a determinant, a 1×1 product) and rebuild it wrongly.
+SYMPY_SLIPS = (TypeError, NotImplementedError, AttributeError, KeyError, IndexError)
+
+
+def built(build, *args):
+    """``build(*args)``; where sympy's automatic simplification fails on it, the same
+    expression left unsimplified (the mathematics is the same, only not rewritten).
+
+    >>> X = sympy.MatrixSymbol("X", 2, 2)
+    >>> built(sympy.Add, sympy.Trace(X), 1)
+    Trace(X) + 1
+    """
+    try:
+        return build(*args)
+    except SYMPY_SLIPS:
+        with sympy.evaluate(False):
+            return build(*args)
+
 
 class Sigmoid(sympy.Function):
     """The logistic function σ(t) = 1 / (1 + e^{-t}); σ' = σ (1 − σ)."""
@@ -33,6 +52,39 @@ class Sigmoid(sympy.Function):
 
     def _eval_rewrite_as_exp(self, arg: sympy.Expr, **kwargs) -> sympy.Expr:
         return 1 / (1 + sympy.exp(-arg))
+
+
+class _EntrywiseOneByOne(ElementwiseApplyFunction):
+    """f entry by entry of a 1×1 matrix, kept as an entrywise application (see
+    :func:`elementwise`); every pass treats it as the ElementwiseApplyFunction it is."""
+
+    def __new__(cls, function: sympy.Basic, expr: sympy.Basic) -> _EntrywiseOneByOne:
+        if not isinstance(function, sympy.Lambda):
+            d = sympy.Dummy("d")
+            function = sympy.Lambda(d, function(d))
+        return MatrixExpr.__new__(cls, function, expr)
+
+    def doit(self, **hints) -> MatrixExpr:  # sympy's would rebuild it with its own class
+        expr = self.expr.doit(**hints) if hints.get("deep", True) else self.expr
+        return expr if self.function.is_identity else self.func(self.function, expr)
+
+
+def elementwise(function: sympy.Basic, expr: MatrixExpr) -> MatrixExpr:
+    """``function`` applied entry by entry to the matrix ``expr`` (sympy's ``applyfunc``).
+
+    For a 1×1 ``expr`` sympy's own class applies the scalar function to the matrix itself,
+    which fails inside sympy for some functions (the derivative of atan, a square root);
+    here it stays an entrywise application whatever the size.
+
+    >>> a, x = sympy.MatrixSymbol("a", 2, 1), sympy.MatrixSymbol("x", 2, 1)
+    >>> t = sympy.Symbol("t")
+    >>> e = elementwise(sympy.Lambda(t, 1 / (1 + t**2)), a.T * x)
+    >>> isinstance(e, ElementwiseApplyFunction), e.shape
+    (True, (1, 1))
+    """
+    if tuple(expr.shape) == (1, 1):
+        return _EntrywiseOneByOne(function, expr)
+    return ElementwiseApplyFunction(function, expr)
 
 
 def sigmoid(arg: object) -> object:
@@ -55,6 +107,21 @@ class AsScalar(sympy.Function):
     nargs = 1
     is_commutative = True
     is_real = True
+
+    # sympy's scalar simplifications (|s| while powering, signsimp, real and imaginary parts)
+    # would open the matrix product inside and rebuild it with scalar rules, which fails
+    # ("noncommutative scalars in MatMul"): the number is real and stays one unit.
+    def as_real_imag(self, deep: bool = True, **hints) -> tuple[sympy.Expr, sympy.Expr]:
+        """(s, 0): a real number, without looking inside the 1×1 matrix.
+
+        >>> a, x = sympy.MatrixSymbol("a", 2, 1), sympy.MatrixSymbol("x", 2, 1)
+        >>> sympy.sqrt(sympy.exp(AsScalar(a.T * (x - a)))).has(AsScalar)
+        True
+        """
+        return self, sympy.S.Zero
+
+    def _eval_Abs(self) -> sympy.Expr:
+        return sympy.Abs(self, evaluate=False)
 
     @classmethod
     def eval(cls, arg: sympy.Basic) -> sympy.Basic | None:
@@ -200,11 +267,9 @@ def depends_on(expr: sympy.Basic, X: sympy.MatrixSymbol) -> bool:
 
 
 # -- the nodes of second order (vec, K, diag(vec ·)); their rules are rows of ops.py ----------
-def _vec_printer():
-    from . import vectorize  # here: vectorize prints these nodes and imports this module
-
-    return vectorize
-
+# The course's printers (printing, vectorize) print these nodes through their rows in ops.py;
+# sympy's own str() and latex() (error messages, a bare repr) get the short forms below, so
+# this module needs no printer and nothing here imports upward.
 
 def shape_of(expr: sympy.Basic) -> tuple:
     """The shape of a matrix expression; (1, 1) for a scalar."""
@@ -230,10 +295,10 @@ class Vec(MatrixExpr):
         return self
 
     def _latex(self, printer) -> str:
-        return _vec_printer().to_latex(self)
+        return rf"\mathrm{{vec}}\left({printer._print(self.arg)}\right)"
 
     def _sympystr(self, printer) -> str:
-        return _vec_printer().to_text(self)
+        return f"vec({printer._print(self.arg)})"
 
 
 class CommutationMatrix(MatrixExpr):
@@ -255,10 +320,12 @@ class CommutationMatrix(MatrixExpr):
         return self
 
     def _latex(self, printer) -> str:
-        return _vec_printer().to_latex(self)
+        m, n = self.args
+        return f"K_{{{m},{n}}}"
 
     def _sympystr(self, printer) -> str:
-        return _vec_printer().to_text(self)
+        m, n = self.args
+        return f"K_{m},{n}"
 
 
 class DiagVec(MatrixExpr):
@@ -283,7 +350,7 @@ class DiagVec(MatrixExpr):
         return self
 
     def _latex(self, printer) -> str:
-        return _vec_printer().to_latex(self)
+        return rf"\mathrm{{diag}}\left(\mathrm{{vec}}\left({printer._print(self.arg)}\right)\right)"
 
     def _sympystr(self, printer) -> str:
-        return _vec_printer().to_text(self)
+        return f"diag(vec({printer._print(self.arg)}))"

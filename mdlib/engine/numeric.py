@@ -26,14 +26,26 @@ from ..errors import MdlibError
 from .algebra import transpose
 from .nodes import AsScalar
 from .ops import log_det, op_for
+from .printing import to_text
 
-__all__ = ["dims_from", "evaluate", "log_det", "scalar_value", "why_singular"]
+__all__ = ["dims_from", "evaluate", "log_det", "numeric_values", "scalar_value", "why_singular"]
 
 
 @dataclass(frozen=True)
 class _Values:
     values: dict
     dims: dict
+
+
+def numeric_values(values: dict) -> dict:
+    """A reader's values as floats and float arrays; a 1-D array or list is a column vector.
+
+    >>> numeric_values({"a": [1, 2], "t": 3})
+    {'a': array([[1.],
+           [2.]]), 't': 3.0}
+    """
+    arrays = {k: (np.asarray(v, dtype=float) if np.ndim(v) else float(v)) for k, v in values.items()}
+    return {k: (v.reshape(-1, 1) if np.ndim(v) == 1 else v) for k, v in arrays.items()}
 
 
 def dims_from(expr: sympy.Basic, values: dict) -> dict:
@@ -146,8 +158,6 @@ def _why_zero(s: sympy.Basic) -> str:
 
 
 def _show(expr: sympy.Basic) -> str:
-    from .printing import to_text
-
     try:
         text = to_text(expr)
     except Exception:  # noqa: BLE001 - a message must be readable whatever the node

@@ -47,7 +47,7 @@ from ..errors import MdlibError
 from ..stable import sigmoid as stable_sigmoid
 from ..vec import commutation_matrix
 from ..vec import vec as vec_numeric
-from .algebra import hadamard, kron, mat_mul, product_or_none, scaled, transpose
+from .algebra import collect, hadamard, kron, mat_mul, product_or_none, scaled, transpose
 from .nodes import (
     AsScalar,
     CommutationMatrix,
@@ -58,6 +58,7 @@ from .nodes import (
     Sigmoid,
     Vec,
     display_name,
+    elementwise,
     is_matrix,
     shape_of,
 )
@@ -104,7 +105,8 @@ class Op:
       ``show_transposed(F, p)``: the text of ``F^T`` when it has its own form, else None.
     * ``numpy(F, ev, ctx)``: the value from the children's values ``ev(child)``.
     * ``transpose(F, go, t, ctx)``: ``F`` (or ``F^T`` when ``t``) with transposes pushed in.
-    * ``canonical(F, go, ctx)``: the engine's form of ``F``, or an error naming the part.
+    * ``canonical(F, go, ctx)``: the engine's form of ``F``, or an error naming the part
+      (``ctx.transposed(M)`` is ``Mᵀ`` tidied).
     * ``move(F, acc, reducer)``: under a trace, the matrix A with tr(acc · F) = tr(A dX).
     * ``split``: how ``F`` distributes over the terms of a differential ("sum", "product",
       "wrap"), so df can be split into terms with one dX each.
@@ -337,8 +339,6 @@ def _canonical_scalar_op(e, go, ctx):
 
 
 def _transpose_matadd(m, go, t, ctx):
-    from .readoff import collect
-
     return collect([go(a, t) for a in m.args])
 
 
@@ -448,9 +448,10 @@ def _vec_matmul(L, ctx):
     if scalar_dep:
         if hits or len(scalar_dep) > 1:
             raise ctx.not_linear(L)
-        rest = product_or_none(mats)
-        if rest is None:
+        if not mats:
             return scaled(coeff, Vec(scalar_dep[0]))
+        # s·I is vec(I) s: an identity alone keeps its place (its vec is not empty)
+        rest = product_or_none(mats) or mats[0]
         return scaled(coeff, MatMul(Vec(rest), Vec(scalar_dep[0])))
     if len(hits) != 1:
         raise ctx.not_linear(L)
@@ -461,7 +462,10 @@ def _vec_matmul(L, ctx):
     P = left if left is not None else Identity(rows)
     Q = right if right is not None else Identity(cols)
     J = kron(ctx.transposed(Q), P)
-    return scaled(coeff, Vec(M) if isinstance(J, Identity) else MatMul(J, Vec(M)))
+    if isinstance(J, Identity):  # c dX: no factor around dX, vec is linear
+        ctx.cite(H1_SUM)
+        return scaled(coeff, Vec(M))
+    return scaled(coeff, MatMul(J, Vec(M)))
 
 
 def _vec_scalar_mul(L, ctx):  # c s = c vec(s) for the one factor s holding dX
@@ -483,9 +487,16 @@ op(sympy.Mul, rule=RuleUse("M2"), name="products", differential=_d_product, show
    example=lambda X, A: Trace(A * X) * Determinant(X))
 
 
+def _power(A: sympy.Basic, i: int, k: int) -> list:
+    """A^i as factors of a term of d(A^k): written out (A A) for small k, as it is read on the
+    board, else kept as a power, so d(X^64) has 64 short terms X^i dX X^(63-i), not products
+    of 63 factors (the work grows with k, not k²)."""
+    return [A] * i if k <= 4 or i <= 1 else [MatPow(A, i)]
+
+
 def _d_matpow(F, ctx):
     k, A = int(F.exp), F.base
-    terms = [MatMul(*([A] * i), ctx.d(A), *([A] * (k - 1 - i))) for i in range(k)]
+    terms = [MatMul(*_power(A, i, k), ctx.d(A), *_power(A, k - 1 - i, k)) for i in range(k)]
     return _sum(terms, True)
 
 
@@ -564,7 +575,8 @@ def _vec_trace(L, ctx):
 
 op(Trace, rule=RuleUse("M4"), name="traces", differential=lambda F, ctx: Trace(ctx.d(F.arg)),
    show=lambda e, p: (p.func(r"\mathrm{tr}" if p.latex else "tr", p.visit(e.arg)[0]), ATOM),
-   numpy=lambda e, ev, ctx: float(np.trace(ev(e.arg))), canonical=_rebuild, move=_move_trace,
+   numpy=lambda e, ev, ctx: float(np.trace(ev(e.arg))),
+   canonical=_rebuild, move=_move_trace,
    split="wrap", wrong=(("sum of all entries", _d_trace_all_entries),),
    vec=VecRule(H1_TRACE, _vec_trace, example=lambda dX, A: Trace(A * dX)),
    example=lambda X, A: Trace(A * X * X))
@@ -722,16 +734,20 @@ op(HadamardPower, rule=RuleUse("M8"), name="Hadamard powers", differential=_d_ha
 def derivative_lambda(fn: sympy.Lambda) -> sympy.Lambda:
     """The elementwise derivative f' of an elementwise function f (same variable)."""
     (var,), body = fn.variables, fn.expr
-    return sympy.Lambda(var, sympy.diff(body, var))
+    with sympy.evaluate(True):  # a scalar derivative, never left unsimplified
+        return sympy.Lambda(var, sympy.diff(body, var))
 
 
 def _d_elementwise(F, ctx):
-    return HadamardProduct(ElementwiseApplyFunction(derivative_lambda(F.function), F.expr),
-                           ctx.d(F.expr))
+    prime = derivative_lambda(F.function)
+    (var,), body = prime.variables, prime.expr
+    if not body.has(var):  # f' a number c (f(t) = log(exp(t)) has f' = 1): c ⊙ dA = c dA
+        return ZeroMatrix(*F.shape) if body == 0 else mat_mul(body, ctx.d(F.expr))
+    return HadamardProduct(elementwise(prime, F.expr), ctx.d(F.expr))
 
 
 def _d_elementwise_matrix_product(F, ctx):  # wrong: f'(A) times dA as a matrix product
-    return MatMul(ElementwiseApplyFunction(derivative_lambda(F.function), F.expr), ctx.d(F.expr))
+    return MatMul(elementwise(derivative_lambda(F.function), F.expr), ctx.d(F.expr))
 
 
 def _numpy_elementwise(e, ev, ctx):
@@ -740,7 +756,7 @@ def _numpy_elementwise(e, ev, ctx):
 
 
 def _transpose_elementwise(m, go, t, ctx):
-    inner = ElementwiseApplyFunction(m.function, go(m.expr, False))
+    inner = elementwise(m.function, go(m.expr, False))
     return Transpose(inner) if t else inner
 
 
@@ -753,10 +769,8 @@ def _canonical_elementwise(e, go, ctx):
     ctx.check_elementwise_body(fn.expr, var, e)
     inner = go(e.expr)
     if _mostly_transposed(inner):  # σ(X^T W^T) reads better as σ(W X)^T
-        from .readoff import tidy
-
-        return Transpose(ElementwiseApplyFunction(fn, tidy(inner, transposed=True)))
-    return ElementwiseApplyFunction(fn, inner)
+        return Transpose(elementwise(fn, ctx.transposed(inner)))
+    return elementwise(fn, inner)
 
 
 def _mostly_transposed(e: sympy.Basic) -> bool:
@@ -798,9 +812,17 @@ op(sympy.Pow, rule=SCALAR_CHAIN, name="powers and roots of numbers", differentia
    example=lambda X, A: Trace(A * X) ** 3)
 
 
-def _d_scalar_function(F, ctx):
+@lru_cache(maxsize=64)
+def _derivative_of(func: type) -> sympy.Lambda:
+    """f' of a scalar function class, as a Lambda (worked out with sympy's simplification on,
+    whatever mode the caller builds in)."""
     t = sympy.Dummy("t")
-    return sympy.diff(F.func(t), t).subs(t, F.args[0]) * ctx.d(F.args[0])
+    with sympy.evaluate(True):
+        return sympy.Lambda(t, sympy.diff(func(t), t))
+
+
+def _d_scalar_function(F, ctx):
+    return _derivative_of(F.func)(F.args[0]) * ctx.d(F.args[0])
 
 
 def _numpy_scalar_function(e, ev, ctx):
@@ -862,6 +884,7 @@ for _fn in SCALAR_FUNCTIONS:
        example=_scalar_example(_fn))
 
 
+@lru_cache(maxsize=1024)
 def derivative_name(function: sympy.Lambda) -> tuple[str, str] | None:
     """σ', tanh' …: the name of an elementwise derivative f' = g(f) that contains f itself.
 
@@ -870,14 +893,42 @@ def derivative_name(function: sympy.Lambda) -> tuple[str, str] | None:
     >>> t = sympy.Symbol("t")
     >>> derivative_name(derivative_lambda(sympy.Lambda(t, Sigmoid(t))))
     ("\\\\sigma'", "σ'")
+    >>> derivative_name(derivative_lambda(derivative_lambda(sympy.Lambda(t, sympy.tanh(t)))))[1]
+    "tanh''"
     """
     (var,), body = function.variables, function.expr
     for fn, (latex, text) in FUNCTION_NAMES.items():
-        original = fn(var)
-        deriv = sympy.diff(original, var)
-        if deriv == body and deriv != original and deriv.has(fn):
+        if not body.has(fn):  # f' = g(f) and f'' = h(f) hold f itself
+            continue
+        first, second = _known_derivatives(fn, var)
+        if first is None:  # exp' = exp, sin' = cos: their own names
+            continue
+        if body == first:
             return (f"{latex}'", f"{text}'")
+        if body == second or _same_function(body, second, var):  # σ'' = σ(1 - σ)(1 - 2σ)
+            return (f"{latex}''", f"{text}''")
     return None
+
+
+@lru_cache(maxsize=64)
+def _known_derivatives(fn: type, var: sympy.Symbol) -> tuple:
+    """(f', f'') of a scalar function when f' is written through f (σ, tanh), else (None, None)."""
+    with sympy.evaluate(True):
+        original = fn(var)
+        first = sympy.diff(original, var)
+        if first == original or not first.has(fn):
+            return None, None
+        return first, sympy.diff(first, var)
+
+
+def _same_function(a: sympy.Expr, b: sympy.Expr, var: sympy.Symbol) -> bool:
+    """Whether two bodies in ``var`` are the same function: equal at two points (cheap), then
+    confirmed exactly by expanding their difference (only for the rare candidate)."""
+    for t in (0.37, -1.3):
+        value = (a - b).subs(var, t).rewrite(sympy.exp).evalf(15)  # σ has no numeric value
+        if value.is_number and not abs(complex(value)) < 1e-12:
+            return False
+    return sympy.expand(a - b) == 0
 
 
 def _show_other_function(e, p):

@@ -34,12 +34,12 @@ from sympy.matrices.expressions import (
 
 from ..curriculum import RuleUse, cite
 from ..render import Step
-from .algebra import mat_mul
+from .algebra import collect, mat_mul
 from .differential import differential_lines
 from .grammar import canonical
 from .nodes import depends_on, is_matrix, placeholder
 from .printing import to_latex, to_text
-from .readoff import collect, gradient_from, tidy
+from .readoff import gradient_from, tidy
 from .trace_form import TraceTerm, splits_a_trace, trace_terms
 
 

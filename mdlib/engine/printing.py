@@ -13,6 +13,8 @@ Transposes as ``X^T``, inverse-transposes as ``X^{-T}``, ``⊙`` for the Hadamar
 
 from __future__ import annotations
 
+import functools
+
 import sympy
 from sympy.matrices.expressions import HadamardProduct, MatMul
 
@@ -48,6 +50,11 @@ class _Printer:
 
     # -- dispatch: each operation prints itself (ops.py) ---------------------------------
     def visit(self, e: sympy.Basic) -> tuple[str, int]:
+        """(text, precedence) of ``e``; remembered, because a printed expression shares its
+        parts with the lines before and after it (and a part is visited more than once)."""
+        return _visit(e, self.latex, self.elementwise_mode)
+
+    def visit_now(self, e: sympy.Basic) -> tuple[str, int]:
         row = op_for(e)
         if row is None or row.show is None:
             return (sympy.latex(e) if self.latex else sympy.sstr(e)), _ATOM
@@ -90,7 +97,7 @@ class _Printer:
         factors = flat
         num, den = [], []
         for f in factors:
-            if isinstance(f, sympy.Pow) and f.exp.is_number and f.exp < 0 and not _is_matrix(f):
+            if isinstance(f, sympy.Pow) and _negative_number(f.exp) and not _is_matrix(f):
                 den.append(sympy.Pow(f.base, -f.exp) if f.exp != -1 else f.base)
             else:
                 num.append(f)
@@ -126,7 +133,7 @@ class _Printer:
         if e.exp == sympy.Rational(1, 2):
             inner = self.visit(e.base)[0]
             return (rf"\sqrt{{{inner}}}" if self.latex else f"sqrt({inner})"), _ATOM
-        if e.exp.is_number and e.exp < 0:
+        if _negative_number(e.exp):
             return self.product(sympy.Mul(1, e, evaluate=False))
         base = self.wrap(e.base, _ATOM)
         power = self.visit(e.exp)[0]
@@ -151,6 +158,19 @@ class _Printer:
         filled = self.paren(inner) if self.visit(arg)[1] < _ATOM else inner
         text = text.replace(self.paren(ph), self.paren(inner)).replace(ph, filled)
         return self.paren(text)
+
+
+@functools.lru_cache(maxsize=65536)
+def _visit(e: sympy.Basic, latex: bool, elementwise: bool) -> tuple[str, int]:
+    # sympy's equality is structural (2 and 2.0 differ), so equal keys print alike
+    return _Printer(latex, elementwise).visit_now(e)
+
+
+def _negative_number(e: sympy.Basic) -> bool:
+    """A number below 0, told by its form (-2, -1/2, -sqrt(2)) without evaluating it."""
+    if isinstance(e, sympy.Number):
+        return bool(e < 0)
+    return bool(e.is_number) and e.could_extract_minus_sign()
 
 
 def _is_matrix(e: sympy.Basic) -> bool:
@@ -194,6 +214,16 @@ def _rebuild(coeff: sympy.Expr, factors: list) -> sympy.Basic | None:
     if any(_is_matrix(f) for f in factors):
         return MatMul(*args)
     return sympy.Mul(*args, evaluate=False)
+
+
+def level(expr: sympy.Basic) -> int:
+    """How tightly ``expr`` binds as printed (ATOM needs no parentheses anywhere).
+
+    >>> X = sympy.MatrixSymbol("X", 2, 2)
+    >>> level(sympy.Trace(X)) == ATOM, level(X + X.T) == SUM
+    (True, True)
+    """
+    return _visit(_as_sympy(expr), False, False)[1]
 
 
 def to_latex(expr: object) -> str:

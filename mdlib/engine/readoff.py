@@ -16,30 +16,10 @@ from collections.abc import Iterable
 from types import SimpleNamespace
 
 import sympy
-from sympy.matrices.expressions import MatAdd, MatMul, MatrixExpr, MatrixSymbol, Transpose
+from sympy.matrices.expressions import MatrixExpr, MatrixSymbol, Transpose
 
+from .algebra import collect
 from .ops import op_for
-
-
-def collect(terms: list) -> sympy.Basic:
-    """The sum of matrix ``terms`` with like terms collected (A X + A X = 2 A X).
-
-    sympy's collection asks its assumption system about the coefficients, which can fail on
-    valid scalar factors (it did on ``tanh(log|2 I + XᵀX|)`` before
-    :class:`~mdlib.engine.nodes.LogDet` declared itself real); the sum is then kept term by term.
-
-    >>> A = sympy.MatrixSymbol("A", 2, 2)
-    >>> collect([A, A])
-    2*A
-    """
-    try:
-        return MatAdd(*terms, evaluate=True)
-    except TypeError:
-        counts: dict = {}
-        for t in terms:  # structural equality only: no assumption queries
-            counts[t] = counts.get(t, 0) + 1
-        summed = [t if k == 1 else MatMul(k, t) for t, k in counts.items()]
-        return summed[0] if len(summed) == 1 else MatAdd(*summed)
 
 
 def tidy(e: sympy.Basic, symmetric: Iterable[str] = (), transposed: bool = False) -> sympy.Basic:

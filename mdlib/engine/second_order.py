@@ -9,9 +9,14 @@ of X (m×n), ∂F/∂X is the **mn × pq** matrix with
 
 so ∂F/∂X is the *transpose* of the Jacobian ∂vec F/∂(vec X)ᵀ of chapter 2. Every output says so.
 
-``hessian(f, X)`` derives the gradient with :func:`mdlib.derive` (its lines shown),
-differentiates the gradient again and reads off ∇²f = ∂(∇f)/∂X (mn × mn, H5); it prints the
-second-order expansion with the reader's f.
+``hessian(f, X)`` derives the gradient ∇f (the m×n gradient of chapters 3–7; chapter 8's
+∂f/∂X is its vec) with :func:`mdlib.derive` (its lines shown, the read-off as ``∇f = …``),
+differentiates it again and reads off ∇²f = ∂(∇f)/∂X (mn × mn, H5); it prints the
+second-order expansion with the reader's f. The read-off is shown pass by pass: the transpose
+pushed in, then each tidying with the H2 rules it uses. A constant F (or one whose X-terms
+cancel) has the zero matrix as its derivative, said and checked. These functions take sympy
+objects; :func:`mdlib.jacobian` and :func:`mdlib.hessian` (:mod:`mdlib.api`) take typed text
+as well.
 
 Nothing is returned unverified: ``J vec V`` is compared with central differences of ``vec F``
 along a few random directions ``V`` (a handful of evaluations, whatever the size), the
@@ -28,7 +33,7 @@ F       = A X                  [given]
 dF      = A dX                 [M2: product]
 vec(dF) = (I_4 ⊗ A) vec(dX)    [H1: vec(A dX B) = (Bᵀ ⊗ A) vec dX]
 ∂F/∂X   = (I_4 ⊗ A)^T          [H3: vec dF = (∂F/∂X)ᵀ vec dX]
-        = I_4 ⊗ A^T            [H2: (A ⊗ B)ᵀ = Aᵀ ⊗ Bᵀ, K_mnᵀ = K_nm]
+        = I_4 ⊗ A^T            [H2: (A ⊗ B)ᵀ = Aᵀ ⊗ Bᵀ]
 layout: ∂F/∂X is 12×8 (mn×pq), vec(dF) = (∂F/∂X)ᵀ vec(dX): the transpose of the Jacobian ∂vec F/∂(vec X)ᵀ of chapter 2
 verified: ...
 """
@@ -36,7 +41,7 @@ verified: ...
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import sympy
@@ -44,46 +49,23 @@ from sympy.matrices.expressions import MatMul, MatrixExpr, MatrixSymbol, ZeroMat
 
 from ..errors import MdlibError
 from ..gradcheck import relative_error
-from ..remainder import remainder_study
 from ..render import Derivation, Step
-from ..vec import unvec
-from ..vec import vec as vec_numeric
 from . import numeric, printing, vectorize
+from .algebra import mat_mul
 from .derivation import derive
-from .grammar import canonical, is_one_by_one, prepare
+from .grammar import canonical, is_one_by_one, prepare, read, read_symbol, sizes
 from .nodes import depends_on
 from .pipeline import Lhs, expand_differential
 from .readoff import tidy
-from .verify import CheckOutcome, random_data
+from .second_order_checks import SecondOrderCheck, tail_order, verify_hessian, verify_jacobian
+from .verify import random_data
 
-#: Relative error allowed between J vec V and central differences of vec F along V.
-RTOL = 1e-5
-#: Random directions per check: a few, whatever the size (each costs two evaluations of F).
-DIRECTIONS = 3
-_FD_STEP = 1e-6
-_SMALL_STEPS = np.logspace(-1, -6, 16)
 H4 = "H4: ∂Z/∂X = (∂Y/∂X)(∂Z/∂Y)"
 _NOT_VERIFIED = "not verified (verify=False): call .check() before trusting it"
-# A third-order remainder reaches round-off near h = 1e-5 already: fit it above that.
-_HESSIAN_STEPS = np.logspace(-0.5, -3.5, 13)
-#: Smallest fitted order of the second-order remainder accepted (3 expected; a wrong Hessian
-#: leaves a piece of order 2).
-HESSIAN_ORDER = 2.6
 
 
 def _latex_name(name: str) -> str:
     return sympy.latex(sympy.Symbol(name))
-
-
-@dataclass(repr=False)
-class SecondOrderCheck(CheckOutcome):
-    """The outcome of the numeric check of a Jacobian or a Hessian."""
-
-    passed: bool
-    relative_error: float
-    order: float
-    message: str
-    details: dict = field(default_factory=dict)
 
 
 def _line(lhs: tuple[str, str], expr: sympy.Basic | tuple[str, str], rule: str) -> Step:
@@ -102,14 +84,8 @@ def _validate(F: object, X: object) -> sympy.Basic:
     if not isinstance(X, MatrixSymbol):
         raise MdlibError(f"differentiate by a MatrixSymbol (a matrix or an n×1 vector), not {X!r}; "
                          "e.g. X = sympy.MatrixSymbol('X', 3, 3)")
-    try:
-        F = sympy.sympify(F)
-    except (sympy.SympifyError, TypeError) as err:
-        raise MdlibError(f"F must be a matrix expression, got {F!r}") from err
-    if not depends_on(F, X):
-        raise MdlibError(f"{X.name} does not occur in F = {printing.to_text(F)}; "
-                         "the derivative would be zero")
-    if not all(sympy.sympify(d).is_Integer for d in (*X.shape, *_shape(F))):
+    F = read(F, "F")  # a sympy object (mdlib.jacobian reads text with the parser first)
+    if not all(sympy.sympify(d, strict=True).is_Integer for d in (*X.shape, *_shape(F))):
         raise MdlibError("give the matrices numeric sizes, e.g. MatrixSymbol('X', 3, 3): the "
                          "Kronecker forms and their checks need them")
     if isinstance(F, MatrixExpr) and not is_one_by_one(F):
@@ -130,7 +106,6 @@ def _sized(F: object, X: object, shapes: dict | None) -> tuple:
     """
     if not shapes or not isinstance(X, MatrixSymbol):
         return F, X
-    F = sympy.sympify(F)
     sizes: dict = {}
     for key, value in shapes.items():
         if isinstance(value, int):
@@ -160,6 +135,12 @@ class _Pipeline:
     result: sympy.Basic
 
 
+def _plainly_symmetric(J: sympy.Basic) -> bool:
+    """J is c·I or c·diag(v): its transpose is itself at a glance (no rule to show)."""
+    mats = [a for a in J.args if isinstance(a, MatrixExpr)] if isinstance(J, MatMul) else [J]
+    return len(mats) == 1 and isinstance(mats[0], (sympy.Identity, vectorize.DiagVec))
+
+
 def _pipeline(Fc: sympy.Basic, X: MatrixSymbol, dX: MatrixSymbol, names: dict) -> _Pipeline:
     """The shared second-order pipeline; ``names`` gives the LaTeX/text of F, dF, vec dF, ∂F/∂X."""
     dF = expand_differential(Fc, X, dX, lhs=Lhs(*names["dF"]), is_canonical=True)
@@ -171,31 +152,13 @@ def _pipeline(Fc: sympy.Basic, X: MatrixSymbol, dX: MatrixSymbol, names: dict) -
     for k, (expr, rule) in enumerate(lines):
         steps.append(_line(names["vec dF"] if k == 0 else ("", ""), expr, rule))
     J = vectorize.jacobian_factor(lines[-1][0], dX)
-    shown = J if isinstance(J, sympy.Identity) else sympy.Transpose(J)
-    steps.append(_line(names["dF/dX"], shown, vectorize.H3))
-    used: set[str] = set()
-    result = vectorize.read_off(J, used)
-    if result != shown:  # a step is shown when the expression changed
+    tidied = vectorize.read_off_lines(J)
+    symmetric = _plainly_symmetric(J)  # 2 I, diag(v): Jᵀ is J, nothing to show
+    result = J if symmetric else sympy.Transpose(J)
+    steps.append(_line(names["dF/dX"], result, vectorize.H3))
+    for result, used in tidied[1:] if symmetric else tidied:  # each tidying pass its own line
         steps.append(_line(("", ""), result, "; ".join(sorted(used))))
     return _Pipeline(steps, D, J, result)
-
-
-def _directions(shape: tuple, rng: np.random.Generator) -> list[np.ndarray]:
-    out = []
-    for _ in range(DIRECTIONS):
-        V = rng.standard_normal(shape)
-        out.append(V / np.linalg.norm(V))
-    return out
-
-
-def _central(fun, X0: np.ndarray, V: np.ndarray) -> np.ndarray:
-    return (np.asarray(fun(X0 + _FD_STEP * V), dtype=float)
-            - np.asarray(fun(X0 - _FD_STEP * V), dtype=float)) / (2 * _FD_STEP)
-
-
-def _draw(expr: sympy.Basic, X: MatrixSymbol, shapes, seed: int, symmetric, attempt: int):
-    positive = attempt % 2 == 1
-    return random_data(expr, shapes, seed + 7919 * (attempt // 2), symmetric, positive, str(X.name))
 
 
 class JacobianDerivation:
@@ -266,94 +229,38 @@ class JacobianDerivation:
     __repr__ = __str__
 
     def numeric(self, **values) -> np.ndarray:
-        """∂F/∂X at the given values (keyword arguments by name), an mn×pq array."""
-        arrays = {k: (np.asarray(v, dtype=float) if np.ndim(v) else float(v))
-                  for k, v in values.items()}
-        arrays = {k: (v.reshape(-1, 1) if np.ndim(v) == 1 else v) for k, v in arrays.items()}
-        return np.asarray(numeric.evaluate(self.jacobian, arrays), dtype=float)
+        """∂F/∂X at the given values (keyword arguments by name; a list is a column vector),
+        an mn×pq array."""
+        return np.asarray(numeric.evaluate(self.jacobian, numeric.numeric_values(values)),
+                          dtype=float)
 
     def check(self, seed: int = 0) -> SecondOrderCheck:
         """Directional checks of ``J vec V`` against central differences; raise if they fail."""
         result = verify_jacobian(self.canonical_F, self.X, self.vec_factor, self.shapes, seed,
                                  self.symmetric)
+        return self._checked(result, f"∂{self.what}/∂{self.X.name}")
+
+    def _checked(self, result: SecondOrderCheck, what: str) -> SecondOrderCheck:
         self.verification = result
         if not result:
-            raise MdlibError(f"the engine could not verify ∂{self.what}/∂{self.X.name}: "
-                             f"{result.message}")
+            raise MdlibError(f"the engine could not verify {what}: {result.message}")
+        cancelled = result.details.get("cancelled")
+        if cancelled is not None:  # e.g. (tr(A) - tr(Aᵀ)) I: the answer is 0, and why
+            zero = ZeroMatrix(*self.shape)
+            reason = (f"{printing.to_text(cancelled)} = 0: its terms cancel, so "
+                      f"{self.what} does not change with {self.X.name}")
+            last = len(self.steps) - (1 if self._expansion else 0)  # before the expansion
+            self.steps = [*self.steps[:last], Step("", "0", reason, text="0"),
+                          *self.steps[last:]]
+            self.vec_factor = self.jacobian = zero
         return result
+
+    _expansion = False  # whether the last step is the second-order expansion (Hessians)
 
 
 def _tex_safe(text: str) -> str:
     return (text.replace("\\", "").replace("_", r"\_").replace("^", "").replace("{", "")
             .replace("}", "").replace("#", ""))
-
-
-def _claimed_value(J: sympy.Basic, data) -> np.ndarray:
-    """The claimed J at the data; a J that cannot be evaluated there (factors that do not fit,
-    a singular inverse) is a ValueError, so the check tries other data and then fails."""
-    try:
-        return np.asarray(numeric.evaluate(J, data.values, data.dims), dtype=float)
-    except MdlibError as err:
-        raise ValueError(str(err)) from err
-
-
-def verify_jacobian(Fc: sympy.Basic, X: MatrixSymbol, J: sympy.Basic, shapes: dict | None = None,
-                    seed: int = 0, symmetric: Iterable[str] = ()) -> SecondOrderCheck:
-    """Check ``vec(dF) = J vec(dX)`` at random data: J vec V against central differences of
-    vec F along a few random V, and the linear part's remainder of order 2. Never raises for
-    a wrong J (it returns a failed check); raises MdlibError when no data can be evaluated.
-
-    >>> X = sympy.MatrixSymbol("X", 2, 3)
-    >>> bool(verify_jacobian(X.T, X, vectorize.CommutationMatrix(2, 3)))
-    True
-    >>> bool(verify_jacobian(X.T, X, sympy.Identity(6)))  # the K forgotten
-    False
-    """
-    name = str(X.name)
-    last = "no data tried"
-    for attempt in range(4):
-        data = _draw(Fc, X, shapes, seed, symmetric, attempt)
-        X0 = np.asarray(data.values[name], dtype=float)
-
-        def F_num(Xv, data=data):
-            return np.asarray(numeric.evaluate(Fc, {**data.values, name: Xv}, data.dims), dtype=float)
-
-        try:
-            F0 = F_num(X0)
-            Jn = _claimed_value(J, data)
-        except (np.linalg.LinAlgError, ValueError) as err:
-            last = f"could not evaluate at the random data ({err})"
-            continue
-        if not (np.all(np.isfinite(F0)) and np.all(np.isfinite(Jn))):
-            last = "F or its derivative is not finite at the random data"
-            continue
-        expected = (vec_numeric(np.atleast_2d(F0)).size, X0.size)
-        if Jn.shape != expected:
-            return SecondOrderCheck(False, float("inf"), float("nan"),
-                                    f"J has shape {Jn.shape}, expected {expected}")
-        rng = np.random.default_rng(seed + 101)
-        claimed, reference = [], []
-        for V in _directions(X0.shape, rng):
-            claimed.append((Jn @ vec_numeric(V)).ravel())
-            reference.append(vec_numeric(np.atleast_2d(_central(F_num, X0, V))).ravel())
-        if not np.all(np.isfinite(reference)):
-            last = "F is not finite near the random data"
-            continue
-        err = relative_error(np.array(claimed), np.array(reference))
-        V = _directions(X0.shape, np.random.default_rng(seed + 202))[0]
-
-        def linear(Xv, dXv, Jn=Jn, F0=F0):
-            return unvec(Jn @ vec_numeric(dXv), *np.atleast_2d(F0).shape).reshape(np.shape(F0))
-
-        study = remainder_study(F_num, X0, linear, direction=V, steps=_SMALL_STEPS)
-        ok = err <= RTOL and study.is_second_order()
-        order = "exact" if study.exact else f"{study.order:.2f}"
-        message = (f"{'verified' if ok else 'NOT verified'}: J vec(V) vs central differences of "
-                   f"vec F along {DIRECTIONS} random V, relative error {err:.1e}; remainder order "
-                   f"of the linear part {order} (random data, seed {seed})")
-        return SecondOrderCheck(ok, err, study.order, message,
-                                {"J": Jn, "values": data.values, "study": study})
-    raise MdlibError(f"the engine could not verify the result numerically: {last}")
 
 
 def jacobian(F: object, X: MatrixSymbol, shapes: dict | None = None, verify: bool = True,
@@ -367,6 +274,7 @@ def jacobian(F: object, X: MatrixSymbol, shapes: dict | None = None, verify: boo
     >>> jacobian(X.I, X).text
     '-(X^-1 ⊗ X^-T)'
     """
+    F, X, shapes = read(F, "F"), read_symbol(X), sizes(shapes)
     F, X = _sized(F, X, shapes)
     Fc = _validate(F, X)
     dX = MatrixSymbol(f"d{X.name}", *X.shape)
@@ -377,13 +285,25 @@ def jacobian(F: object, X: MatrixSymbol, shapes: dict | None = None, verify: boo
         "vec dF": (rf"\mathrm{{vec}}(\mathrm{{d}}{nl})", f"vec(d{name})"),
         "dF/dX": (rf"\frac{{\partial {nl}}}{{\partial {xl}}}", f"∂{name}/∂{X.name}"),
     }
-    pipeline = _run(_pipeline, Fc, X, dX, names)
-    steps = [Step(nl, printing.to_latex(sympy.sympify(F)), "given",
-                  text=printing.to_text(sympy.sympify(F)), lhs_text=name)] + pipeline.steps
+    if depends_on(Fc, X):
+        pipeline = _run(_pipeline, Fc, X, dX, names)
+    else:  # ∂F/∂X = 0, the mn×pq zero matrix (still checked: F must not change)
+        pipeline = _zero_pipeline(names["dF/dX"], f"{X.name} does not occur in {name}, so "
+                                                  f"d{name} = 0", X, _shape(Fc))
+    steps = [Step(nl, printing.to_latex(F), "given", text=printing.to_text(F),
+                  lhs_text=name)] + pipeline.steps
     result = JacobianDerivation(F, X, dX, Fc, pipeline, steps, shapes, symmetric, what=name)
     if verify:
         result.check(seed=seed)
     return result
+
+
+def _zero_pipeline(lhs: tuple[str, str], reason: str, X: MatrixSymbol, shape: tuple) -> _Pipeline:
+    """∂F/∂X = 0 (mn × pq) in one line with its reason."""
+    m, n = (int(d) for d in X.shape)
+    zero = ZeroMatrix(m * n, int(shape[0]) * int(shape[1]))
+    step = Step(lhs[0], "0", reason, text="0", lhs_text=lhs[1])
+    return _Pipeline([step], ZeroMatrix(*shape) if shape != (1, 1) else sympy.S.Zero, zero, zero)
 
 
 def jacobian_chain(Z_of_Y: object, Y: MatrixSymbol, Y_of_X: object, X: MatrixSymbol,
@@ -397,9 +317,10 @@ def jacobian_chain(Z_of_Y: object, Y: MatrixSymbol, Y_of_X: object, X: MatrixSym
     >>> jacobian_chain(Y.applyfunc(sympy.exp), Y, A * X, X).text
     '(I_2 ⊗ A^T) diag(vec(exp(A X)))'
     """
+    Y, X, shapes = read_symbol(Y, "Y"), read_symbol(X), sizes(shapes)
     if not isinstance(Y, MatrixSymbol):
         raise MdlibError("Y must be a MatrixSymbol; write Y = Y(X) as the expression Y_of_X")
-    Y_of_X = sympy.sympify(Y_of_X)
+    Z_of_Y, Y_of_X = read(Z_of_Y, "Z_of_Y"), read(Y_of_X, "Y_of_X")
     if _shape(Y_of_X) != tuple(Y.shape):
         raise MdlibError(f"Y(X) = {printing.to_text(Y_of_X)} must have the shape of {Y.name}, "
                          f"{_shape_text(tuple(Y.shape))}")
@@ -409,7 +330,7 @@ def jacobian_chain(Z_of_Y: object, Y: MatrixSymbol, Y_of_X: object, X: MatrixSym
     product = MatMul(inner.jacobian, substituted)
     used: set[str] = set()
     result = vectorize.simplify(product, used)
-    Z = sympy.sympify(Z_of_Y).xreplace({Y: Y_of_X})
+    Z = Z_of_Y.xreplace({Y: Y_of_X})
     Fc = _validate(Z, X)
     zl, yl, xl = _latex_name(name), _latex_name(str(Y.name)), _latex_name(str(X.name))
     lhs = (rf"\frac{{\partial {zl}}}{{\partial {xl}}}", f"∂{name}/∂{X.name}")
@@ -433,9 +354,9 @@ def _run(fn, *args):
     except MdlibError:
         raise
     except (TypeError, AttributeError, NotImplementedError, sympy.ShapeError) as err:
-        raise MdlibError(f"the engine cannot take this expression to second order ({err}); "
-                         "write it with products, sums, transposes, inverses, traces, "
-                         "determinants, Hadamard products and elementwise functions") from None
+        raise MdlibError(f"the engine cannot take this expression to second order (an internal "
+                         f"error, {type(err).__name__}); please write it another way and report "
+                         "it") from err
 
 
 class HessianDerivation(JacobianDerivation):
@@ -467,101 +388,16 @@ class HessianDerivation(JacobianDerivation):
         return (f"layout: ∇²f = ∂(∇f)/∂{x} is {rows}×{cols} (mn×mn), vec(d∇f) = (∇²f)ᵀ "
                 f"vec(d{x}); symmetric, so it is also the Jacobian of vec ∇f of chapter 2")
 
+    _expansion = True
+
     def check(self, seed: int = 0) -> SecondOrderCheck:
         result = verify_hessian(self.canonical_f, self.canonical_F, self.X, self.vec_factor,
                                 self.shapes, seed, self.symmetric)
-        self.verification = result
-        if not result:
-            raise MdlibError(f"the engine could not verify ∇²f: {result.message}")
+        self._checked(result, "∇²f")
+        if result.details.get("cancelled") is not None:
+            self.hessian = self.jacobian
+            self.steps[-1] = _expansion_step(self.f, self.gradient, self.hessian, self.X, self.dX)
         return result
-
-
-def tail_order(study, points: int = 5) -> float:
-    """The order fitted over the smallest steps still above round-off (the asymptotic end).
-
-    At large h the next terms of the expansion can cancel the leading one for a moment, so
-    the order is read where h is small, as the definition of the remainder's order asks.
-
-    >>> from mdlib.remainder import remainder_study
-    >>> s = remainder_study(np.exp, 0.0, lambda x, dx: dx + dx**2 / 2, steps=np.logspace(-1, -3, 9))
-    >>> round(tail_order(s), 1)
-    3.0
-    """
-    if study.exact:
-        return float("inf")
-    idx = np.flatnonzero(study.fit_mask)[-points:]
-    if idx.size < 3:
-        return float(study.order)
-    return float(np.polyfit(np.log(study.steps[idx]), np.log(study.remainder[idx]), 1)[0])
-
-
-def verify_hessian(fc: sympy.Basic, G: sympy.Basic, X: MatrixSymbol, J: sympy.Basic,
-                   shapes: dict | None = None, seed: int = 0,
-                   symmetric: Iterable[str] = ()) -> SecondOrderCheck:
-    """Check a Hessian ``J`` of ``fc`` with gradient ``G``: J vec V against central differences
-    of ∇f along random V, symmetry, and the second-order remainder of order 3.
-
-    >>> X = sympy.MatrixSymbol("X", 2, 2)
-    >>> f = sympy.Trace(X.T * X)
-    >>> bool(verify_hessian(f, 2 * X, X, 2 * sympy.Identity(4)))
-    True
-    >>> bool(verify_hessian(f, 2 * X, X, sympy.Identity(4)))  # half the Hessian
-    False
-    """
-    name = str(X.name)
-    last = "no data tried"
-    for attempt in range(4):
-        data = _draw(fc, X, shapes, seed, symmetric, attempt)
-        X0 = np.asarray(data.values[name], dtype=float)
-
-        def f_num(Xv, data=data):
-            return numeric.scalar_value(fc, {**data.values, name: Xv}, data.dims)
-
-        def G_num(Xv, data=data):
-            out = np.asarray(numeric.evaluate(G, {**data.values, name: Xv}, data.dims), dtype=float)
-            return np.broadcast_to(out, Xv.shape) if out.shape != Xv.shape else out
-
-        try:
-            G0 = G_num(X0)
-            H = _claimed_value(J, data) if not isinstance(J, ZeroMatrix) \
-                else np.zeros((X0.size, X0.size))
-            H = np.broadcast_to(H, (X0.size, X0.size)) if H.size == 1 else H
-        except (np.linalg.LinAlgError, ValueError) as err:
-            last = f"could not evaluate at the random data ({err})"
-            continue
-        if not (np.isfinite(f_num(X0)) and np.all(np.isfinite(G0)) and np.all(np.isfinite(H))):
-            last = "f, its gradient or its Hessian is not finite at the random data"
-            continue
-        if H.shape != (X0.size, X0.size):
-            return SecondOrderCheck(False, float("inf"), float("nan"),
-                                    f"the Hessian has shape {H.shape}, expected {(X0.size,) * 2}")
-        rng = np.random.default_rng(seed + 101)
-        claimed, reference = [], []
-        for V in _directions(X0.shape, rng):
-            claimed.append((H @ vec_numeric(V)).ravel())
-            reference.append(vec_numeric(_central(G_num, X0, V)).ravel())
-        err = relative_error(np.array(claimed), np.array(reference))
-        asym = float(np.linalg.norm(H - H.T) / max(np.linalg.norm(H), 1e-300))
-        V = _directions(X0.shape, np.random.default_rng(seed + 202))[0]
-
-        def quadratic(Xv, dXv, G0=G0, H=H):
-            v = vec_numeric(dXv)
-            return float(np.sum(G0 * dXv) + 0.5 * (v.T @ H @ v).item())
-
-        study = remainder_study(f_num, X0, quadratic, direction=V, steps=_HESSIAN_STEPS)
-        fitted = tail_order(study)
-        third = study.exact or fitted >= HESSIAN_ORDER
-        ok = err <= RTOL and asym <= 1e-8 and third
-        order = "exact" if study.exact else f"{fitted:.2f}"
-        # round-off digits depend on the machine: state the bound, not the digits
-        symmetry = ("symmetric to round-off" if asym <= 1e-12
-                    else f"NOT symmetric (relative asymmetry {asym:.1e})")
-        message = (f"{'verified' if ok else 'NOT verified'}: ∇²f vec(V) vs central differences "
-                   f"of ∇f along {DIRECTIONS} random V, relative error {err:.1e}; {symmetry}; remainder of the second-order expansion of "
-                   f"order {order} (3 expected) (random data, seed {seed})")
-        return SecondOrderCheck(ok, err, float("inf") if study.exact else fitted, message,
-                                {"H": H, "G": G0, "values": data.values, "study": study})
-    raise MdlibError(f"the engine could not verify the Hessian numerically: {last}")
 
 
 def hessian(f: object, X: MatrixSymbol, shapes: dict | None = None, verify: bool = True,
@@ -578,17 +414,24 @@ def hessian(f: object, X: MatrixSymbol, shapes: dict | None = None, verify: bool
     >>> hessian(sympy.Trace(X.T * A * X), X).text
     'I_2 ⊗ (A^T + A)'
     """
+    f, X, shapes = read(f), read_symbol(X), sizes(shapes)
+    if gradient is not None:
+        gradient = read(gradient, "gradient")
     f, X = _sized(f, X, shapes)
     fc = _validate(f, X)
     if isinstance(fc, MatrixExpr) and not is_one_by_one(fc):
         raise MdlibError("f must be scalar-valued for a Hessian; use jacobian for matrix F")
-    first = derive(f, X, shapes=shapes, verify=verify, seed=seed, symmetric=symmetric, given=given)
+    first = derive(f, X, shapes=shapes, verify=verify, seed=seed, symmetric=symmetric,
+                   given=given)
     G = first.gradient
-    steps = list(first.steps)
     xl = _latex_name(str(X.name))
-    grad_lhs = (rf"\nabla f = \frac{{\partial f}}{{\partial {xl}}}", f"∇f = ∂f/∂{X.name}")
+    # ∇f is the m×n gradient of chapters 3–7 (chapter 8's ∂f/∂X is its vec, an mn×1 column)
+    grad_lhs = (r"\nabla f", "∇f")
+    read_off = f"∂f/∂{X.name}"
+    steps = [Step(grad_lhs[0], s.expr, s.rule, text=s.text, lhs_text=grad_lhs[1])
+             if s.lhs_text == read_off else s for s in first.steps]
     if gradient is not None:
-        G_user = sympy.sympify(gradient)
+        G_user = gradient
         _same_gradient(G, G_user, fc, X, shapes, seed, symmetric)
         steps.append(Step(grad_lhs[0], printing.to_latex(G_user),
                           "the same gradient, simplified (checked numerically equal)",
@@ -603,10 +446,7 @@ def hessian(f: object, X: MatrixSymbol, shapes: dict | None = None, verify: bool
                   f"∇²f = ∂(∇f)/∂{X.name}"),
     }
     if not depends_on(G, X):
-        zero = ZeroMatrix(m * n, m * n)
-        pipeline = _Pipeline([Step(names["dF/dX"][0], "0", "∇f does not depend on X",
-                                   text="0", lhs_text=names["dF/dX"][1])], ZeroMatrix(m, n),
-                             zero, zero)
+        pipeline = _zero_pipeline(names["dF/dX"], f"∇f does not depend on {X.name}", X, (m, n))
     else:
         pipeline = _run(_pipeline, canonical(G, X), X, dX, names)
     steps.extend(pipeline.steps)
@@ -622,7 +462,8 @@ def _same_gradient(G_engine, G_user, fc, X, shapes, seed, symmetric) -> None:
         raise MdlibError(f"the gradient you give must have the shape of {X.name}, "
                          f"{_shape_text(tuple(X.shape))} (denominator layout)")
     for attempt in range(2):
-        data = _draw(fc, X, shapes, seed + attempt, symmetric, 0)
+        data = random_data(sympy.Tuple(fc, X), shapes, seed + attempt, symmetric,
+                           variable=str(X.name))
         a = np.asarray(numeric.evaluate(G_engine, data.values, data.dims), dtype=float)
         b = np.asarray(numeric.evaluate(G_user, data.values, data.dims), dtype=float)
         if relative_error(np.broadcast_to(b, a.shape), a) > 1e-8:
@@ -632,17 +473,21 @@ def _same_gradient(G_engine, G_user, fc, X, shapes, seed, symmetric) -> None:
 
 
 def _expansion_step(f, G, H, X, dX) -> Step:
-    fl, ft = printing.to_latex(sympy.sympify(f)), printing.to_text(sympy.sympify(f))
-    Gt = tidy(G, transposed=True)
-    gl, gt = printing.to_latex(Gt), printing.to_text(Gt)
-    if isinstance(Gt, sympy.MatAdd):  # tr((A + B) dX), not tr(A + B dX)
-        gl, gt = rf"\left({gl}\right)", f"({gt})"
+    fl, ft = printing.to_latex(f), printing.to_text(f)
+    # tr(Gᵀ dX) printed as the df lines print it: (A + B) dX and (A ⊙ B) dX in parentheses
+    linear = sympy.Trace(mat_mul(tidy(G, transposed=True), dX))
     hl, ht = vectorize.to_latex(H), vectorize.to_text(H)
     dl, dt = printing.to_latex(dX), printing.to_text(dX)
     xl = _latex_name(str(X.name))
-    latex = (rf"{fl} + \mathrm{{tr}}\left({gl}\,{dl}\right) + \tfrac12\,"
-             rf"\mathrm{{vec}}({dl})^T\left({hl}\right)\mathrm{{vec}}({dl}) + o(\|{dl}\|^2)")
-    text = f"{ft} + tr({gt} {dt}) + ½ vec({dt})^T ({ht}) vec({dt}) + o(‖{dt}‖²)"
+    quadratic_latex = rf" + \tfrac12\,\mathrm{{vec}}({dl})^T\left({hl}\right)\mathrm{{vec}}({dl})"
+    quadratic_text = f" + ½ vec({dt})^T ({ht}) vec({dt})"
+    if isinstance(H, ZeroMatrix):  # f is affine: no quadratic term to show
+        quadratic_latex = quadratic_text = ""
+    linear_latex, linear_text = f" + {printing.to_latex(linear)}", f" + {printing.to_text(linear)}"
+    if isinstance(G, ZeroMatrix):  # f does not change with X to first order
+        linear_latex = linear_text = ""
+    latex = rf"{fl}{linear_latex}{quadratic_latex} + o(\|{dl}\|^2)"
+    text = f"{ft}{linear_text}{quadratic_text} + o(‖{dt}‖²)"
     return Step(rf"f({xl} + {dl})", latex, "H5: second-order expansion", text=text,
                 lhs_text=f"f({X.name} + {dt})")
 

@@ -30,7 +30,7 @@ from sympy.matrices.expressions import (
 from ..curriculum import RuleUse
 from ..errors import MdlibError
 from .algebra import hadamard, mat_mul, transpose  # noqa: F401 - re-exported for callers
-from .nodes import AsScalar
+from .nodes import AsScalar, built
 from .ops import op_for
 
 
@@ -59,7 +59,7 @@ def linear_terms(e: sympy.Basic, dX: sympy.MatrixSymbol) -> list[sympy.Basic]:
         if len(hits) != 1:
             raise MdlibError(f"internal: the differential is not linear in {dX.name}: {e}")
         k = hits[0]
-        return [e.func(*args[:k], t, *args[k + 1:]) for t in linear_terms(args[k], dX)]
+        return [built(e.func, *args[:k], t, *args[k + 1:]) for t in linear_terms(args[k], dX)]
     if split == "wrap":
         return [e.func(t) for t in linear_terms(e.args[0], dX)]
     raise MdlibError(f"internal: cannot split the differential term {e}")
@@ -89,7 +89,7 @@ class _Reducer:
         row = op_for(e)
         if row is None or row.move is None:
             raise MdlibError(f"internal: cannot {what} {e}")
-        return row.move(e, acc, self)
+        return built(row.move, e, acc, self)
 
     def scalar(self, s: sympy.Basic, coeff: sympy.Basic) -> MatrixExpr:
         """A with coeff · s = tr(A dX), for a scalar s linear in dX."""

@@ -35,7 +35,8 @@ Their numpy values and their printing are rows of :mod:`~mdlib.engine.ops` too, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, field
 
 import sympy
 from sympy.matrices.expressions import (
@@ -52,20 +53,24 @@ from sympy.matrices.expressions.kronecker import KroneckerProduct
 
 from ..errors import MdlibError
 from . import ops, printing
-from .algebra import kron, product_or_none, scaled
-from .nodes import CommutationMatrix, DiagVec, Vec, depends_on, shape_of
+from .algebra import kron, mat_mul, product_or_none, scaled
+from .nodes import CommutationMatrix, DiagVec, Vec, built, depends_on, shape_of
 from .readoff import tidy
 
 # -- the rules as the reader sees them -----------------------------------------------------------
 # (the H1 rules are cited by the rows of ops.py; their labels, as the lines print them)
-H1_SUM, H1_PRODUCT = ops.H1_SUM.label, ops.H1_PRODUCT.label
-H2_TRANSPOSE = "H2: (A ⊗ B)ᵀ = Aᵀ ⊗ Bᵀ, K_mnᵀ = K_nm"
+H1_SUM, H1_PRODUCT, H1_TRANSPOSE = ops.H1_SUM.label, ops.H1_PRODUCT.label, ops.H1_TRANSPOSE.label
+H2_TRANSPOSE = "H2: (A ⊗ B)ᵀ = Aᵀ ⊗ Bᵀ"
+H2_K_TRANSPOSE = "H2: K_mnᵀ = K_nm"
 H2_MIXED = "H2: (A ⊗ B)(C ⊗ D) = AC ⊗ BD"
 H2_SWAP = "H2: K_pm (A ⊗ B) K_nq = B ⊗ A"
 H2_BILINEAR = "H2: A ⊗ B + A ⊗ C = A ⊗ (B + C)"
 H2_OUTER = "H2: vec(a bᵀ) = b ⊗ a"
 DIAG_ONES = "diag(v) 1 = v, 1ᵀ diag(v) = vᵀ"
 DIAG_T = "a diagonal matrix is its own transpose"
+LIKE_TERMS = "like terms collected"
+TRANSPOSE_PRODUCT = "(AB)ᵀ = BᵀAᵀ"
+VEC_OF_NUMBER = "vec a = a for a 1×1 a"
 H3 = "H3: vec dF = (∂F/∂X)ᵀ vec dX"
 
 
@@ -83,9 +88,14 @@ class VecContext:
     taken of), and the engine's printer and tidying, which sit above the table."""
 
     dX: MatrixSymbol
+    cited: list = field(default_factory=list)  # a rule other than the row's, when one applies
 
     def dep(self, e: sympy.Basic) -> bool:
         return depends_on(e, self.dX)
+
+    def cite(self, rule) -> None:
+        """Cite ``rule`` for this expansion instead of the row's (c dX: vec is linear)."""
+        self.cited.append(rule.label)
 
     def not_linear(self, L: sympy.Basic) -> MdlibError:
         return MdlibError(f"the differential {to_text(L)} is not linear in {self.dX.name}")
@@ -105,12 +115,15 @@ def _expand_vec_nodes(e: sympy.Basic, ctx: VecContext, rules: list[str]) -> symp
         if form is None:
             raise MdlibError(f"cannot vectorize {to_text(L)}: the vec rules cover products, "
                              "transposes, Hadamard products, traces, sums and scalar multiples")
-        if form.rule.label not in rules:
-            rules.append(form.rule.label)
-        return form.expand(L, ctx)
+        ctx.cited.clear()
+        expanded = form.expand(L, ctx)
+        for label in ctx.cited or [form.rule.label]:
+            if label not in rules:
+                rules.append(label)
+        return expanded
     if not e.args or not e.has(Vec):
         return e
-    return e.func(*[_expand_vec_nodes(a, ctx, rules) for a in e.args])
+    return built(e.func, *[_expand_vec_nodes(a, ctx, rules) for a in e.args])
 
 
 def _flatten(e: sympy.Basic) -> sympy.Basic:
@@ -175,6 +188,8 @@ def transpose(e: sympy.Basic, used: set[str]) -> sympy.Basic:
     if isinstance(e, MatMul):
         coeff = [a for a in e.args if not isinstance(a, MatrixExpr)]
         mats = [transpose(a, used) for a in reversed([a for a in e.args if isinstance(a, MatrixExpr)])]
+        if len(mats) > 1:
+            used.add(TRANSPOSE_PRODUCT)
         return MatMul(*coeff, *mats)
     if isinstance(e, MatAdd):
         return MatAdd(*[transpose(a, used) for a in e.args])
@@ -182,7 +197,7 @@ def transpose(e: sympy.Basic, used: set[str]) -> sympy.Basic:
         used.add(H2_TRANSPOSE)
         return KroneckerProduct(*[transpose(a, used) for a in e.args])
     if isinstance(e, CommutationMatrix):
-        used.add(H2_TRANSPOSE)
+        used.add(H2_K_TRANSPOSE)
         return e._eval_transpose()
     if isinstance(e, DiagVec):
         used.add(DIAG_T)
@@ -221,6 +236,10 @@ def _ones_with_diag(factors: list, used: set[str]) -> list:
 
 def _merge_pair(a: sympy.Basic, b: sympy.Basic, used: set[str]) -> list | None:
     """One H2 step on two neighbouring factors, or None."""
+    if (isinstance(a, CommutationMatrix) and isinstance(b, Vec) and isinstance(b.arg, MatrixExpr)
+            and tuple(a.args) == tuple(b.arg.shape)):  # K_pq vec M = vec(Mᵀ), M p×q (H1)
+        used.add(H1_TRANSPOSE)
+        return [Vec(tidy(b.arg, transposed=True))]
     if (isinstance(a, KroneckerProduct) and isinstance(b, KroneckerProduct)
             and len(a.args) == 2 and len(b.args) == 2
             and a.args[0].shape[1] == b.args[0].shape[0]
@@ -233,8 +252,9 @@ def _merge_pair(a: sympy.Basic, b: sympy.Basic, used: set[str]) -> list | None:
         used.add(H2_SWAP)
         A, B = a.args
         return [CommutationMatrix(A.shape[0], B.shape[0]), KroneckerProduct(B, A)]
-    if isinstance(a, KroneckerProduct) and len(a.args) == 2 and isinstance(b, Vec) \
-            and isinstance(b.arg, MatrixExpr):  # (Bᵀ ⊗ A) vec M = vec(A M B), H1 read backwards
+    if (isinstance(a, KroneckerProduct) and len(a.args) == 2 and isinstance(b, Vec)
+            and isinstance(b.arg, MatrixExpr) and a.args[1].shape[1] == b.arg.shape[0]
+            and a.args[0].shape[1] == b.arg.shape[1]):  # (Bᵀ ⊗ A) vec M = vec(A M B), H1 backwards
         used.add(H1_PRODUCT)
         inner = product_or_none([a.args[1], b.arg, tidy(a.args[0], transposed=True)])
         return [Vec(inner if inner is not None else b.arg)]
@@ -326,13 +346,22 @@ def _collect_kron(terms: list, used: set[str]) -> list:
 def simplify(e: sympy.Basic, used: set[str]) -> sympy.Basic:
     """Tidy a Kronecker-form matrix with the H2 rules; ``used`` collects the rules applied."""
     if isinstance(e, MatAdd):
-        terms = _collect_like([simplify(a, used) for a in e.args])
-        terms = _collect_kron(terms, used)
+        terms = [simplify(a, used) for a in e.args]
+        collected = _collect_like(terms)
+        if len(collected) < len(terms):
+            used.add(LIKE_TERMS)
+        terms = _collect_kron(collected, used)
+        if not terms:
+            return sympy.ZeroMatrix(*e.shape)
         return terms[0] if len(terms) == 1 else MatAdd(*terms)
     if isinstance(e, MatMul):
-        coeff = [a for a in e.args if not isinstance(a, MatrixExpr)]
-        mats = [simplify(a, used) for a in e.args if isinstance(a, MatrixExpr)]
+        factors = _flatten(MatMul(*[simplify(a, used) for a in e.args])).args  # P (Q R) = P Q R
+        coeff = [a for a in factors if not isinstance(a, MatrixExpr)]
+        mats = [a for a in factors if isinstance(a, MatrixExpr)]
         mats = [m for m in _merge_products(mats, used) if not isinstance(m, Identity)] or mats[:1]
+        distributed = _distribute_over_vec(coeff, mats, used)
+        if distributed is not None:
+            return distributed
         if not coeff and len(mats) == 1:
             return mats[0]
         return MatMul(*coeff, *mats)
@@ -340,13 +369,42 @@ def simplify(e: sympy.Basic, used: set[str]) -> sympy.Basic:
         return kron(*[simplify(a, used) for a in e.args]) if len(e.args) == 2 else e
     if isinstance(e, DiagVec) and isinstance(e.arg, OneMatrix):
         return Identity(e.shape[0])
+    if isinstance(e, Vec) and shape_of(e.arg) == (1, 1) and isinstance(e.arg, MatrixExpr):
+        used.add(VEC_OF_NUMBER)  # vec(aᵀ b) = aᵀ b, vec(I_1) = I_1
+        return e.arg
     if isinstance(e, Vec) and isinstance(e.arg, MatMul):
         outer = _outer_vectors(e.arg)
         if outer is not None:  # vec(u vᵀ) = v ⊗ u
             used.add(H2_OUTER)
             u, v = outer
             return KroneckerProduct(v, u)
+    if isinstance(e, Transpose) and isinstance(e.arg, Vec) and isinstance(e.arg.arg, MatMul):
+        outer = _outer_vectors(e.arg.arg)
+        if outer is not None:  # vec(u vᵀ)ᵀ = (v ⊗ u)ᵀ = vᵀ ⊗ uᵀ
+            used.update((H2_OUTER, H2_TRANSPOSE))
+            u, v = outer
+            return KroneckerProduct(tidy(v, transposed=True), tidy(u, transposed=True))
     return e
+
+
+def _size(e: sympy.Basic) -> int:
+    return 1 + sum(_size(a) for a in e.args if isinstance(a, sympy.Basic))
+
+
+def _distribute_over_vec(coeff: list, mats: list, used: set[str]) -> sympy.Basic | None:
+    """(A + B) vec M = A vec M + B vec M, kept only when the terms then merge into something
+    shorter, e.g. (K (X ⊗ I) + I ⊗ X) vec I = vec X + vec X = 2 vec X."""
+    k = next((i for i in range(len(mats) - 1)
+              if isinstance(mats[i], MatAdd) and isinstance(mats[i + 1], Vec)), None)
+    if k is None:
+        return None
+    trial: set[str] = set()
+    terms = [simplify(MatMul(*mats[:k], term, *mats[k + 1:]), trial) for term in mats[k].args]
+    total = simplify(MatAdd(*terms), trial) if len(terms) > 1 else terms[0]
+    if _size(total) >= _size(MatMul(*mats)):
+        return None
+    used.update(trial)
+    return mat_mul(*coeff, total)  # 4 · 2 vec X vec Xᵀ = 8 vec X vec Xᵀ
 
 
 def _outer_vectors(M: MatMul) -> tuple | None:
@@ -360,14 +418,42 @@ def _outer_vectors(M: MatMul) -> tuple | None:
 
 
 def read_off(J: sympy.Basic, used: set[str] | None = None) -> sympy.Basic:
-    """∂F/∂X = Jᵀ (H3), tidied with H2.
+    """∂F/∂X = Jᵀ (H3), tidied with H2: the last of :func:`read_off_lines`.
 
     >>> X = sympy.MatrixSymbol("X", 3, 3)
-    >>> to_text(read_off(MatMul(-1, CommutationMatrix(3, 3), KroneckerProduct(X.I.T, X.I))))
-    '-K_3,3 (X^-T ⊗ X^-1)'
+    >>> to_text(read_off(MatMul(-1, KroneckerProduct(X.I.T, X.I), CommutationMatrix(3, 3))))
+    '-K_3,3 (X^-1 ⊗ X^-T)'
     """
-    used = set() if used is None else used
-    return simplify(transpose(simplify(J, used), used), used)
+    lines = read_off_lines(J)
+    for _expr, rules in lines:
+        used = set() if used is None else used
+        used.update(rules)
+    return lines[-1][0] if lines else transpose(J, set())
+
+
+def read_off_lines(J: sympy.Basic) -> list[tuple[sympy.Basic, set[str]]]:
+    """Jᵀ with the transpose pushed in, then each tidying pass: (expression, rules used).
+
+    One line per pass, so each rule shows where it is used (never silently): first the
+    transpose (H2: (A ⊗ B)ᵀ = Aᵀ ⊗ Bᵀ, K_mnᵀ = K_nm, …), then products merged, K moved,
+    like terms collected, until nothing changes.
+
+    >>> X = sympy.MatrixSymbol("X", 3, 3)
+    >>> J = MatMul(KroneckerProduct(X.T, Identity(3)), CommutationMatrix(3, 3))
+    >>> [(to_text(e), sorted(r)) for e, r in read_off_lines(J)]
+    [('K_3,3 (X ⊗ I_3)', ['(AB)ᵀ = BᵀAᵀ', 'H2: (A ⊗ B)ᵀ = Aᵀ ⊗ Bᵀ', 'H2: K_mnᵀ = K_nm'])]
+    """
+    used: set[str] = set()
+    current = transpose(J, used)
+    lines = [(current, used)] if current != Transpose(J) and not isinstance(J, Identity) else []
+    for _ in range(8):  # each pass shortens the expression; a handful are ever needed
+        used = set()
+        tidier = simplify(current, used)
+        if tidier == current or not used:
+            break
+        lines.append((tidier, used))
+        current = tidier
+    return lines
 
 
 # -- printing ------------------------------------------------------------------------------------
@@ -400,6 +486,9 @@ class _Show:
         return self.paren(text) if own < level else text
 
     def show(self, e: sympy.Basic) -> str:
+        return _show(e, self.latex)
+
+    def show_now(self, e: sympy.Basic) -> str:
         L = self.latex
         if isinstance(e, _OWN):  # vec, K, diag(vec ·), ⊗ print by their rows in ops.py
             return ops.op_for(e).show(e, self)[0]
@@ -422,7 +511,7 @@ class _Show:
                 dtext = self.base(den)
                 if L:
                     return rf"{sign}\frac{{{body}}}{{{dtext}}}"
-                simple = den.is_Atom
+                simple = printing.level(den) >= ops.ATOM  # a name, a number, tr(M)
                 return f"{sign}{body} / {dtext if simple else self.paren(dtext)}"
             return sign + body
         if isinstance(e, MatAdd) and (_has_own(e) or e.has(Identity)):
@@ -443,6 +532,12 @@ class _Show:
         s = self.show(e)
         needs = isinstance(e, (MatAdd, HadamardProduct, KroneckerProduct)) or s.startswith("-")
         return self.paren(s) if needs else s
+
+
+@functools.lru_cache(maxsize=16384)
+def _show(e: sympy.Basic, latex: bool) -> str:
+    # remembered: each line of a derivation repeats most of the line before
+    return _Show(latex).show_now(e)
 
 
 def to_latex(e: sympy.Basic) -> str:
