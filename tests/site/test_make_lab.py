@@ -7,6 +7,7 @@ answers over HTTP on 127.0.0.1, then ends the whole process group (make, Jupyter
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import signal
@@ -29,17 +30,28 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _status(port: int, token: str) -> int | None:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/status",
+def _get(port: int, token: str, path: str) -> tuple[int, bytes] | None:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}",
                                      headers={"Authorization": f"token {token}"})
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
-            return response.status
+            return response.status, response.read()
     except (urllib.error.URLError, ConnectionError, TimeoutError):
         return None
 
 
-def test_make_lab_starts_headless(tmp_path: Path) -> None:
+def _status(port: int, token: str) -> int | None:
+    answer = _get(port, token, "/api/status")
+    return None if answer is None else answer[0]
+
+
+EDITIONS = [("en", "00_start.ipynb", "en"), ("zh", "zh/00_start.ipynb", "zh_CN")]
+
+
+@pytest.mark.parametrize(("edition", "start", "locale"), EDITIONS, ids=[e[0] for e in EDITIONS])
+def test_make_lab_starts_headless(tmp_path: Path, edition: str, start: str, locale: str) -> None:
+    if not (REPO / "notebooks" / start).exists():
+        pytest.skip(f"notebooks/{start} does not exist yet")
     port, token = _free_port(), secrets.token_hex(16)
     env = {key: value for key, value in os.environ.items()
            if key not in ("DISPLAY", "WAYLAND_DISPLAY", "MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
@@ -51,7 +63,8 @@ def test_make_lab_starts_headless(tmp_path: Path) -> None:
                        f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}")
     log_path = tmp_path / "make-lab.log"
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(["make", "--no-print-directory", "lab"], cwd=REPO, env=env,
+        process = subprocess.Popen(["make", "--no-print-directory", "lab", f"EDITION={edition}"],
+                                   cwd=REPO, env=env,
                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             deadline = time.monotonic() + STARTUP_TIMEOUT
@@ -63,6 +76,15 @@ def test_make_lab_starts_headless(tmp_path: Path) -> None:
                 status = _status(port, token)
             output = log_path.read_text(errors="replace")
             assert status == 200, f"JupyterLab did not answer on port {port}; output:\n{output}"
+            # The interface's language: Chinese menus for the Chinese edition (the language
+            # pack is installed and chosen), JupyterLab's default for the English one.
+            answer = _get(port, token,
+                          "/lab/api/settings/@jupyterlab/translation-extension:plugin")
+            assert answer is not None and answer[0] == 200, answer
+            chosen = json.loads(answer[1])["settings"].get("locale", "en")
+            assert chosen == locale, chosen
+            packs = json.loads(_get(port, token, "/lab/api/translations")[1])["data"]
+            assert "zh_CN" in packs, sorted(packs)
         finally:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
@@ -78,8 +100,8 @@ def test_make_lab_starts_headless(tmp_path: Path) -> None:
     assert "no browser is opened; open the URL JupyterLab prints below" in output, output
     # JupyterLab's own line with the URL to open: the start page, not the Launcher (a token
     # set on the command line is masked).
-    assert "the course opens at notebooks/00_start.ipynb" in output, output
-    assert f"http://127.0.0.1:{port}/lab/tree/00_start.ipynb?token=" in output, output
+    assert f"the course opens at notebooks/{start}" in output, output
+    assert f"http://127.0.0.1:{port}/lab/tree/{start}?token=" in output, output
 
 
 @pytest.mark.parametrize(("edition", "said"), [
