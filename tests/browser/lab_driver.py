@@ -265,6 +265,10 @@ def stored_has_math(path: Path) -> bool:
 
 
 # -- in-page JavaScript (JupyterLab 4 API through window.jupyterapp) -------------------------
+# The course's sliders are native range inputs (mdlib.widgets.ReaderSlider); an ipywidgets
+# slider (a noUiSlider handle, with no accessible name) is counted apart, so a test can refuse it.
+SLIDER = "input[type=range]"
+NOUI_HANDLE = ".noUi-handle"
 # A widget view is rendered as an output node WITHOUT data-mime-type (ipywidgets' renderer is a
 # Lumino panel); outputs nested inside an Output widget are not top-level views.
 JS_WIDGET_VIEWS = """
@@ -323,7 +327,8 @@ JS_DOM_REPORT = f"""
       o => o.querySelector('.jupyter-widgets, .widget-box, .lm-Widget.jupyter-widgets')).length,
     images: panel.querySelectorAll('.jp-OutputArea-output img').length,
     math: panel.querySelectorAll('.jp-MarkdownOutput mjx-container').length,
-    sliders: widgetOutputs.filter(o => o.querySelector('.noUi-handle')).length,
+    sliders: widgetOutputs.filter(o => o.querySelector('{SLIDER}')).length,
+    noUiSliders: panel.querySelectorAll('{NOUI_HANDLE}').length,
   }};
 }}
 """
@@ -331,8 +336,11 @@ JS_DOM_REPORT = f"""
 # The state one slider drives: the image(s) and the HTML readout(s) of the same widget view.
 JS_WIDGET_STATE = f"""
 (index) => {{
-  const view = {JS_WIDGET_VIEWS}.filter(o => o.querySelector('.noUi-handle'))[index];
+  const view = {JS_WIDGET_VIEWS}.filter(o => o.querySelector('{SLIDER}'))[index];
+  const slider = view.querySelector('{SLIDER}');
   return {{
+    value: slider.value,
+    valuetext: slider.getAttribute('aria-valuetext'),
     images: [...view.querySelectorAll('img')].map(img => img.src),
     readout: [...view.querySelectorAll('.widget-html, .widget-htmlmath')].map(
       h => h.innerText).join(' | '),
@@ -438,11 +446,12 @@ class NotebookSession:
         return self.page.evaluate(JS_WIDGET_STATE, index)
 
     def slider_handle(self, index: int) -> Any:
+        """The range input of the ``index``-th widget view that holds a slider."""
         # Same order as JS_WIDGET_VIEWS: document order of top-level views holding a slider.
         views = self.page.locator(
-            ".jp-NotebookPanel .jp-OutputArea-output:not([data-mime-type]):has(.noUi-handle)"
+            f".jp-NotebookPanel .jp-OutputArea-output:not([data-mime-type]):has({SLIDER})"
             ":not(.jupyter-widgets .jp-OutputArea-output)")
-        return views.nth(index).locator(".noUi-handle").first
+        return views.nth(index).locator(SLIDER).first
 
     def press_on_slider(self, index: int, key: str, times: int = 1) -> None:
         handle = self.slider_handle(index)
@@ -451,18 +460,40 @@ class NotebookSession:
         for _ in range(times):
             handle.press(key)
 
+    def accessible_sliders(self) -> list[dict]:
+        """Every slider of the page as Chromium's accessibility tree exposes it to a screen
+        reader, in document order: ``{"name": …, "valuetext": …, "value": …}`` (the accessible
+        name, the ``aria-valuetext`` that is announced, and the raw position)."""
+        client = self.page.context.new_cdp_session(self.page)
+        try:
+            root = client.send("DOM.getDocument", {"depth": 0})["root"]
+            ids = client.send("DOM.querySelectorAll",
+                              {"nodeId": root["nodeId"], "selector": SLIDER})["nodeIds"]
+            found = []
+            for node_id in ids:
+                node = client.send("Accessibility.getPartialAXTree",
+                                   {"nodeId": node_id, "fetchRelatives": False})["nodes"][0]
+                properties = {p["name"]: p["value"].get("value") for p in node.get("properties", [])}
+                found.append({"role": node.get("role", {}).get("value"),
+                              "name": node.get("name", {}).get("value", ""),
+                              "valuetext": properties.get("valuetext"),
+                              "value": node.get("value", {}).get("value")})
+            return found
+        finally:
+            client.detach()
+
     def move_slider_until_changed(self, index: int, timeout_ms: float = 120_000) -> tuple[dict, dict]:
         """Press an arrow key on a slider (ArrowLeft when it is at its top end) and wait until
         both its plot image and its readout have changed.
 
-        The direction is read from the handle's ``aria-valuenow`` and ``aria-valuemax`` before
-        pressing, not guessed by waiting: a busy kernel may answer late, and pressing the other
-        way meanwhile could bring the slider back to where it started. Returns the widget state
-        before and after.
+        The direction is read from the input's value and maximum before pressing, not guessed
+        by waiting: a busy kernel may answer late, and pressing the other way meanwhile could
+        bring the slider back to where it started. Returns the widget state before and after
+        (images, readout, the input's value and its ``aria-valuetext``).
         """
         before = self.widget_state(index)
         handle = self.slider_handle(index)
-        now, top = (handle.get_attribute(name) for name in ("aria-valuenow", "aria-valuemax"))
+        now, top = handle.evaluate("input => [input.value, input.max]")
         try:
             at_top = float(now) >= float(top)
         except (TypeError, ValueError):  # no numbers to compare: the right arrow moves it
@@ -491,7 +522,7 @@ class NotebookSession:
         handle.focus()
         self.page.evaluate(
             f"""(args) => {{
-              const view = {JS_WIDGET_VIEWS}.filter(o => o.querySelector('.noUi-handle'))[args.index];
+              const view = {JS_WIDGET_VIEWS}.filter(o => o.querySelector('{SLIDER}'))[args.index];
               window.__mdlibLatency = new Promise(resolve => {{
                 let t0 = null;
                 document.addEventListener('keydown', () => {{ t0 = performance.now(); }},
