@@ -18,7 +18,9 @@ from __future__ import annotations
 import contextlib
 import importlib
 import json
+import math
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -367,6 +369,33 @@ def wait_for_verdict_of(page: Any, checker: str, text: str, timeout_ms: float = 
            }""", arg={"checker": checker, "text": text}, timeout=timeout_ms, polling=100)
 
 
+def announced_and_computed(state: dict) -> tuple[float, float | None]:
+    """The number a slider announces (its ``aria-valuetext``, "h = 7.5e-1") and the one its
+    widget's readout shows for the same symbol ("h = 7.50e-01 …"; None if it shows none).
+
+    >>> announced_and_computed({"valuetext": "ρ = 7.5e-1", "readout": "ρ = 7.50e-01  max gap"})
+    (0.75, 0.75)
+    """
+    symbol, _, number = (state.get("valuetext") or "").partition(" = ")
+    shown = re.search(rf"{re.escape(symbol)} = (-?[\d.]+(?:e[+-]\d+)?)", state["readout"])
+    return float(number), (float(shown.group(1)) if shown else None)
+
+
+def _utf8(text: str | None) -> str | None:
+    """``text`` as the page wrote it: Chromium's DevTools protocol reports the ``valuetext``
+    property's UTF-8 bytes as Latin-1 characters ("Ï\x81" for "ρ"), unlike every other string.
+
+    >>> _utf8("Ï\x81 = 3.0e-1"), _utf8("h = 1.0e-2"), _utf8(None)
+    ('ρ = 3.0e-1', 'h = 1.0e-2', None)
+    """
+    if text is None:
+        return None
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
+
+
 class NotebookSession:
     """One notebook open in the browser: run it, inspect the DOM, move its sliders."""
 
@@ -476,7 +505,7 @@ class NotebookSession:
                 properties = {p["name"]: p["value"].get("value") for p in node.get("properties", [])}
                 found.append({"role": node.get("role", {}).get("value"),
                               "name": node.get("name", {}).get("value", ""),
-                              "valuetext": properties.get("valuetext"),
+                              "valuetext": _utf8(properties.get("valuetext")),
                               "value": node.get("value", {}).get("value")})
             return found
         finally:
@@ -511,6 +540,19 @@ class NotebookSession:
         except Exception:  # noqa: BLE001 - the caller asserts on the states and says which
             pass
         return before, self.widget_state(index)
+
+    def wait_until_readout_agrees(self, index: int, timeout_ms: float = 60_000) -> bool:
+        """Wait until the readout of slider ``index``'s widget shows the value the slider
+        announces ("h = 7.5e-1" and "h = 7.50e-01 …"): the kernel answers key presses in turn,
+        so a state is awaited, not a time. False if it never does."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        while time.monotonic() < deadline:
+            announced, computed = announced_and_computed(self.widget_state(index))
+            if computed is not None and math.isclose(computed, announced, rel_tol=0.05,
+                                                     abs_tol=0.005):
+                return True
+            self.page.wait_for_timeout(100)
+        return False
 
     def key_to_image_latency(self, index: int, key: str, timeout_ms: float = 5_000) -> float:
         """Seconds from a real key press on a slider to the widget's plot image changing.
