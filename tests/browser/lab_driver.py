@@ -555,10 +555,17 @@ class NotebookSession:
         return False
 
     def key_to_image_latency(self, index: int, key: str, timeout_ms: float = 5_000) -> float:
-        """Seconds from a real key press on a slider to the widget's plot image changing.
+        """Seconds from a real key press on a slider to the widget's plot image changing;
+        -1.0 if it never does (see :meth:`key_latencies`)."""
+        return self.key_latencies(index, key, timeout_ms)["image"]
+
+    def key_latencies(self, index: int, key: str, timeout_ms: float = 5_000) -> dict:
+        """Seconds from a real key press on a slider to what the reader gets back:
+        ``{"announced": …, "image": …}``, the slider's ``aria-valuetext`` changing (set in the
+        browser) and the widget's plot image changing (after the kernel's round trip).
 
         The clock starts in a capturing ``keydown`` listener and stops when a
-        ``MutationObserver`` sees the widget's ``img src`` change; -1.0 if it never does.
+        ``MutationObserver`` sees the attribute change; -1.0 for one that never does.
         """
         handle = self.slider_handle(index)
         handle.focus()
@@ -567,21 +574,29 @@ class NotebookSession:
               const view = {JS_WIDGET_VIEWS}.filter(o => o.querySelector('{SLIDER}'))[args.index];
               window.__mdlibLatency = new Promise(resolve => {{
                 let t0 = null;
+                const seen = {{announced: -1, image: -1}};
                 document.addEventListener('keydown', () => {{ t0 = performance.now(); }},
                                           {{capture: true, once: true}});
-                const observer = new MutationObserver(() => {{
+                const done = () => {{ observer.disconnect(); resolve(seen); }};
+                const observer = new MutationObserver(records => {{
                   if (t0 === null) return;
-                  observer.disconnect();
-                  resolve((performance.now() - t0) / 1000);
+                  const now = (performance.now() - t0) / 1000;
+                  for (const record of records) {{
+                    const what = record.attributeName === 'src' ? 'image' : 'announced';
+                    if (seen[what] < 0) seen[what] = now;
+                  }}
+                  if (seen.image >= 0 && seen.announced >= 0) done();
                 }});
-                observer.observe(view, {{attributes: true, subtree: true, attributeFilter: ['src']}});
-                setTimeout(() => {{ observer.disconnect(); resolve(-1); }}, args.timeout);
+                observer.observe(view, {{attributes: true, subtree: true,
+                                         attributeFilter: ['src', 'aria-valuetext']}});
+                setTimeout(done, args.timeout);
               }});
             }}""",
             {"index": index, "timeout": timeout_ms},
         )
         handle.press(key)
-        return float(self.page.evaluate("() => window.__mdlibLatency"))
+        return {name: float(value)
+                for name, value in self.page.evaluate("() => window.__mdlibLatency").items()}
 
     def screenshot(self, folder: Path) -> Path:
         path = Path(folder) / f"{Path(self.name).stem}.png"
