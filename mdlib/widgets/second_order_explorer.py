@@ -62,7 +62,7 @@ class SecondOrderExplorer:
             H = as_array(H, f"the Hessian {label!r}")
             if H.shape != (size, size):
                 raise MdlibError(_("the Hessian {label!r} has shape {shape}; for X with {size} "
-                                     "entries it must be {size}×{size} (mn×mn)").format(
+                                   "entries it must be {size}×{size} (mn×mn)").format(
                     label=label, shape=H.shape, size=size))
             self._hessians[label] = H
         G = as_array(gradient, "the gradient")

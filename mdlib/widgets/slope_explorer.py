@@ -61,10 +61,10 @@ class SlopeExplorer:
         start, end = as_array(start, "start"), as_array(end, "end")
         if start.shape != end.shape:
             raise MdlibError(_("start has shape {start} but end has shape {end}; they must "
-                                 "match").format(start=start.shape, end=end.shape))
+                               "match").format(start=start.shape, end=end.shape))
         if not np.any(end - start):
             raise MdlibError(_("start and end are the same point, so there is no line to walk "
-                                 "along"))
+                               "along"))
         self._f, self._grad, self._start, self._u = f, grad, start, end - start
         self.slider = ReaderSlider(
             value=float(np.clip(_finite(t, "t", _), _T_MIN, _T_MAX)), min=_T_MIN, max=_T_MAX,
