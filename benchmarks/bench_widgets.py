@@ -27,7 +27,7 @@ def sweep_values(slider: object, count: int) -> list:
     else:
         low, high = float(slider.min), float(slider.max)
         half = np.linspace(low, high, max(count // 2, 2))
-        if hasattr(slider, "base"):  # FloatLogSlider: min/max are exponents
+        if getattr(slider, "scale", "") == "log":  # ReaderSlider on a log scale: exponents
             half = float(slider.base) ** half
         if type(slider).__name__.startswith("Int"):
             half = np.unique(np.round(half).astype(int))

@@ -84,7 +84,7 @@ class StaticWidget:
         label = values.get("description", "")
         # "f =" or "by:" already read as a label; anything else gets a colon.
         prefix = (f"{label} " if label.endswith(("=", ":")) else f"{label}: ") if label else ""
-        if name.endswith("SliderModel") and "value" in values:
+        if (name.endswith("SliderModel") or _is_reader_slider(name, values)) and "value" in values:
             value = values["value"]
             fmt = values.get("readout_format")
             if isinstance(value, list):
@@ -146,6 +146,17 @@ class StaticWidget:
         if not data:
             return ""
         return self.image(data, model.get("state", {}).get("format", "png"), readout)
+
+
+def _is_reader_slider(name: str, values: dict) -> bool:
+    """Whether a model is mdlib's accessible slider (an anywidget, ``AnyModel``): its stored
+    state has ``description``, ``value`` and ``readout_format`` as an ipywidgets slider's has.
+
+    >>> StaticWidget._setting("AnyModel", {"_anywidget_id": "mdlib.widgets.reader_slider."
+    ...     "ReaderSlider", "description": "h", "value": 0.01, "readout_format": ".1e"})
+    ('h: ', '1.0e-02')
+    """
+    return name == "AnyModel" and str(values.get("_anywidget_id", "")).endswith(".ReaderSlider")
 
 
 def _inline_image(data: str, fmt: str, readout: str) -> str:

@@ -1,32 +1,36 @@
-"""What the widgets say to a screen reader: each slider's purpose, and its readout read aloud.
+"""What the widgets say to a screen reader: each slider's name and value, and the readout.
 
-ipywidgets 8 draws a slider as a noUiSlider handle that announces its own position; for a
-logarithmic slider that is log₁₀ h (−2.00), not h. So every slider is described by the
-quantity it changes (its tooltip, shown on hover), and the line of numbers under the plot,
-which starts with that quantity (``h = 1.00e-02``), is a polite live region: a screen reader
-reads it after each move, and it is what a sighted reader sees.
+Every slider is a :class:`~mdlib.widgets.reader_slider.ReaderSlider`: a screen reader calls it
+by what it changes ("step size h") and reads its value in the reader's terms ("h = 1.0e-2"),
+not the position of a handle (log₁₀ h on a log scale). The line of numbers under the plot is a
+polite live region: a screen reader reads it after each move, and it is what a sighted reader
+sees.
 
->>> import ipywidgets as widgets
->>> slider = describe_slider(widgets.FloatLogSlider(description="h"), "the step size h")
->>> slider.tooltip
-'the step size h'
+>>> slider = log_slider(1e-2, -12, 0, "h", "step size h", "420px")
+>>> slider.accessible_name, slider.value_text
+('step size h', 'h = 1.0e-2')
 >>> announced("<code>h = 1.00e-02</code>")
 '<div role="status" aria-live="polite" class="mdlib-readout"><code>h = 1.00e-02</code></div>'
 """
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 import ipywidgets as widgets
 
-Slider = TypeVar("Slider", bound=widgets.Widget)
+from .reader_slider import ReaderSlider
 
 
-def describe_slider(slider: Slider, what: str) -> Slider:
-    """Give ``slider`` the words for what it changes (its tooltip); returns it."""
-    slider.tooltip = what
-    return slider
+def log_slider(value: float, low_exp: float, high_exp: float, symbol: str, name: str,
+               width: str) -> ReaderSlider:
+    """A slider over ``symbol`` from ``10**low_exp`` to ``10**high_exp``, eight steps a decade.
+
+    ``symbol`` is its visible label and starts its value text (``"h = 1.0e-2"``); ``name``,
+    what it changes, is its accessible name.
+    """
+    return ReaderSlider(value=value, min=low_exp, max=high_exp, step=0.125, scale="log",
+                        description=symbol, accessible_name=name,
+                        value_template=f"{symbol} = {{value}}", readout_format=".1e",
+                        layout=widgets.Layout(width=width))
 
 
 def announced(readout_html: str) -> str:

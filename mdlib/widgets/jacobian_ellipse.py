@@ -29,8 +29,9 @@ import numpy as np
 
 from ..errors import MdlibError
 from ..validation import as_array, check_step
-from .accessible import announced, describe_slider
+from .accessible import announced, log_slider
 from .live_figure import LiveFigure
+from .speech import translator
 
 # ρ from 1e-4 to 1: below 1e-4 float64 round-off in (f(c+ρu) − f(c))/ρ starts to show.
 _RHO_MIN_EXP, _RHO_MAX_EXP = -4, 0
@@ -45,7 +46,8 @@ class JacobianEllipse:
 
     ``f`` maps a 2-vector to a 2-vector; ``jacobian`` is the claimed ``A(c)``, either a 2×2
     matrix or a function of ``c`` returning one. Drive it from code with :meth:`set_radius`;
-    ``.current`` holds ``{radius, max_gap, ratio}`` for the slider's ``ρ``.
+    ``.current`` holds ``{radius, max_gap, ratio}`` for the slider's ``ρ``. The widget speaks
+    the reader's language of its creation (:mod:`mdlib.widgets.speech`).
     """
 
     def __init__(
@@ -56,26 +58,27 @@ class JacobianEllipse:
         radius: float = 0.3,
         title: str = "",
     ) -> None:
+        self._ = translator()
         if not callable(f):
-            raise MdlibError("f must be a function of a 2-vector, e.g. lambda c: np.array([...])")
+            raise MdlibError(self._("f must be a function of a 2-vector, e.g. lambda c: "
+                                    "np.array([...])"))
         self._c = as_array(c, "the point c")
         if self._c.shape != (2,):
-            raise MdlibError(f"the point c must be a 2-vector (the picture is in the plane), got shape {self._c.shape}")
+            raise MdlibError(self._("the point c must be a 2-vector (the picture is in the plane), "
+                                    "got shape {shape}").format(shape=self._c.shape))
         self._f = f
         self._fc = self._evaluate(self._c, "f(c)")
         A = jacobian(self._c) if callable(jacobian) else jacobian
         self.jacobian = as_array(A, "the Jacobian A(c)")
         if self.jacobian.shape != (2, 2):
-            raise MdlibError(f"the Jacobian of f: R² → R² must be 2×2, got shape {self.jacobian.shape}")
+            raise MdlibError(self._("the Jacobian of f: R² → R² must be 2×2, got shape "
+                                    "{shape}").format(shape=self.jacobian.shape))
         self.ellipse = self.jacobian @ _UNIT  # A(c) u on the unit circle: fixed for every ρ
         self.rhos = _RHOS
         self.ratios = np.array([self._gap(rho)[1] / rho for rho in _RHOS])
 
-        self.slider = describe_slider(widgets.FloatLogSlider(
-            value=self._check_radius(radius), base=10, min=_RHO_MIN_EXP, max=_RHO_MAX_EXP,
-            step=0.125, description="ρ", readout_format=".1e", continuous_update=True,
-            layout=widgets.Layout(width="420px"),
-        ), 'the radius ρ of the circle of inputs (log scale; the line under the plot reads ρ = …)')
+        self.slider = log_slider(self._check_radius(radius), _RHO_MIN_EXP, _RHO_MAX_EXP, "ρ",
+                                 self._("radius ρ of the circle"), "420px")
         self.readout = widgets.HTML()
         self.live = LiveFigure(ncols=2, figsize=(8.0, 3.6))
         self._build_axes(title)
@@ -108,17 +111,17 @@ class JacobianEllipse:
         return self._gap(rho)[0]
 
     # -- internals -----------------------------------------------------------------------------
-    @staticmethod
-    def _check_radius(radius: object) -> float:
+    def _check_radius(self, radius: object) -> float:
         rho = check_step(radius, "the radius ρ")
         if rho <= 0:
-            raise MdlibError(f"the radius ρ must be positive, got {rho!r}")
+            raise MdlibError(self._("the radius ρ must be positive, got {rho!r}").format(rho=rho))
         return rho
 
     def _evaluate(self, z: np.ndarray, name: str) -> np.ndarray:
         value = np.ravel(as_array(self._f(z), name))
         if value.shape != (2,):
-            raise MdlibError(f"f must return a 2-vector (the picture is in the plane), got shape {value.shape}")
+            raise MdlibError(self._("f must return a 2-vector (the picture is in the plane), got "
+                                    "shape {shape}").format(shape=value.shape))
         return value
 
     def _gap(self, rho: float) -> tuple[np.ndarray, float]:
@@ -131,12 +134,15 @@ class JacobianEllipse:
 
     def _build_axes(self, title: str) -> None:
         left, right = self.live.axes
-        left.set_title(title or "image of the circle, divided by ρ", fontsize=10)
+        _ = self._
+        left.set_title(title or _("image of the circle, divided by ρ"), fontsize=10)
         left.set_xlabel("(f(c+ρu) − f(c))₁ / ρ")
         left.set_ylabel("(f(c+ρu) − f(c))₂ / ρ")
-        left.plot(*self.ellipse, "--", color="0.3", lw=1.5, label="predicted A(c)u")
-        self._curve = self.live.animate(left.plot([], [], "-", color="C0", lw=2, label="true image")[0])
-        self._gap_segment = self.live.animate(left.plot([], [], "-", color="C3", lw=2, label="largest gap")[0])
+        left.plot(*self.ellipse, "--", color="0.3", lw=1.5, label=_("predicted A(c)u"))
+        self._curve = self.live.animate(left.plot([], [], "-", color="C0", lw=2,
+                                                  label=_("true image"))[0])
+        self._gap_segment = self.live.animate(left.plot([], [], "-", color="C3", lw=2,
+                                                        label=_("largest gap"))[0])
         # Fixed limits that hold the ellipse and the true curve for every ρ on the slider.
         every = np.hstack([self.ellipse] + [self._gap(rho)[0] for rho in _RHOS[:: 8]])
         low, high = every.min(axis=1), every.max(axis=1)
@@ -148,15 +154,15 @@ class JacobianEllipse:
 
         right.set_xscale("log")
         right.set_yscale("log")
-        right.set_title("gap / ρ → 0  (slope 1: gap ~ ρ²)", fontsize=10)
+        right.set_title(_("gap / ρ → 0  (slope 1: gap ~ ρ²)"), fontsize=10)
         right.set_xlabel("ρ")
         right.grid(True, which="major", alpha=0.3)
         positive = self.ratios > 0
-        right.plot(self.rhos[positive], self.ratios[positive], "-", color="C1", label="gap/ρ")
+        right.plot(self.rhos[positive], self.ratios[positive], "-", color="C1", label=_("gap/ρ"))
         if positive.any():  # slope-1 guide, a factor 4 below the curve so both stay visible
             mid = int(np.argmin(np.abs(np.log10(self.rhos) + 2)))
             right.plot(self.rhos, self.ratios[mid] / 4 * self.rhos / self.rhos[mid], ":",
-                       color="0.5", label="slope 1 (guide)")
+                       color="0.5", label=_("slope 1 (guide)"))
         right.set_xlim(10.0**_RHO_MIN_EXP / 2, 2.0)
         self._marker = self.live.animate(right.plot([], [], "o", color="C3", ms=7)[0])
         # One legend for both panels, *outside* them below: constrained layout reserves its
@@ -174,11 +180,11 @@ class JacobianEllipse:
         self._curve.set_data(curve[0], curve[1])
         self._gap_segment.set_data([self.ellipse[0, k], curve[0, k]], [self.ellipse[1, k], curve[1, k]])
         self._marker.set_data([rho], [max(gap / rho, 1e-300)])
-        self.readout.value = announced(
-            f"<code>ρ = {rho:.2e}</code> &nbsp; <code>max gap = {gap:.3e}</code> &nbsp; "
-            f"<code>gap/ρ = {gap / rho:.3e}</code> &nbsp; "
+        self.readout.value = announced(self._(
+            "<code>ρ = {radius:.2e}</code> &nbsp; <code>max gap = {gap:.3e}</code> &nbsp; "
+            "<code>gap/ρ = {ratio:.3e}</code> &nbsp; "
             "(the gap is the largest remainder ‖f(c+ρu) − f(c) − A(c)ρu‖ on the circle)"
-        )
+        ).format(radius=rho, gap=gap, ratio=gap / rho))
 
     def _on_radius(self, _change: dict) -> None:
         self._update()

@@ -20,21 +20,26 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..errors import MdlibError
+from ..i18n import N_
 from ..remainder import RemainderStudy, remainder_study
 from ..validation import as_array, check_direction, check_step
-from .accessible import announced, describe_slider
+from .accessible import announced, log_slider
 from .live_figure import LiveFigure
+from .speech import choices, translator
 
 # Down to 1e-12 so the float64 round-off floor (the V) is visible at the small end.
 _H_MIN_EXP, _H_MAX_EXP = -12, 0
 _STEPS = np.logspace(_H_MAX_EXP, _H_MIN_EXP, 49)
+_RANDOM = N_("random (seed 0)")
 
 
 class RemainderExplorer:
     """Slider over ``h`` (log scale), a direction picker, a two-panel plot and a readout.
 
     ``directions`` maps a label to a direction ``u`` with the shape of ``x``; by default one
-    seeded random direction. Drive it from code with :meth:`set_h` and :meth:`set_direction`.
+    seeded random direction; labels are shown translated (``_(label)``) and stay the keys of
+    :meth:`set_direction`. Drive it from code with :meth:`set_h` and :meth:`set_direction`.
+    The widget speaks the reader's language of its creation (:mod:`mdlib.widgets.speech`).
     """
 
     def __init__(
@@ -46,12 +51,11 @@ class RemainderExplorer:
         h: float = 1e-2,
         title: str = "",
     ) -> None:
-        self.slider = describe_slider(widgets.FloatLogSlider(
-            value=check_step(h), base=10, min=_H_MIN_EXP, max=_H_MAX_EXP, step=0.125,
-            description="h", readout_format=".1e", continuous_update=True,
-            layout=widgets.Layout(width="420px"),
-        ), 'the step size h (the slider moves on a log scale; the line under the plot reads h = …)')
-        self.direction = widgets.Dropdown(description="direction", layout=widgets.Layout(width="260px"))
+        self._ = translator()
+        self.slider = log_slider(check_step(h), _H_MIN_EXP, _H_MAX_EXP, "h",
+                                 self._("step size h"), "420px")
+        self.direction = widgets.Dropdown(description=self._("direction"),
+                                          layout=widgets.Layout(width="260px"))
         self.readout = widgets.HTML()
         self.live = LiveFigure(ncols=2)
         self._build_axes(title)
@@ -75,13 +79,13 @@ class RemainderExplorer:
         x = as_array(x, "the point x")
         if directions is None:
             u = np.random.default_rng(0).standard_normal(x.shape)
-            directions = {"random (seed 0)": u / np.linalg.norm(u)}
+            directions = {_RANDOM: u / np.linalg.norm(u)}
         self._directions = {name: check_direction(u, x.shape) for name, u in directions.items()}
         self._f, self._x, self._df = f, x, differential
         self._fx = as_array(f(x), "f(x)")
         self._suspended = True  # changing the options fires the observer; study once, below
         try:
-            self.direction.options = list(self._directions)
+            self.direction.options = choices(self._directions, self._)
             self.direction.value = next(iter(self._directions))
         finally:
             self._suspended = False
@@ -94,7 +98,8 @@ class RemainderExplorer:
     def set_direction(self, name: str) -> None:
         """Pick a direction by its label."""
         if name not in self._directions:
-            raise MdlibError(f"unknown direction {name!r}; choose one of {list(self._directions)}")
+            raise MdlibError(self._("unknown direction {kind!r}; choose one of {known}").format(
+                kind=name, known=list(self._directions)))
         self.direction.value = name
 
     # -- internals -----------------------------------------------------------------------------
@@ -105,11 +110,13 @@ class RemainderExplorer:
             ax.set_yscale("log")
             ax.set_xlabel("h")
             ax.grid(True, which="major", alpha=0.3)
-        left.set_title(title or "remainder ‖r(h)‖", fontsize=10)
+        left.set_title(title or self._("remainder ‖r(h)‖"), fontsize=10)
         right.set_title("‖r(h)‖ / ‖h u‖  → 0 ?", fontsize=10)
         (self._curve,) = left.plot([], [], "-", color="C0", label="‖r(h)‖")
-        (self._slope1,) = left.plot([], [], ":", color="0.5", label="slope 1")
-        (self._slope2,) = left.plot([], [], "--", color="0.5", label="slope 2")
+        (self._slope1,) = left.plot([], [], ":", color="0.5",
+                                    label=self._("slope {order}").format(order=1))
+        (self._slope2,) = left.plot([], [], "--", color="0.5",
+                                    label=self._("slope {order}").format(order=2))
         (self._ratio_curve,) = right.plot([], [], "-", color="C1")
         left.legend(loc="lower right", fontsize=8)
         self._marker = self.live.animate(left.plot([], [], "o", color="C3", ms=7)[0])

@@ -20,9 +20,14 @@ import html
 import ipywidgets as widgets
 
 from ..errors import MdlibError
+from ..i18n import N_
 from ..rules import RULES, MatrixRule, directions_for, get_rule, pack, singular_like
 from .accessible import announced
 from .remainder_explorer import RemainderExplorer
+from .speech import choices, translator
+
+# The point switch's options: English keys, shown in the reader's language.
+_INVERTIBLE, _SINGULAR = N_("invertible X"), N_("singular X")
 
 
 class RuleExplorer:
@@ -30,22 +35,25 @@ class RuleExplorer:
 
     The explorer's own slider (``h``) and direction dropdown are reused, so ``.slider`` and
     ``.direction`` are the explorer's. Drive it with :meth:`set_rule`, :meth:`set_direction`,
-    :meth:`set_h` and :meth:`set_singular`.
+    :meth:`set_h` and :meth:`set_singular`. Menus show rule labels, directions and points in
+    the reader's language of the widget's creation; their values stay the English keys.
     """
 
     def __init__(self, rule: str = "M5", seed: int = 0, size: int = 3, h: float = 1e-2) -> None:
         self.seed, self.size = seed, size
-        self.rule_picker = widgets.Dropdown(options=list(RULES), value=get_rule(rule).label,
-                                            description="rule", layout=widgets.Layout(width="300px"))
-        self.point_picker = widgets.ToggleButtons(options=["invertible X", "singular X"],
-                                                  value="invertible X", description="point")
+        self._ = _ = translator()
+        self.rule_picker = widgets.Dropdown(options=choices(RULES, _), value=get_rule(rule).label,
+                                            description=_("rule"),
+                                            layout=widgets.Layout(width="300px"))
+        self.point_picker = widgets.ToggleButtons(options=choices([_INVERTIBLE, _SINGULAR], _),
+                                                  value=_INVERTIBLE, description=_("point"))
         self.statement = widgets.HTMLMath()
         self.error: str = ""
         first = get_rule(rule)
         point = first.point(seed, size, size)
         F, x, dF = first.flat(point)
         self.explorer = RemainderExplorer(F, x, dF, self._flat_directions(point), h=h,
-                                          title="remainder ‖r(h)‖")
+                                          title=_("remainder ‖r(h)‖"))
         self.slider = self.explorer.slider
         self.direction = self.explorer.direction
         self.readout = self.explorer.readout
@@ -85,7 +93,7 @@ class RuleExplorer:
 
     def set_singular(self, singular: bool) -> None:
         """Evaluate at a singular X (True) or at the seeded invertible one (False)."""
-        self.point_picker.value = "singular X" if singular else "invertible X"
+        self.point_picker.value = _SINGULAR if singular else _INVERTIBLE
 
     def set_direction(self, name: str) -> None:
         """Pick a direction E by its label (e.g. ``"e_11"``, ``"symmetric"``)."""
@@ -107,17 +115,20 @@ class RuleExplorer:
     def _on_pick(self, _change: dict) -> None:
         rule = self.rule
         point = rule.point(self.seed, self.size, self.size)
-        if self.point_picker.value == "singular X":
+        if self.point_picker.value == _SINGULAR:
             point = singular_like(point)
         self._show(rule, point)
 
     def _show(self, rule: MatrixRule, point: tuple) -> None:
         self._point = point
-        kind = "the rule" if rule.correct else f"a wrong variant ({html.escape(rule.mistake)})"
-        self.statement.value = (
-            f"<b>{html.escape(rule.label)}</b>, {kind}: claimed "
-            f"$d({rule.function}) = {rule.claim}$"
-        )
+        label, claim = html.escape(self._(rule.label)), f"$d({rule.function}) = {rule.claim}$"
+        if rule.correct:
+            statement = self._("<b>{label}</b>, the rule: claimed {claim}")
+        else:
+            statement = self._("<b>{label}</b>, a wrong variant ({mistake}): claimed {claim}")
+        mistake = self._(rule.mistake) if rule.mistake else ""  # _("") is the catalog's header
+        self.statement.value = statement.format(label=label, claim=claim,
+                                                mistake=html.escape(mistake))
         previous = self.direction.value if hasattr(self, "explorer") else None
         try:
             F, x, dF = rule.flat(point)
@@ -134,8 +145,10 @@ class RuleExplorer:
 
     def _keep_error(self, _change: dict | None) -> None:
         if self.error:
-            self.readout.value = announced(
-                f"<b>⚠ {html.escape(self.rule.label)} is not defined at this point.</b> "
-                f"{html.escape(self.error)} (Switch the point back to <i>invertible X</i>, or pick "
-                "<i>M6 (adjugate form)</i>, which holds at singular X too.)"
-            )
+            self.readout.value = announced(self._(
+                "<b>⚠ {label} is not defined at this point.</b> {error} (Switch the point back "
+                "to <i>{invertible}</i>, or pick <i>{adjugate}</i>, which holds at singular X "
+                "too.)").format(label=html.escape(self._(self.rule.label)),
+                                error=html.escape(self.error),
+                                invertible=self._(_INVERTIBLE),
+                                adjugate=self._("M6 (adjugate form)")))

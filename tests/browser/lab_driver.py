@@ -18,7 +18,9 @@ from __future__ import annotations
 import contextlib
 import importlib
 import json
+import math
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -265,6 +267,10 @@ def stored_has_math(path: Path) -> bool:
 
 
 # -- in-page JavaScript (JupyterLab 4 API through window.jupyterapp) -------------------------
+# The course's sliders are native range inputs (mdlib.widgets.ReaderSlider); an ipywidgets
+# slider (a noUiSlider handle, with no accessible name) is counted apart, so a test can refuse it.
+SLIDER = "input[type=range]"
+NOUI_HANDLE = ".noUi-handle"
 # A widget view is rendered as an output node WITHOUT data-mime-type (ipywidgets' renderer is a
 # Lumino panel); outputs nested inside an Output widget are not top-level views.
 JS_WIDGET_VIEWS = """
@@ -323,7 +329,8 @@ JS_DOM_REPORT = f"""
       o => o.querySelector('.jupyter-widgets, .widget-box, .lm-Widget.jupyter-widgets')).length,
     images: panel.querySelectorAll('.jp-OutputArea-output img').length,
     math: panel.querySelectorAll('.jp-MarkdownOutput mjx-container').length,
-    sliders: widgetOutputs.filter(o => o.querySelector('.noUi-handle')).length,
+    sliders: widgetOutputs.filter(o => o.querySelector('{SLIDER}')).length,
+    noUiSliders: panel.querySelectorAll('{NOUI_HANDLE}').length,
   }};
 }}
 """
@@ -331,8 +338,11 @@ JS_DOM_REPORT = f"""
 # The state one slider drives: the image(s) and the HTML readout(s) of the same widget view.
 JS_WIDGET_STATE = f"""
 (index) => {{
-  const view = {JS_WIDGET_VIEWS}.filter(o => o.querySelector('.noUi-handle'))[index];
+  const view = {JS_WIDGET_VIEWS}.filter(o => o.querySelector('{SLIDER}'))[index];
+  const slider = view.querySelector('{SLIDER}');
   return {{
+    value: slider.value,
+    valuetext: slider.getAttribute('aria-valuetext'),
     images: [...view.querySelectorAll('img')].map(img => img.src),
     readout: [...view.querySelectorAll('.widget-html, .widget-htmlmath')].map(
       h => h.innerText).join(' | '),
@@ -357,6 +367,33 @@ def wait_for_verdict_of(page: Any, checker: str, text: str, timeout_ms: float = 
              return area && area.value === args.text && marked.length >= 2
                     && marked.every(m => m.getAttribute('data-checked-text') === args.text);
            }""", arg={"checker": checker, "text": text}, timeout=timeout_ms, polling=100)
+
+
+def announced_and_computed(state: dict) -> tuple[float, float | None]:
+    """The number a slider announces (its ``aria-valuetext``, "h = 7.5e-1") and the one its
+    widget's readout shows for the same symbol ("h = 7.50e-01 …"; None if it shows none).
+
+    >>> announced_and_computed({"valuetext": "ρ = 7.5e-1", "readout": "ρ = 7.50e-01  max gap"})
+    (0.75, 0.75)
+    """
+    symbol, _, number = (state.get("valuetext") or "").partition(" = ")
+    shown = re.search(rf"{re.escape(symbol)} = (-?[\d.]+(?:e[+-]\d+)?)", state["readout"])
+    return float(number), (float(shown.group(1)) if shown else None)
+
+
+def _utf8(text: str | None) -> str | None:
+    """``text`` as the page wrote it: Chromium's DevTools protocol reports the ``valuetext``
+    property's UTF-8 bytes as Latin-1 characters ("Ï\x81" for "ρ"), unlike every other string.
+
+    >>> _utf8("Ï\x81 = 3.0e-1"), _utf8("h = 1.0e-2"), _utf8(None)
+    ('ρ = 3.0e-1', 'h = 1.0e-2', None)
+    """
+    if text is None:
+        return None
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
 
 
 class NotebookSession:
@@ -438,11 +475,12 @@ class NotebookSession:
         return self.page.evaluate(JS_WIDGET_STATE, index)
 
     def slider_handle(self, index: int) -> Any:
+        """The range input of the ``index``-th widget view that holds a slider."""
         # Same order as JS_WIDGET_VIEWS: document order of top-level views holding a slider.
         views = self.page.locator(
-            ".jp-NotebookPanel .jp-OutputArea-output:not([data-mime-type]):has(.noUi-handle)"
+            f".jp-NotebookPanel .jp-OutputArea-output:not([data-mime-type]):has({SLIDER})"
             ":not(.jupyter-widgets .jp-OutputArea-output)")
-        return views.nth(index).locator(".noUi-handle").first
+        return views.nth(index).locator(SLIDER).first
 
     def press_on_slider(self, index: int, key: str, times: int = 1) -> None:
         handle = self.slider_handle(index)
@@ -451,18 +489,40 @@ class NotebookSession:
         for _ in range(times):
             handle.press(key)
 
+    def accessible_sliders(self) -> list[dict]:
+        """Every slider of the page as Chromium's accessibility tree exposes it to a screen
+        reader, in document order: ``{"name": …, "valuetext": …, "value": …}`` (the accessible
+        name, the ``aria-valuetext`` that is announced, and the raw position)."""
+        client = self.page.context.new_cdp_session(self.page)
+        try:
+            root = client.send("DOM.getDocument", {"depth": 0})["root"]
+            ids = client.send("DOM.querySelectorAll",
+                              {"nodeId": root["nodeId"], "selector": SLIDER})["nodeIds"]
+            found = []
+            for node_id in ids:
+                node = client.send("Accessibility.getPartialAXTree",
+                                   {"nodeId": node_id, "fetchRelatives": False})["nodes"][0]
+                properties = {p["name"]: p["value"].get("value") for p in node.get("properties", [])}
+                found.append({"role": node.get("role", {}).get("value"),
+                              "name": node.get("name", {}).get("value", ""),
+                              "valuetext": _utf8(properties.get("valuetext")),
+                              "value": node.get("value", {}).get("value")})
+            return found
+        finally:
+            client.detach()
+
     def move_slider_until_changed(self, index: int, timeout_ms: float = 120_000) -> tuple[dict, dict]:
         """Press an arrow key on a slider (ArrowLeft when it is at its top end) and wait until
         both its plot image and its readout have changed.
 
-        The direction is read from the handle's ``aria-valuenow`` and ``aria-valuemax`` before
-        pressing, not guessed by waiting: a busy kernel may answer late, and pressing the other
-        way meanwhile could bring the slider back to where it started. Returns the widget state
-        before and after.
+        The direction is read from the input's value and maximum before pressing, not guessed
+        by waiting: a busy kernel may answer late, and pressing the other way meanwhile could
+        bring the slider back to where it started. Returns the widget state before and after
+        (images, readout, the input's value and its ``aria-valuetext``).
         """
         before = self.widget_state(index)
         handle = self.slider_handle(index)
-        now, top = (handle.get_attribute(name) for name in ("aria-valuenow", "aria-valuemax"))
+        now, top = handle.evaluate("input => [input.value, input.max]")
         try:
             at_top = float(now) >= float(top)
         except (TypeError, ValueError):  # no numbers to compare: the right arrow moves it
@@ -481,34 +541,62 @@ class NotebookSession:
             pass
         return before, self.widget_state(index)
 
+    def wait_until_readout_agrees(self, index: int, timeout_ms: float = 60_000) -> bool:
+        """Wait until the readout of slider ``index``'s widget shows the value the slider
+        announces ("h = 7.5e-1" and "h = 7.50e-01 …"): the kernel answers key presses in turn,
+        so a state is awaited, not a time. False if it never does."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        while time.monotonic() < deadline:
+            announced, computed = announced_and_computed(self.widget_state(index))
+            if computed is not None and math.isclose(computed, announced, rel_tol=0.05,
+                                                     abs_tol=0.005):
+                return True
+            self.page.wait_for_timeout(100)
+        return False
+
     def key_to_image_latency(self, index: int, key: str, timeout_ms: float = 5_000) -> float:
-        """Seconds from a real key press on a slider to the widget's plot image changing.
+        """Seconds from a real key press on a slider to the widget's plot image changing;
+        -1.0 if it never does (see :meth:`key_latencies`)."""
+        return self.key_latencies(index, key, timeout_ms)["image"]
+
+    def key_latencies(self, index: int, key: str, timeout_ms: float = 5_000) -> dict:
+        """Seconds from a real key press on a slider to what the reader gets back:
+        ``{"announced": …, "image": …}``, the slider's ``aria-valuetext`` changing (set in the
+        browser) and the widget's plot image changing (after the kernel's round trip).
 
         The clock starts in a capturing ``keydown`` listener and stops when a
-        ``MutationObserver`` sees the widget's ``img src`` change; -1.0 if it never does.
+        ``MutationObserver`` sees the attribute change; -1.0 for one that never does.
         """
         handle = self.slider_handle(index)
         handle.focus()
         self.page.evaluate(
             f"""(args) => {{
-              const view = {JS_WIDGET_VIEWS}.filter(o => o.querySelector('.noUi-handle'))[args.index];
+              const view = {JS_WIDGET_VIEWS}.filter(o => o.querySelector('{SLIDER}'))[args.index];
               window.__mdlibLatency = new Promise(resolve => {{
                 let t0 = null;
+                const seen = {{announced: -1, image: -1}};
                 document.addEventListener('keydown', () => {{ t0 = performance.now(); }},
                                           {{capture: true, once: true}});
-                const observer = new MutationObserver(() => {{
+                const done = () => {{ observer.disconnect(); resolve(seen); }};
+                const observer = new MutationObserver(records => {{
                   if (t0 === null) return;
-                  observer.disconnect();
-                  resolve((performance.now() - t0) / 1000);
+                  const now = (performance.now() - t0) / 1000;
+                  for (const record of records) {{
+                    const what = record.attributeName === 'src' ? 'image' : 'announced';
+                    if (seen[what] < 0) seen[what] = now;
+                  }}
+                  if (seen.image >= 0 && seen.announced >= 0) done();
                 }});
-                observer.observe(view, {{attributes: true, subtree: true, attributeFilter: ['src']}});
-                setTimeout(() => {{ observer.disconnect(); resolve(-1); }}, args.timeout);
+                observer.observe(view, {{attributes: true, subtree: true,
+                                         attributeFilter: ['src', 'aria-valuetext']}});
+                setTimeout(done, args.timeout);
               }});
             }}""",
             {"index": index, "timeout": timeout_ms},
         )
         handle.press(key)
-        return float(self.page.evaluate("() => window.__mdlibLatency"))
+        return {name: float(value)
+                for name, value in self.page.evaluate("() => window.__mdlibLatency").items()}
 
     def screenshot(self, folder: Path) -> Path:
         path = Path(folder) / f"{Path(self.name).stem}.png"

@@ -2,8 +2,11 @@
 
 One server and one browser are shared by the module (each notebook gets a fresh browser
 context and workspace). For each notebook: restart the kernel and run all cells, then check
-that nothing failed, MathJax typeset the formulas, plots and every widget rendered, and that
-pressing arrow keys on each widget's slider changes its plot and its readout.
+that nothing failed, MathJax typeset the formulas, plots and every widget rendered, that every
+slider has, in Chromium's accessibility tree, a name saying what it changes and a value text in
+the reader's terms ("h = 1.0e-2", not log₁₀ h), and that pressing arrow keys on each widget's
+slider changes its plot, its readout and its value text, the readout catching up with the value
+announced.
 
 Needs Debian's ``chromium`` package (never a browser downloaded by Playwright). Without it the
 tests skip with the reason, except in CI (``CI=true``), where they must run and so fail.
@@ -11,6 +14,7 @@ tests skip with the reason, except in CI (``CI=true``), where they must run and 
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 
@@ -100,6 +104,18 @@ def test_notebook_runs_and_renders_in_jupyterlab(path: Path, lab: JupyterLab, pa
         assert report["images"] >= images, (
             f"{path.name}: {report['images']} images shown, the stored notebook has {images} plots")
 
+        assert report["noUiSliders"] == 0, (
+            f"{path.name}: an ipywidgets slider, whose handle has no accessible name")
+        sliders = session.accessible_sliders()
+        assert len(sliders) == report["sliders"], sliders
+        for found in sliders:
+            symbol = (found["valuetext"] or "").partition(" = ")[0]
+            assert found["role"] == "slider" and re.fullmatch(
+                r"\S+ = -?\d\.\d+(e[+-]\d+)?", found["valuetext"] or ""), (
+                f"{path.name}: a slider announces {found['valuetext']!r}, not its value in words")
+            assert symbol in found["name"] and len(found["name"]) > len(symbol) + 2, (
+                f"{path.name}: slider named {found['name']!r}: say what {symbol} is")
+
         for index in range(report["sliders"]):
             before, after = session.move_slider_until_changed(index)
             assert after["images"] and after["images"] != before["images"], (
@@ -107,6 +123,12 @@ def test_notebook_runs_and_renders_in_jupyterlab(path: Path, lab: JupyterLab, pa
             assert after["readout"] != before["readout"], (
                 f"{path.name}: slider of widget {index} moved but its readout stayed "
                 f"{before['readout']!r}")
+            assert after["valuetext"] != before["valuetext"], (
+                f"{path.name}: slider of widget {index} moved but still announces "
+                f"{before['valuetext']!r}")
+            assert session.wait_until_readout_agrees(index), (
+                f"{path.name}: widget {index} announces {after['valuetext']!r} but its readout "
+                f"shows {session.widget_state(index)['readout']!r}")
     finally:
         try:
             print(f"screenshot of {path.name}: {session.screenshot(screenshot_dir)}")

@@ -106,6 +106,11 @@ def test_saved_notebook_reopens_with_working_widgets_and_builds(chromium: str,
             report = session.dom_report()
             assert not report["widgetErrors"], report["widgetErrors"]
             assert report["renderedWidgets"] == views, report
+            # The slider (an anywidget, its view stored in the saved state) is named and
+            # announces h before any kernel has run.
+            sliders = session.accessible_sliders()
+            assert [(s["name"], s["valuetext"]) for s in sliders] == [("step size h",
+                                                                       "h = 1.0e-2")]
             # ... and once the chapter runs again, its slider moves the plot and the readout.
             state = session.restart_and_run_all()
             assert not state["errors"], state["errors"]
@@ -113,6 +118,8 @@ def test_saved_notebook_reopens_with_working_widgets_and_builds(chromium: str,
             before, after = session.move_slider_until_changed(0)
             assert after["images"] != before["images"], "the slider did not move the plot"
             assert after["readout"] != before["readout"] and "h = " in after["readout"]
+            assert after["valuetext"] != before["valuetext"]
+            assert session.wait_until_readout_agrees(0), session.widget_state(0)
 
     assert (REPO / "notebooks" / CHAPTER).read_bytes() == stored, "the stored notebook changed"
     from book.build import build_book
