@@ -25,7 +25,7 @@ import mdlib
 from mdlib import MdlibError
 from mdlib.parse import parse_expression, parse_shapes
 from mdlib.widgets import StepChecker
-from mdlib.widgets.playground import DerivationPlayground
+from mdlib.widgets.playground import DerivationPlayground, SecondOrderPlayground
 
 SHAPES = "X: 3x3, A: 3x3, a: 3, b: 3"
 SECONDS = 2.0  # per case, generous on a shared machine; a real evaluation would hang or write
@@ -88,10 +88,13 @@ def test_hostile_shape_declarations_are_refused(shapes):
     assert time.perf_counter() - start < SECONDS
 
 
+@pytest.mark.parametrize("mode", ["first order", *SecondOrderPlayground.OFFERED])
 @pytest.mark.parametrize("payload", PAYLOADS[:3] + ["9**9**9*tr(X)", "X+" * 50_000 + "X"],
                          ids=["globals", "import", "open", "power", "long"])
-def test_the_playground_shows_the_refusal_and_runs_nothing(payload, sentinel):
-    pg = DerivationPlayground(payload.replace("{sentinel}", str(sentinel)), SHAPES, "X")
+def test_the_playground_shows_the_refusal_and_runs_nothing(payload, mode, sentinel):
+    text = payload.replace("{sentinel}", str(sentinel))
+    pg = (DerivationPlayground(text, SHAPES, "X") if mode == "first order" else
+          SecondOrderPlayground(text, SHAPES, "X", mode=mode))
     pg.run()
     (output,) = pg.output.outputs
     assert output["output_type"] == "stream" and output["text"].startswith("mdlib: ")
@@ -171,6 +174,10 @@ ENTRY_POINTS = {
     "check_vec_steps line": lambda t: mdlib.check_vec_steps("A*X", "X", t, ENTRY_SHAPES),
     "DerivationPlayground": lambda t: DerivationPlayground(t, ENTRY_SHAPES, "X").run(),
     "DerivationPlayground shapes": lambda t: DerivationPlayground("tr(X)", t, "X").run(),
+    **{f"SecondOrderPlayground {mode}": (
+        lambda t, mode=mode: SecondOrderPlayground(t, ENTRY_SHAPES, "X", mode=mode).run())
+       for mode in SecondOrderPlayground.OFFERED},
+    "SecondOrderPlayground shapes": lambda t: SecondOrderPlayground("tr(X)**2", t, "X").run(),
     "StepChecker f": lambda t: StepChecker(t, "X", ENTRY_SHAPES),
     "StepChecker lines": lambda t: StepChecker("tr(X.T*X)", "X", ENTRY_SHAPES).set_lines(t),
     "StepChecker vec lines": lambda t: StepChecker("A*X", "X", ENTRY_SHAPES, vec=True).set_lines(t),
