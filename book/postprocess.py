@@ -96,8 +96,17 @@ def row_header_tables(page: str) -> str:
     return _TABLE.sub(fix, page)
 
 
+_ZH_SPAN = re.compile(r'<span lang="zh(?:-CN)?">')
+
+
 def mark_text(page: str, edition: str) -> str:
-    """``page`` with ✅/❌ replaced and, on an English page, Chinese runs marked ``lang="zh"``."""
+    """``page`` with ✅/❌ replaced and, on an English page, Chinese runs marked ``lang="zh"``.
+
+    On a Chinese page the whole page is ``zh-CN``: a ``lang="zh"`` span kept from English text
+    says nothing more, so it is unwrapped to a plain span.
+    """
+    if edition != "en":
+        page = _ZH_SPAN.sub("<span>", page)
     parts = _TOKENS.split(page)
     inside_raw = None
     for i, part in enumerate(parts):
