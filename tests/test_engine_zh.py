@@ -18,6 +18,7 @@ import re
 import numpy as np
 import pytest
 import sympy
+from test_steps_zh import zh  # noqa: F401 - the fixture: Chinese for one test, English after
 
 import mdlib
 from mdlib import MdlibError
@@ -32,15 +33,6 @@ S3 = "X: 3x3, A: 3x3"
 ENGLISH_WORDS = ("given", "verified", "layout", "random data", "seed", "relative error",
                  "does not occur", "cancel", "expansion", "symmetric", "remainder", "substitute",
                  "product", "trace", "transpose")
-
-
-@pytest.fixture
-def zh():
-    mdlib.set_language("zh")
-    try:
-        yield
-    finally:
-        mdlib.set_language("en")
 
 
 def _in(language: str, make):
@@ -86,7 +78,8 @@ def _assert_latex_typesets(latex: str) -> None:
 
 # ------------------------------------------------------------------ first order
 
-def test_a_derivation_is_narrated_in_chinese_with_the_same_formulas(zh):
+@pytest.mark.usefixtures("zh")
+def test_a_derivation_is_narrated_in_chinese_with_the_same_formulas():
     d = mdlib.derive("tr(X.T*A*X)", "X", S3)
     text = str(d)
     assert text.splitlines()[0].endswith("[已知]")
@@ -125,7 +118,8 @@ def test_the_loss_as_first_written_and_an_unchecked_reason():
     assert said == ["已知", "a norm squared is a quadratic form（未经数值检验）"]
 
 
-def test_a_constant_and_cancelling_terms_give_zero_with_the_reason_in_chinese(zh):
+@pytest.mark.usefixtures("zh")
+def test_a_constant_and_cancelling_terms_give_zero_with_the_reason_in_chinese():
     absent = mdlib.derive("tr(A)", "X", S3)
     assert absent.exact_reason == "精确，无需数值检验：f 中不含 X，所以 df = 0，∂f/∂X = 0"
     assert "f 中不含 X" in str(absent) and absent.verification is None
@@ -143,7 +137,8 @@ def test_a_constant_and_cancelling_terms_give_zero_with_the_reason_in_chinese(zh
     _assert_latex_typesets(absent._repr_latex_())
 
 
-def test_the_chain_rule_is_narrated_in_chinese(zh):
+@pytest.mark.usefixtures("zh")
+def test_the_chain_rule_is_narrated_in_chinese():
     c = mdlib.chain("2*Y", "Y", "A*X", "X", f="tr(Y.T*Y)", shapes="Y: 2x2, A: 2x2, X: 2x2")
     rules = [step.justification for step in c.steps]
     assert rules[:2] == ["已知", "已知"] and "C1：复合" in rules
@@ -155,7 +150,8 @@ def test_the_chain_rule_is_narrated_in_chinese(zh):
 
 # ------------------------------------------------------------------ second order
 
-def test_a_jacobian_is_narrated_in_chinese_with_the_same_formulas(zh):
+@pytest.mark.usefixtures("zh")
+def test_a_jacobian_is_narrated_in_chinese_with_the_same_formulas():
     J = mdlib.jacobian("A*X", "X", shapes="X: 3x4, A: 2x3")
     text = str(J)
     assert "[H1：vec(A dX B) = (Bᵀ ⊗ A) vec dX]" in text
@@ -172,7 +168,8 @@ def test_a_jacobian_is_narrated_in_chinese_with_the_same_formulas(zh):
     _assert_latex_typesets(latex)
 
 
-def test_a_hessian_is_narrated_in_chinese_with_the_expansion(zh):
+@pytest.mark.usefixtures("zh")
+def test_a_hessian_is_narrated_in_chinese_with_the_expansion():
     H = mdlib.hessian("tr(X.T*A*X)", "X", shapes="X: 2x2, A: 2x2", gradient="(A + A.T)*X")
     text = str(H)
     assert "[同一个梯度，已化简（经数值检验相等）]" in text
@@ -188,7 +185,8 @@ def test_a_hessian_is_narrated_in_chinese_with_the_expansion(zh):
     _assert_latex_typesets(H._repr_latex_())
 
 
-def test_tidying_passes_and_zero_answers_of_second_order_in_chinese(zh):
+@pytest.mark.usefixtures("zh")
+def test_tidying_passes_and_zero_answers_of_second_order_in_chinese():
     H = mdlib.hessian("tr(X)**2", "X", shapes="X: 2x2")
     assert H.text == "2 vec(I_2) vec(I_2)^T"
     constant = mdlib.jacobian("A*A", "X", S3)
@@ -205,7 +203,8 @@ def test_tidying_passes_and_zero_answers_of_second_order_in_chinese(zh):
 
 # ------------------------------------------------------------------ messages and errors
 
-def test_the_verdicts_of_a_wrong_claim_are_chinese(zh):
+@pytest.mark.usefixtures("zh")
+def test_the_verdicts_of_a_wrong_claim_are_chinese():
     X, A = sympy.MatrixSymbol("X", 2, 2), sympy.MatrixSymbol("A", 2, 2)
     dX = sympy.MatrixSymbol("dX", 2, 2)
     wrong = verify(sympy.Trace(A * X), X, dX, sympy.Trace(A * dX), A)  # missing transpose
@@ -236,7 +235,8 @@ def test_the_verdicts_of_a_wrong_claim_are_chinese(zh):
     (lambda: mdlib.engine.derive("tr(X)", sympy.MatrixSymbol("X", 2, 2)),
      "f 是文本：mdlib.derive、mdlib.chain", "mdlib.jacobian_chain"),
 ])
-def test_engine_errors_are_chinese_and_quote_the_same_formulas(zh, call, chinese, formula):
+@pytest.mark.usefixtures("zh")
+def test_engine_errors_are_chinese_and_quote_the_same_formulas(call, chinese, formula):
     with pytest.raises(MdlibError) as caught:
         call()
     message = str(caught.value)
@@ -247,7 +247,8 @@ def test_engine_errors_are_chinese_and_quote_the_same_formulas(zh, call, chinese
     assert formula in str(again.value) and not CJK.search(str(again.value))
 
 
-def test_the_list_of_supported_operations_is_chinese(zh):
+@pytest.mark.usefixtures("zh")
+def test_the_list_of_supported_operations_is_chinese():
     from mdlib.engine.ops import supported_operations
 
     said = supported_operations()
@@ -255,7 +256,8 @@ def test_the_list_of_supported_operations_is_chinese(zh):
     assert "以及函数 exp，log，sin" in said and said.endswith("（作用于数，或逐元素作用）")
 
 
-def test_numeric_evaluation_explains_a_singular_matrix_in_chinese(zh):
+@pytest.mark.usefixtures("zh")
+def test_numeric_evaluation_explains_a_singular_matrix_in_chinese():
     from mdlib.engine.numeric import evaluate
 
     X, K = sympy.MatrixSymbol("X", 3, 2), sympy.MatrixSymbol("K", 2, 3)
