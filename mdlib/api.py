@@ -36,6 +36,7 @@ from .engine.second_order import hessian as engine_hessian
 from .engine.second_order import jacobian as engine_jacobian
 from .engine.second_order import jacobian_chain as engine_jacobian_chain
 from .errors import MdlibError
+from .i18n import N_, _
 from .parse import parse_expression, parse_shapes
 
 __all__ = ["chain", "derive", "hessian", "jacobian", "jacobian_chain"]
@@ -60,10 +61,10 @@ def _in_a_sentence(function: Callable[..., _Result]) -> Callable[..., _Result]:
         except MdlibError:
             raise
         except _INTERNAL as err:
-            raise MdlibError(f"mdlib.{function.__name__} met an internal error of the engine "
-                             f"({type(err).__name__}) on this expression; please write it "
-                             "another way (e.g. with the numbers multiplied out) and report "
-                             "it") from err
+            raise MdlibError(_("mdlib.{function} met an internal error of the engine ({kind}) on "
+                               "this expression; please write it another way (e.g. with the "
+                               "numbers multiplied out) and report it").format(
+                                   function=function.__name__, kind=type(err).__name__)) from err
 
     return wrapper
 
@@ -79,11 +80,11 @@ def _printable(result: object) -> None:
         try:
             str(formula)
         except SYMPY_SLIPS:
-            raise MdlibError(
+            raise MdlibError(_(
                 "the symbolic algebra cannot simplify the result: it holds the trace or "
                 "determinant of a sum with numbers (such as tr(inv(2*I + X/4))) inside a function "
                 "of a function; declare that sum as a matrix of its own (B: 3x3 for 2*I + X/4) "
-                "or write the functions apart") from None
+                "or write the functions apart")) from None
 
 
 def _at_risk(formula: sympy.Basic) -> bool:
@@ -99,6 +100,10 @@ def _at_risk(formula: sympy.Basic) -> bool:
         inside = inside or (isinstance(node, sympy.Function) and not isinstance(node, holders))
         stack.extend((arg, inside) for arg in node.args if isinstance(arg, sympy.Basic))
     return False
+
+
+#: Where a matrix was declared, when it was declared in the text shapes (a message id).
+_SHAPES = N_("the shapes")
 
 
 @dataclass
@@ -117,59 +122,69 @@ class _Inputs:
             return cls(shapes, parse_shapes(shapes))
         if isinstance(shapes, dict):
             return cls(sizes=shapes)
-        raise MdlibError('shapes must be text such as "X: 3x3, a: 3" (declaring the matrices of '
-                         "typed text) or a dict of sizes such as {'n': 3} for sympy's symbolic "
-                         f"shapes, not {type(shapes).__name__}")
+        raise MdlibError(_('shapes must be text such as "X: 3x3, a: 3" (declaring the matrices '
+                           "of typed text) or a dict of sizes such as {{'n': 3}} for sympy's "
+                           "symbolic shapes, not {type}").format(type=type(shapes).__name__))
 
     def expression(self, value: object, what: str) -> sympy.Expr:
         """Typed text through the parser; a sympy expression as it is (see :meth:`unify`)."""
         if isinstance(value, str):
             if self.text is None:
-                raise MdlibError(f"{what} is text, so declare its matrices as text too, e.g. "
-                                 'shapes="X: 3x3, a: 3x1"; the text is then read by the course\'s '
-                                 "parser")
+                raise MdlibError(_("{what} is text, so declare its matrices as text too, e.g. "
+                                   'shapes="X: 3x3, a: 3x1"; the text is then read by the '
+                                   "course's parser").format(what=what))
             return parse_expression(value, self.text)[0]
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return sympy.sympify(value, strict=True)
         if isinstance(value, type) or not isinstance(value, sympy.Expr):
-            raise MdlibError(f'{what} must be typed text such as "tr(X.T*A*X)" (with shapes="X: '
-                             '3x3, A: 3x3") or a sympy expression, not '
-                             f"{type(value).__name__}")
+            raise MdlibError(_('{what} must be typed text such as "tr(X.T*A*X)" (with '
+                               'shapes="X: 3x3, A: 3x3") or a sympy expression, not {type}')
+                             .format(what=what, type=type(value).__name__))
         return value
 
     def variable(self, X: object, what: str = "X") -> MatrixSymbol:
         """The matrix to differentiate by: a name declared in text shapes, or a MatrixSymbol."""
         if isinstance(X, str):
             if self.text is None:
-                raise MdlibError(f"{what} = {X!r} is a name, so declare the matrices as text, e.g. "
-                                 f'shapes="{X}: 3x3", or pass the MatrixSymbol itself')
+                raise MdlibError(_('{what} = {name} is a name, so declare the matrices as text, '
+                                   'e.g. shapes="{X}: 3x3", or pass the MatrixSymbol itself')
+                                 .format(what=what, name=repr(X), X=X))
             if X not in self.declared:
-                raise MdlibError(f"{what} = {X!r} is not declared in the shapes {self.text!r}")
+                raise MdlibError(_("{what} = {name} is not declared in the shapes {shapes}").format(
+                    what=what, name=repr(X), shapes=repr(self.text)))
             return self.declared[X]
         if isinstance(X, MatrixSymbol):
             return X
-        raise MdlibError(f"differentiate by a matrix: {what} must be a MatrixSymbol (e.g. "
-                         f"sympy.MatrixSymbol('{what}', 3, 3)) or its name declared in the shapes "
-                         f'(e.g. "{what}", shapes="{what}: 3x3"), not {type(X).__name__}')
+        raise MdlibError(_("differentiate by a matrix: {what} must be a MatrixSymbol (e.g. "
+                           "sympy.MatrixSymbol('{what}', 3, 3)) or its name declared in the "
+                           'shapes (e.g. "{what}", shapes="{what}: 3x3"), not {type}').format(
+                               what=what, type=type(X).__name__))
 
     def unify(self, **inputs: sympy.Basic | None) -> list:
         """The inputs with one matrix per name: the one declared in text, else the one with
         numeric sizes (``X`` of size n×n next to a 3×3 ``X`` is that X); sizes that disagree
         are an error naming both."""
         chosen: dict[str, tuple[MatrixSymbol, str]] = {
-            name: (M, "the shapes") for name, M in self.declared.items()}
+            name: (M, _SHAPES) for name, M in self.declared.items()}
         for what, value in inputs.items():
-            for M in value.atoms(MatrixSymbol) if value is not None else ():
+            # in order of name: when two matrices clash, the same one is named every run
+            # (a set of sympy symbols iterates in an order that changes with the process)
+            atoms = () if value is None else sorted(value.atoms(MatrixSymbol),
+                                                  key=lambda M: (str(M.name), str(M.shape)))
+            for M in atoms:
                 name = str(M.name)
                 other, where = chosen.get(name, (M, what))
                 clash = [(d, e) for d, e in zip(M.shape, other.shape, strict=True)
                          if d.is_Integer and e.is_Integer and d != e]
                 if clash:
-                    raise MdlibError(f"{name} is {M.shape[0]}×{M.shape[1]} in {what} but "
-                                     f"{other.shape[0]}×{other.shape[1]} in {where}; make the "
-                                     "sizes agree (or leave out one of the two)")
+                    raise MdlibError(_("{name} is {rows}×{cols} in {what} but {other_rows}×"
+                                       "{other_cols} in {where}; make the sizes agree (or leave "
+                                       "out one of the two)").format(
+                        name=name, rows=M.shape[0], cols=M.shape[1], what=what,
+                        other_rows=other.shape[0], other_cols=other.shape[1],
+                        where=_(where) if where == _SHAPES else where))
                 numeric = sum(d.is_Integer for d in M.shape) > sum(d.is_Integer for d in other.shape)
-                if name not in chosen or (numeric and where != "the shapes"):
+                if name not in chosen or (numeric and where != _SHAPES):
                     chosen[name] = (M, what)
         out = []
         for value in inputs.values():
@@ -183,7 +198,7 @@ class _Inputs:
         """``given = (latex, text, reason, expression)``: the expression may be typed too."""
         if given is None or len(given) != 4:
             return given
-        return (*given[:3], self.expression(given[3], "the given expression"))
+        return (*given[:3], self.expression(given[3], _("the given expression")))
 
 
 @_in_a_sentence

@@ -7,6 +7,13 @@ from the public stages of :mod:`~mdlib.engine.pipeline` (``expand_differential``
 scalar- or matrix-valued expression with its lines); every operation the passes know is one
 row of :mod:`~mdlib.engine.ops`.
 
+Everything the engine says to a reader is a message of mdlib's catalog (:mod:`mdlib.i18n`), in
+whole sentences with named placeholders; formulas, rule ids and numbers are the same in every
+language. A verdict, an error and the lines of ``jacobian`` and ``hessian`` are said in the
+language set when they are made; the lines of ``derive`` and ``chain`` when they are shown
+(their rules' labels follow a later ``set_language``). Code that needs to know
+what happened reads data (``zero_cause``, ``rule_ids``, ``verification.passed``), never words.
+
 >>> import sympy
 >>> X = sympy.MatrixSymbol("X", 3, 3)
 >>> derive(sympy.log(sympy.Determinant(X)), X).gradient

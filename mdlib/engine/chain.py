@@ -24,7 +24,8 @@ from sympy.matrices.expressions import MatMul, MatrixExpr, MatrixSymbol, Trace, 
 
 from ..curriculum import RuleUse
 from ..errors import MdlibError
-from .derivation import MatrixDerivation
+from ..i18n import _
+from .derivation import GIVEN, MatrixDerivation
 from .grammar import canonical, prepare, read, read_symbol, sizes
 from .nodes import depends_on, display_name, placeholder
 from .pipeline import DF, Lhs, Line, expand_differential, read_off, trace_stage
@@ -54,16 +55,20 @@ def chain(grad_Y: object, Y: MatrixSymbol, Y_of_X: object, X: MatrixSymbol,
     """
     Y, X = read_symbol(Y, "Y"), read_symbol(X)
     if not isinstance(Y, MatrixSymbol) or not isinstance(X, MatrixSymbol):
-        raise MdlibError("Y and X must be MatrixSymbols; write Y = g(X) as the expression Y_of_X")
+        raise MdlibError(_("Y and X must be MatrixSymbols; write Y = g(X) as the expression "
+                           "Y_of_X"))
     Y_of_X, grad_Y = read(Y_of_X, "Y_of_X"), read(grad_Y, "grad_Y")
     f = read(f) if f is not None else None
     shapes = sizes(shapes)
     if not isinstance(Y_of_X, MatrixExpr) or tuple(Y_of_X.shape) != tuple(Y.shape):
-        raise MdlibError(f"Y = {to_text(Y_of_X)} must have the shape of {Y.name}, {tuple(Y.shape)}")
+        raise MdlibError(_("Y = {Y_of_X} must have the shape of {Y}, {shape}").format(
+            Y_of_X=to_text(Y_of_X), Y=Y.name, shape=tuple(Y.shape)))
     if not isinstance(grad_Y, MatrixExpr) or tuple(grad_Y.shape) != tuple(Y.shape):
-        raise MdlibError(f"∂f/∂{Y.name} must have the shape of {Y.name} (denominator layout)")
+        raise MdlibError(_("∂f/∂{Y} must have the shape of {Y} (denominator layout)").format(
+            Y=Y.name))
     if not depends_on(Y_of_X, X):
-        raise MdlibError(f"{X.name} does not occur in {Y.name} = {to_text(Y_of_X)}")
+        raise MdlibError(_("{X} does not occur in {Y} = {Y_of_X}").format(
+            X=X.name, Y=Y.name, Y_of_X=to_text(Y_of_X)))
     symmetric = tuple(symmetric)
     Yc = canonical(Y_of_X, X)
     inputs = [grad_Y, Y_of_X] + ([f] if f is not None else [])
@@ -73,8 +78,8 @@ def chain(grad_Y: object, Y: MatrixSymbol, Y_of_X: object, X: MatrixSymbol,
 
     lines = [
         Line(Lhs(rf"\frac{{\partial f}}{{\partial {to_latex(Y)}}} = {to_latex(G)}",
-                 f"∂f/∂{Y.name} = {display_name(G)}"), grad_Y, "given"),
-        Line(Y, Y_of_X, "given"),
+                 f"∂f/∂{Y.name} = {display_name(G)}"), grad_Y, GIVEN),
+        Line(Y, Y_of_X, GIVEN),
         Line(DF, Trace(MatMul(Transpose(G), dY)), C1),
     ]
     dY_expanded = expand_differential(Yc, X, dX, lhs=dY, is_canonical=True)
@@ -111,5 +116,6 @@ def chain(grad_Y: object, Y: MatrixSymbol, Y_of_X: object, X: MatrixSymbol,
         check = run_verify(f_check, X, dX, differential, gradient, shapes, seed, symmetric)
         result.verification = check
         if not check:
-            raise MdlibError(f"the engine could not verify the chain rule result: {check.message}")
+            raise MdlibError(_("the engine could not verify the chain rule result: {message}")
+                             .format(message=check.message))
     return result

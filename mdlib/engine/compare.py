@@ -12,13 +12,19 @@ notebook shows what sympy 1.14 returns for, say, ``log|X|`` *together with* the 
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import sympy
 from sympy import MatrixSymbol
 
 from ..errors import MdlibError
 from ..gradcheck import GradientCheck, compare_with_reference, numerical_gradient
+from ..i18n import _
 from .verify import RTOL, _DataProblem, _Numeric, random_data
+
+# The first clause of a message: up to its first semicolon, in English or in Chinese ("；").
+_FIRST_CLAUSE = re.compile("[;；]")
 
 
 def check_symbolic_gradient(f: sympy.Basic, X: MatrixSymbol, claimed: object, seed: int = 0,
@@ -30,8 +36,8 @@ def check_symbolic_gradient(f: sympy.Basic, X: MatrixSymbol, claimed: object, se
     and the full matrix lets the verdict name a transpose, sign or factor slip).
     """
     if not isinstance(claimed, sympy.Basic):
-        raise MdlibError("the claimed gradient must be a matrix expression, not text: read typed "
-                         "text with mdlib.parse.parse_expression first")
+        raise MdlibError(_("the claimed gradient must be a matrix expression, not text: read "
+                           "typed text with mdlib.parse.parse_expression first"))
     name = str(X.name)
     data = random_data(f, seed=seed, symmetric=symmetric, variable=name)
     X0 = np.asarray(data.values[name], dtype=float)
@@ -40,12 +46,14 @@ def check_symbolic_gradient(f: sympy.Basic, X: MatrixSymbol, claimed: object, se
         reference = numerical_gradient(
             lambda Xv: f_num({**data.values, name: Xv}, data.dims).reshape(-1)[0], X0)
     except _DataProblem as problem:
-        raise MdlibError(f"f cannot be checked at the random data: {problem}") from None
+        raise MdlibError(_("f cannot be checked at the random data: {problem}").format(
+            problem=problem)) from None
     try:
-        G = _Numeric(claimed, "the claimed gradient")(data.values, data.dims)
+        G = _Numeric(claimed, _("the claimed gradient"))(data.values, data.dims)
     except (MdlibError, _DataProblem) as err:
-        reason = str(err).split(";")[0][:160]
-        return GradientCheck(False, float("inf"), f"the claimed gradient cannot be evaluated: {reason}")
+        reason = _FIRST_CLAUSE.split(str(err))[0][:160]
+        return GradientCheck(False, float("inf"), _("the claimed gradient cannot be evaluated: "
+                                                    "{reason}").format(reason=reason))
     if G.size == 1 and X0.size > 1:
         G = np.full(X0.shape, float(G.reshape(-1)[0]))
     return compare_with_reference(G, reference, RTOL)

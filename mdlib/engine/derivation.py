@@ -23,14 +23,14 @@ import numpy as np
 import sympy
 from sympy.matrices.expressions import MatrixSymbol, Trace, ZeroMatrix
 
-from ..curriculum import cite
 from ..errors import MdlibError
+from ..i18n import N_, _, get_language
 from ..render import Derivation, Step
 from .algebra import mat_mul
 from .grammar import prepare, read, read_symbol, sizes
 from .nodes import depends_on, placeholder
 from .numeric import dims_from, evaluate, numeric_values, scalar_value
-from .pipeline import DF, Line, Raw, expand_differential, gradient_lhs, read_off, trace_stage
+from .pipeline import DF, Line, Raw, Said, expand_differential, gradient_lhs, read_off, trace_stage
 from .printing import to_text
 from .trace_form import TraceTerm
 from .verify import Verification, random_data, verify
@@ -52,9 +52,14 @@ class MatrixDerivation:
     symmetric: tuple = ()
     title: str = ""
     verification: Verification | None = None
-    #: Why no numeric check is needed (∂f/∂X = 0 because X does not occur in f), or "".
+    #: Why no numeric check is needed (∂f/∂X = 0 because X does not occur in f), or "" (in
+    #: the reader's language when it was derived).
     exact_reason: str = ""
-    _steps: list[Step] | None = field(default=None, repr=False)
+    #: Why ∂f/∂X = 0, as data (never read from the words): ``"absent"`` (X does not occur in
+    #: f), ``"cancel"`` (the terms of df cancel as the rules are applied), ``"cancelled"`` (the
+    #: verification found the gradient's terms cancelling), or "" (a gradient that is not 0).
+    zero_cause: str = ""
+    _steps: tuple[str, list[Step]] | None = field(default=None, repr=False)  # (language, steps)
 
     @property
     def _f(self) -> sympy.Basic:  # the name tests and benchmarks have used
@@ -70,9 +75,29 @@ class MatrixDerivation:
 
     @property
     def steps(self) -> list[Step]:
-        if self._steps is None:
-            self._steps = [line.step() for line in self.lines]
-        return self._steps
+        """The lines as :class:`~mdlib.render.Step`, in the reader's language of the moment."""
+        language = get_language()
+        if self._steps is None or self._steps[0] != language:
+            self._steps = (language, [line.step() for line in self.lines])
+        return self._steps[1]
+
+    @property
+    def rule_ids(self) -> tuple[str, ...]:
+        """The ids of the rules its lines cite, each once, in the order first cited (data for
+        code that asks which rules were used: never parse the labels, they are translated).
+
+        >>> X, A = sympy.MatrixSymbol("X", 2, 2), sympy.MatrixSymbol("A", 2, 2)
+        >>> derive(sympy.Trace(A * X.I), X).rule_ids
+        ('M4', 'M2', 'M5', 'T4', 'L')
+        """
+        ids: dict[str, None] = {}
+        for line in self.lines:
+            uses = line.rule if isinstance(line.rule, (set, frozenset)) else ()
+            for use in sorted(uses, key=lambda u: u.sort_key()):
+                ids.setdefault(use.id, None)
+            if line.rule == "L":
+                ids.setdefault("L", None)
+        return tuple(ids)
 
     def derivation(self) -> Derivation:
         return Derivation(self.steps, self.title)
@@ -81,10 +106,15 @@ class MatrixDerivation:
         latex = self.derivation()._repr_latex_()
         if self.verification is not None:
             mark = r"\checkmark" if self.verification.passed else r"\times"
-            err = self.verification.relative_error
-            latex += (rf"$${mark}\ \text{{numerically verified: relative error {err:.1e} vs "
-                      rf"central differences, remainder order "
-                      rf"{'exact' if np.isinf(self.verification.order) else f'{self.verification.order:.2f}'}}}$$")
+            if np.isinf(self.verification.order):
+                said = _("numerically verified: relative error {error:.1e} vs central "
+                         "differences, remainder order exact")
+            else:
+                said = _("numerically verified: relative error {error:.1e} vs central "
+                         "differences, remainder order {order:.2f}")
+            said = said.format(error=self.verification.relative_error,
+                               order=self.verification.order)
+            latex += rf"$${mark}\ \text{{{said}}}$$"
         elif self.exact_reason:
             latex += rf"$$\text{{{self.exact_reason}}}$$"
         return latex
@@ -132,7 +162,8 @@ class MatrixDerivation:
                         shapes if shapes is not None else self.shapes, seed, self.symmetric)
         self.verification = result
         if not result:
-            raise MdlibError(f"the engine could not verify ∂f/∂{self.X.name}: {result.message}")
+            raise MdlibError(_("the engine could not verify {what}: {message}").format(
+                what=f"∂f/∂{self.X.name}", message=result.message))
         return result
 
 
@@ -147,25 +178,31 @@ def _check_given(given_expr: sympy.Basic, f: sympy.Basic, X: MatrixSymbol, shape
             fv = scalar_value(f, data.values, data.dims)
             gv = scalar_value(g, data.values, data.dims)
         except MdlibError as err:
-            raise MdlibError(f"the given form cannot be checked at random data: {err}") from None
+            raise MdlibError(_("the given form cannot be checked at random data: {error}").format(
+                error=err)) from None
         if not np.isclose(fv, gv, rtol=1e-8, atol=1e-10 * max(1.0, abs(fv))):
-            raise MdlibError(f"the given form {to_text(g)} is not equal to f = {to_text(f)}: at "
-                             f"random data it is {gv:.6g}, f is {fv:.6g}")
+            raise MdlibError(_("the given form {given} is not equal to f = {f}: at random data it "
+                               "is {given_value:.6g}, f is {f_value:.6g}").format(
+                                   given=to_text(g), f=to_text(f), given_value=gv, f_value=fv))
+
+
+#: The justification of the line that states f (a message id: shown translated).
+GIVEN = N_("given")
 
 
 def _given_lines(f, given, X, shapes, symmetric, seed) -> list[Line]:
     """The loss as first written, then f with the reason; checked numerically when possible."""
     if given is None:
-        return [Line("f", f, "given")]
+        return [Line("f", f, GIVEN)]
     if len(given) not in (3, 4):
-        raise MdlibError("given must be (latex, text, reason) or (latex, text, reason, "
-                         "expression equal to f)")
+        raise MdlibError(_("given must be (latex, text, reason) or (latex, text, reason, "
+                           "expression equal to f)"))
     latex, text, reason = given[:3]
     if len(given) == 4:
-        _check_given(read(given[3], "the given expression"), f, X, shapes, symmetric, seed)
+        _check_given(read(given[3], _("the given expression")), f, X, shapes, symmetric, seed)
     else:  # only words: shown, but never as if the engine had checked them
-        reason = f"{reason} (not checked numerically)"
-    return [Line("f", Raw(latex, text), "given"), Line("", f, reason)]
+        reason = Said(N_("{reason} (not checked numerically)"), reason=Said(reason))
+    return [Line("f", Raw(latex, text), GIVEN), Line("", f, reason)]
 
 
 def derive(f: object, X: MatrixSymbol, shapes: dict | None = None,
@@ -193,18 +230,19 @@ def derive(f: object, X: MatrixSymbol, shapes: dict | None = None,
     if not d.value.has(d.dX):  # X absent, or the terms of df cancel
         zero = ZeroMatrix(*X.shape)
         if not d.lines:
-            lines.append(Line(DF, sympy.S.Zero, f"{X.name} does not occur in f"))
+            lines.append(Line(DF, sympy.S.Zero, Said(N_("{X} does not occur in f"), X=X.name)))
         else:  # the rules gave terms that cancel: say so on the line where df became 0
             last = lines[-1]
-            rule = last.rule if isinstance(last.rule, str) else cite(last.rule)
-            lines[-1] = Line(last.lhs, last.expr, f"{rule}; the terms cancel, so f does not "
-                                                  f"change with {X.name}")
+            lines[-1] = Line(last.lhs, last.expr, Said(
+                N_("{rules}; the terms cancel, so f does not change with {X}"),
+                rules=last.rule, X=X.name))
         lines.append(Line(gradient_lhs(X), zero, "L"))
         result = MatrixDerivation(differential=sympy.S.Zero, terms=[], gradient=zero,
-                                  lines=lines, **common)
+                                  lines=lines, zero_cause="cancel" if d.lines else "absent",
+                                  **common)
         if not depends_on(canonical_f, X):
-            result.exact_reason = (f"exact, no numeric check needed: {X.name} does not occur in "
-                                   f"f, so df = 0 and ∂f/∂{X.name} = 0")
+            result.exact_reason = _("exact, no numeric check needed: {X} does not occur in f, so "
+                                    "df = 0 and ∂f/∂{X} = 0").format(X=X.name)
         elif verify:
             result.check(seed=seed)
         return result
@@ -212,7 +250,8 @@ def derive(f: object, X: MatrixSymbol, shapes: dict | None = None,
     gradient, last = read_off(traces.lefts, X, symmetric)
     lines += [*traces.lines, last]
     result = MatrixDerivation(differential=d.value, terms=list(traces.terms), gradient=gradient,
-                              lines=lines, **common)
+                              lines=lines, zero_cause="cancel" if getattr(
+                                  gradient, "is_ZeroMatrix", False) else "", **common)
     if verify:
         result.check(seed=seed)
         cancelled = result.verification.details.get("cancelled")
@@ -221,10 +260,14 @@ def derive(f: object, X: MatrixSymbol, shapes: dict | None = None,
     return result
 
 
+#: Why an answer is 0 where the verification found terms that cancel (F: "f", "F" or "∇f").
+TERMS_CANCEL = N_("{expression} = 0: its terms cancel, so {F} does not change with {X}")
+
+
 def _answer_zero(result: MatrixDerivation, cancelled: sympy.Basic) -> None:
     """∂f/∂X = 0 where the verification found the gradient's terms cancelling (and f flat)."""
     zero = ZeroMatrix(*result.X.shape)
-    reason = (f"{to_text(cancelled)} = 0: its terms cancel, so f does not change with "
-              f"{result.X.name}")
+    reason = Said(TERMS_CANCEL, expression=to_text(cancelled), F="f", X=result.X.name)
     result.lines = [*result.lines, Line("", zero, reason)]
     result.gradient, result.terms, result._steps = zero, [], None
+    result.zero_cause = "cancelled"

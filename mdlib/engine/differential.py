@@ -21,6 +21,7 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from ..curriculum import RuleUse
 from ..errors import MdlibError
+from ..i18n import _
 from .nodes import AsScalar, DiffMatrix, DiffScalar, built, depends_on, differential_of
 from .ops import op_for
 
@@ -51,7 +52,7 @@ class _Expander:
             return self.dX
         row = op_for(F)
         if row is None or row.differential is None:
-            raise MdlibError(f"internal: no differential rule for {F!r}")
+            raise MdlibError(_("internal: no differential rule for {F}").format(F=repr(F)))
         if row.rule is not None:
             self.rules.add(row.rule)
         return built(self.override.get(row.node, row.differential), F, self)
@@ -92,10 +93,10 @@ def check_size(F: sympy.Basic, X: sympy.MatrixSymbol) -> None:
     """Refuse, before any work, a differential with more terms than :data:`MAX_TERMS`."""
     n = term_count(F, X)
     if n > MAX_TERMS:
-        raise MdlibError(f"the differential would have {n} terms (a power X^k alone gives k "
-                         f"terms X^i dX X^(k-1-i)); the engine writes out and checks every term, "
-                         f"so it stops at {MAX_TERMS}: write fewer or smaller powers of "
-                         f"{X.name}")
+        raise MdlibError(_("the differential would have {n} terms (a power X^k alone gives k "
+                           "terms X^i dX X^(k-1-i)); the engine writes out and checks every "
+                           "term, so it stops at {limit}: write fewer or smaller powers of {X}")
+                         .format(n=n, limit=MAX_TERMS, X=X.name))
 
 
 def differential_lines(f: sympy.Basic, X: sympy.MatrixSymbol, dX: sympy.MatrixSymbol,
@@ -110,7 +111,7 @@ def differential_lines(f: sympy.Basic, X: sympy.MatrixSymbol, dX: sympy.MatrixSy
     expander = _Expander(X, dX, override)
     current = differential_of(f) if f != X else dX
     lines = []
-    for _ in range(200):  # depth bound; real expressions need a handful of passes
+    for _pass in range(200):  # depth bound; real expressions need a handful of passes
         if not current.has(DiffMatrix, DiffScalar):
             break
         expander.rules = set()

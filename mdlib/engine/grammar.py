@@ -23,19 +23,27 @@ import sympy
 from sympy.matrices.expressions import MatrixExpr, MatrixSymbol
 
 from ..errors import MdlibError
+from ..i18n import N_, _
 from .nodes import AsScalar, built, depends_on
 from .ops import SCALAR_FUNCTIONS, op_for, supported_operations
 from .printing import to_text
 from .readoff import tidy
 
-_SUPPORTED = supported_operations()  # generated from the operation table
+#: The list as it was generated at import (in English); messages generate it when they are said.
+_SUPPORTED = supported_operations()
 
 
 def unsupported(part: sympy.Basic, whole: sympy.Basic, why: str = "") -> MdlibError:
-    """The error for an operation the engine cannot differentiate, naming the part."""
-    reason = f" ({why})" if why else ""
-    return MdlibError(f"unsupported operation: {_show(part)} in {_show(whole)}{reason}; "
-                      f"the engine handles {_SUPPORTED}")
+    """The error for an operation the engine cannot differentiate, naming the part (``why``,
+    in the reader's language, says what is wrong with it)."""
+    # the list is generated from the operation table, in the reader's language
+    if why:
+        message = _("unsupported operation: {part} in {whole} ({why}); the engine handles "
+                    "{supported}")
+    else:
+        message = _("unsupported operation: {part} in {whole}; the engine handles {supported}")
+    return MdlibError(message.format(part=_show(part), whole=_show(whole), why=why,
+                                     supported=supported_operations()))
 
 
 def _show(expr: sympy.Basic) -> str:
@@ -60,7 +68,8 @@ def _check_elementwise_body(body: sympy.Basic, var: sympy.Symbol, node, whole) -
             continue
         if isinstance(sub, sympy.Pow):
             if sub.exp.has(var) and sub.base.has(var):
-                raise unsupported(node, whole, "a power with the variable in base and exponent")
+                raise unsupported(node, whole,
+                                  _("a power with the variable in base and exponent"))
             continue
         if isinstance(sub, sympy.NumberSymbol) or _scalar_function_ok(sub):
             continue
@@ -100,9 +109,9 @@ def canonical(expr: sympy.Basic, X: MatrixSymbol, whole: sympy.Basic | None = No
 
 
 #: Where typed text goes: the public functions read it with the course's parser first.
-_TEXT_GOES_TO = ("mdlib.derive, mdlib.chain, mdlib.jacobian, mdlib.hessian and "
-                 "mdlib.jacobian_chain read typed text with the course's parser; the engine's own "
-                 "functions take sympy expressions")
+_TEXT_GOES_TO = N_("mdlib.derive, mdlib.chain, mdlib.jacobian, mdlib.hessian and "
+                   "mdlib.jacobian_chain read typed text with the course's parser; the engine's "
+                   "own functions take sympy expressions")
 
 
 def read(expr: object, what: str = "f") -> sympy.Expr:
@@ -117,21 +126,23 @@ def read(expr: object, what: str = "f") -> sympy.Expr:
     f is text: mdlib.derive, mdlib.chain, ... read typed text with the course's parser; ...
     """
     if isinstance(expr, str):
-        raise MdlibError(f"{what} is text: {_TEXT_GOES_TO}")
+        raise MdlibError(_("{what} is text: {where}").format(what=what, where=_(_TEXT_GOES_TO)))
     try:
         value = sympy.sympify(expr, strict=True)  # numbers and sympy objects; text is refused
     except (sympy.SympifyError, TypeError, ValueError):
         value = None
     if isinstance(value, type) or not isinstance(value, sympy.Expr):
-        raise MdlibError(f"{what} must be a sympy expression (or typed text, given to the public "
-                         f"functions such as mdlib.derive), not {type(expr).__name__}")
+        raise MdlibError(_("{what} must be a sympy expression (or typed text, given to the "
+                           "public functions such as mdlib.derive), not {type}").format(
+                               what=what, type=type(expr).__name__))
     return value
 
 
 def read_symbol(X: object, what: str = "X") -> object:
     """``X`` itself; a name (text) is refused here: the public functions look names up."""
     if isinstance(X, str):
-        raise MdlibError(f"{what} = {X!r} is a name: {_TEXT_GOES_TO}")
+        raise MdlibError(_("{what} = {name} is a name: {where}").format(
+            what=what, name=repr(X), where=_(_TEXT_GOES_TO)))
     return X
 
 
@@ -144,9 +155,15 @@ def sizes(shapes: object) -> dict | None:
     if shapes is None or isinstance(shapes, dict):
         return shapes
     if isinstance(shapes, str):
-        raise MdlibError(f"shapes are text: {_TEXT_GOES_TO}")
-    raise MdlibError("shapes must be a dict of sizes, e.g. {'n': 3} or {'X': (3, 4)}, not "
-                     f"{type(shapes).__name__}")
+        raise MdlibError(_("shapes are text: {where}").format(where=_(_TEXT_GOES_TO)))
+    raise MdlibError(_("shapes must be a dict of sizes, e.g. {{'n': 3}} or {{'X': (3, 4)}}, not "
+                       "{type}").format(type=type(shapes).__name__))
+
+
+def not_a_matrix_symbol(X: object) -> MdlibError:
+    """The error for a variable that is not a MatrixSymbol."""
+    return MdlibError(_("differentiate by a MatrixSymbol (a matrix or an n×1 vector), not {X}; "
+                        "e.g. X = sympy.MatrixSymbol('X', 3, 3)").format(X=repr(X)))
 
 
 def prepare(f: object, X: object) -> sympy.Basic:
@@ -163,13 +180,13 @@ def prepare(f: object, X: object) -> sympy.Basic:
     f must be scalar-valued, but 2 X is a 2×2 matrix; take a trace, a determinant or a quadratic form
     """
     if not isinstance(X, MatrixSymbol):
-        raise MdlibError(f"differentiate by a MatrixSymbol (a matrix or an n×1 vector), not {X!r}; "
-                         "e.g. X = sympy.MatrixSymbol('X', 3, 3)")
+        raise not_a_matrix_symbol(X)
     f = read(f)
     if isinstance(f, MatrixExpr) and not is_one_by_one(f):
         rows, cols = f.shape
-        raise MdlibError(f"f must be scalar-valued, but {_show(f)} is a {rows}×{cols} matrix; "
-                         "take a trace, a determinant or a quadratic form")
+        raise MdlibError(_("f must be scalar-valued, but {f} is a {rows}×{cols} matrix; take a "
+                           "trace, a determinant or a quadratic form").format(
+                               f=_show(f), rows=rows, cols=cols))
     if is_one_by_one(f):
         return AsScalar(canonical(f, X, f))
     return canonical(f, X, f)

@@ -23,6 +23,7 @@ from sympy.matrices.expressions import (
 )
 
 from ..errors import MdlibError
+from ..i18n import _
 from .algebra import transpose
 from .nodes import AsScalar
 from .ops import log_det, op_for
@@ -78,43 +79,41 @@ def evaluate(expr: sympy.Basic, values: dict, dims: dict | None = None):
     def _ev(e: sympy.Basic):
         row = op_for(e)
         if row is None or row.numpy is None:
-            raise MdlibError(f"cannot evaluate {e} numerically")
+            raise MdlibError(_("cannot evaluate {expr} numerically").format(expr=e))
         try:
             return row.numpy(e, ev, context)
         except np.linalg.LinAlgError as err:  # here the node is known: name its matrix
             if isinstance(e, Inverse):
-                raise MdlibError(f"cannot evaluate {_show(expr)} at these values: "
-                                 f"{_show(e.arg)} is singular, so {_show(e)} does not exist"
-                                 f"{_singular_note(e.arg)}") from err
+                raise MdlibError(_singular_inverse(expr, e)) from err
             raise
         except ZeroDivisionError as err:
             if isinstance(e, sympy.Pow) and e.exp.is_negative:
                 base = e.base.args[0] if isinstance(e.base, AsScalar) else e.base
-                raise MdlibError(f"cannot evaluate {_show(expr)} at these values: it divides "
-                                 f"by {_show(base)}, which is 0 there"
-                                 f"{_why_zero(base)}") from err
+                raise MdlibError(_division_by_zero(expr, base)) from err
             raise
 
     try:
         with np.errstate(all="ignore"):
             out = ev(expr)
     except np.linalg.LinAlgError as err:
-        raise MdlibError(f"cannot evaluate {_show(expr)} at these values: a matrix under an "
-                         f"inverse or determinant is singular or not square ({err})") from err
+        raise MdlibError(_("cannot evaluate {expr} at these values: a matrix under an inverse "
+                           "or determinant is singular or not square ({error})").format(
+                               expr=_show(expr), error=err)) from err
     except ZeroDivisionError as err:
-        raise MdlibError(f"cannot evaluate {_show(expr)} at these values: it divides by "
-                         "zero") from err
+        raise MdlibError(_("cannot evaluate {expr} at these values: it divides by zero").format(
+            expr=_show(expr))) from err
     except OverflowError as err:
-        raise MdlibError(f"cannot evaluate {_show(expr)} at these values: a number is too "
-                         "large for floating point") from err
+        raise MdlibError(_("cannot evaluate {expr} at these values: a number is too large for "
+                           "floating point").format(expr=_show(expr))) from err
     except MdlibError:
         raise
     except (ValueError, TypeError) as err:  # e.g. arrays whose shapes do not fit the formula
-        raise MdlibError(f"cannot evaluate {_show(expr)} with the values given: {err}") from err
+        raise MdlibError(_("cannot evaluate {expr} with the values given: {error}").format(
+            expr=_show(expr), error=err)) from err
     if np.iscomplexobj(out):
-        raise MdlibError(f"{_show(expr)} has a complex value at these values (a fractional "
-                         "power or a log of a negative number); the course works with real "
-                         "numbers")
+        raise MdlibError(_("{expr} has a complex value at these values (a fractional power or a "
+                           "log of a negative number); the course works with real numbers")
+                         .format(expr=_show(expr)))
     return out
 
 
@@ -135,26 +134,38 @@ def why_singular(M: sympy.Basic) -> str:
         mats = [a for a in M.args if isinstance(a, MatrixExpr)]
         inner = [a.shape[1] for a in mats[:-1] if getattr(a.shape[1], "is_Integer", False)]
         if inner and min(inner) < n:
-            k = min(inner)
-            return (f"it is {n}×{n} but a product through an inner size {k}, so its rank is at "
-                    f"most {k}")
+            return _("it is {n}×{n} but a product through an inner size {k}, so its rank is at "
+                     "most {k}").format(n=n, k=min(inner))
     if isinstance(M, MatAdd) and len(M.args) == 2 and n % 2 == 1:  # S = A - A^T, n odd
         a, b = M.args
         if b == -transpose(a) or a == -transpose(b):
-            return (f"it is skew-symmetric (Sᵀ = -S) of odd size {n}, so det S = det Sᵀ = "
-                    f"(-1)^{n} det S = -det S")
+            return _("it is skew-symmetric (Sᵀ = -S) of odd size {n}, so det S = det Sᵀ = "
+                     "(-1)^{n} det S = -det S").format(n=n)
     return ""
 
 
-def _singular_note(M: sympy.Basic) -> str:
-    reason = why_singular(M)
-    return f" ({reason}: it is singular for every value)" if reason else ""
+def _singular_inverse(expr: sympy.Basic, inverse: Inverse) -> str:
+    """The message for an inverse of a singular matrix, saying why when its form shows it."""
+    values = dict(expr=_show(expr), matrix=_show(inverse.arg), inverse=_show(inverse))
+    reason = why_singular(inverse.arg)
+    if reason:
+        return _("cannot evaluate {expr} at these values: {matrix} is singular, so {inverse} does "
+                 "not exist ({reason}: it is singular for every value)").format(
+                     reason=reason, **values)
+    return _("cannot evaluate {expr} at these values: {matrix} is singular, so {inverse} does not "
+             "exist").format(**values)
 
 
-def _why_zero(s: sympy.Basic) -> str:
-    if isinstance(s, Determinant) and why_singular(s.arg):
-        return f"; {_show(s.arg)} is singular for every value ({why_singular(s.arg)})"
-    return ""
+def _division_by_zero(expr: sympy.Basic, base: sympy.Basic) -> str:
+    """The message for a division by a number that is 0, saying why when its form shows it
+    (the determinant of a matrix that is singular for every value)."""
+    values = dict(expr=_show(expr), base=_show(base))
+    if isinstance(base, Determinant) and why_singular(base.arg):
+        return _("cannot evaluate {expr} at these values: it divides by {base}, which is 0 "
+                 "there; {matrix} is singular for every value ({reason})").format(
+                     matrix=_show(base.arg), reason=why_singular(base.arg), **values)
+    return _("cannot evaluate {expr} at these values: it divides by {base}, which is 0 "
+             "there").format(**values)
 
 
 def _show(expr: sympy.Basic) -> str:

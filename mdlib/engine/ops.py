@@ -44,6 +44,7 @@ from sympy.matrices.expressions.kronecker import KroneckerProduct
 
 from ..curriculum import RuleUse
 from ..errors import MdlibError
+from ..i18n import N_, _
 from ..stable import sigmoid as stable_sigmoid
 from ..vec import commutation_matrix
 from ..vec import vec as vec_numeric
@@ -67,10 +68,11 @@ from .nodes import (
 SUM, PRODUCT, HADAMARD, POWER, ATOM = 1, 2, 2, 4, 5
 
 #: How the rules are cited when used in a special form.
-LOG_DET_FORM = RuleUse("M6", "determinant, as d log|det F| = tr(F^-1 dF)")
-SCALAR_CHAIN = RuleUse("M8", "function of a scalar (a 1×1 case of M8)")
-#: The vec rules (H1) the rows below cite, as the article states them.
-H1_SUM = RuleUse("H1", "vec is linear, vec(A + B) = vec A + vec B")
+LOG_DET_FORM = RuleUse("M6", N_("determinant, as d log|det F| = tr(F^-1 dF)"))
+SCALAR_CHAIN = RuleUse("M8", N_("function of a scalar (a 1×1 case of M8)"))
+#: The vec rules (H1) the rows below cite, as the article states them (the words translated
+#: when shown, the formulas as they are).
+H1_SUM = RuleUse("H1", N_("vec is linear, vec(A + B) = vec A + vec B"))
 H1_PRODUCT = RuleUse("H1", "vec(A dX B) = (Bᵀ ⊗ A) vec dX")
 H1_TRANSPOSE = RuleUse("H1", "vec(dXᵀ) = K vec dX")
 H1_HADAMARD = RuleUse("H1", "vec(A ⊙ dX) = diag(vec A) vec dX")
@@ -262,7 +264,7 @@ def _show_symbol(e, p):
 def _value(e, ev, ctx):
     name = str(e.name)
     if name not in ctx.values:
-        raise MdlibError(f"no numeric value given for {display_name(e)}")
+        raise MdlibError(_("no numeric value given for {name}").format(name=display_name(e)))
     return ctx.values[name]
 
 
@@ -334,7 +336,7 @@ def _numpy_sum(e, ev, ctx):
 def _canonical_scalar_op(e, go, ctx):
     args = [_as_number(go(a)) for a in e.args]
     if any(isinstance(a, MatrixExpr) for a in args):
-        raise ctx.unsupported(e, "a matrix used where a number is needed")
+        raise ctx.unsupported(e, _("a matrix used where a number is needed"))
     return e.func(*args)
 
 
@@ -347,12 +349,12 @@ def _vec_sum(L, ctx):
     return parts[0] if len(parts) == 1 else MatAdd(*parts)
 
 
-op(MatAdd, rule=RuleUse("M1"), name="sums and differences", differential=_d_sum, show=lambda e, p: (p.sum(e), SUM),
+op(MatAdd, rule=RuleUse("M1"), name=N_("sums and differences"), differential=_d_sum, show=lambda e, p: (p.sum(e), SUM),
    numpy=_numpy_sum, transpose=_transpose_matadd, canonical=_rebuild, split="sum",
    wrong=(("other terms forgotten", _d_sum_first_only),),
    vec=VecRule(H1_SUM, _vec_sum, example=lambda dX, A: dX + A * dX),
    example=lambda X, A: X + A * X)
-op(sympy.Add, rule=RuleUse("M1"), name="sums and differences", differential=_d_sum, show=lambda e, p: (p.sum(e), SUM),
+op(sympy.Add, rule=RuleUse("M1"), name=N_("sums and differences"), differential=_d_sum, show=lambda e, p: (p.sum(e), SUM),
    numpy=_numpy_sum, canonical=_canonical_scalar_op, split="sum",
    wrong=(("other terms forgotten", _d_sum_first_only),),
    vec=VecRule(H1_SUM, _vec_sum, example=lambda dX, A: Trace(A * dX) + Trace(dX)),
@@ -475,12 +477,12 @@ def _vec_scalar_mul(L, ctx):  # c s = c vec(s) for the one factor s holding dX
     return scaled(sympy.Mul(*[a for a in L.args if not ctx.dep(a)]), Vec(hits[0]))
 
 
-op(MatMul, rule=RuleUse("M2"), name="products", differential=_d_product, show=lambda e, p: p.product(e),
+op(MatMul, rule=RuleUse("M2"), name=N_("products"), differential=_d_product, show=lambda e, p: p.product(e),
    numpy=_numpy_matmul, transpose=_transpose_matmul, canonical=_rebuild, move=_move_matmul,
    split="product", wrong=(("second term missing", _d_product_first_only),),
    vec=VecRule(H1_PRODUCT, _vec_matmul, example=lambda dX, A: A * dX * A * A),
    example=lambda X, A: X * A * X)
-op(sympy.Mul, rule=RuleUse("M2"), name="products", differential=_d_product, show=lambda e, p: p.product(e),
+op(sympy.Mul, rule=RuleUse("M2"), name=N_("products"), differential=_d_product, show=lambda e, p: p.product(e),
    numpy=_numpy_mul, canonical=_canonical_scalar_op, move=_move_mul, split="product",
    wrong=(("second term missing", _d_product_first_only),),
    vec=VecRule(H1_SUM, _vec_scalar_mul, example=lambda dX, A: 3 * Trace(A * dX)),
@@ -514,7 +516,7 @@ def _show_matpow(e, p):
 def _canonical_matpow(e, go, ctx):
     k = e.exp
     if not (k.is_Integer and not ctx.dep(k)):
-        raise ctx.unsupported(e, "only integer matrix powers")
+        raise ctx.unsupported(e, _("only integer matrix powers"))
     base = go(e.base)
     if k == -1:
         return Inverse(base)
@@ -523,7 +525,7 @@ def _canonical_matpow(e, go, ctx):
     return MatPow(base, k) if k != 1 else base
 
 
-op(MatPow, rule=RuleUse("M2"), name="integer matrix powers", differential=_d_matpow, show=_show_matpow,
+op(MatPow, rule=RuleUse("M2"), name=N_("integer matrix powers"), differential=_d_matpow, show=_show_matpow,
    numpy=lambda e, ev, ctx: np.linalg.matrix_power(ev(e.base), int(e.exp)),
    transpose=lambda m, go, t, ctx: MatPow(go(m.base, t), m.exp), canonical=_canonical_matpow,
    wrong=(("as if matrices commuted", _d_matpow_commuting),),
@@ -548,7 +550,7 @@ def _vec_transpose(L, ctx):
     return MatMul(CommutationMatrix(rows, cols), Vec(L.arg))
 
 
-op(Transpose, rule=RuleUse("M3"), name="transposes", differential=lambda F, ctx: Transpose(ctx.d(F.arg)),
+op(Transpose, rule=RuleUse("M3"), name=N_("transposes"), differential=lambda F, ctx: Transpose(ctx.d(F.arg)),
    show=lambda e, p: (p.transpose(e.arg), POWER),
    numpy=lambda e, ev, ctx: ev(e.arg).T, transpose=lambda m, go, t, ctx: go(m.arg, not t),
    canonical=_rebuild, move=_move_transpose, split="wrap",
@@ -573,7 +575,7 @@ def _vec_trace(L, ctx):
     return MatMul(Transpose(Vec(Identity(shape_of(L.arg)[0]))), Vec(L.arg))
 
 
-op(Trace, rule=RuleUse("M4"), name="traces", differential=lambda F, ctx: Trace(ctx.d(F.arg)),
+op(Trace, rule=RuleUse("M4"), name=N_("traces"), differential=lambda F, ctx: Trace(ctx.d(F.arg)),
    show=lambda e, p: (p.func(r"\mathrm{tr}" if p.latex else "tr", p.visit(e.arg)[0]), ATOM),
    numpy=lambda e, ev, ctx: float(np.trace(ev(e.arg))),
    canonical=_rebuild, move=_move_trace,
@@ -594,7 +596,7 @@ def _transpose_inverse(m, go, t, ctx):  # (A^-1)^T = (A^T)^-1, kept as a power a
     return MatPow(go(m.arg, t), -1)
 
 
-op(Inverse, rule=RuleUse("M5"), name="inverses", differential=lambda F, ctx: MatMul(-1, F, ctx.d(F.arg), F),
+op(Inverse, rule=RuleUse("M5"), name=N_("inverses"), differential=lambda F, ctx: MatMul(-1, F, ctx.d(F.arg), F),
    show=_show_inverse, show_transposed=lambda e, p: p.sup(p.wrap(e.arg, ATOM), "-T"),
    numpy=lambda e, ev, ctx: np.linalg.inv(ev(e.arg)),
    transpose=_transpose_inverse, canonical=_rebuild, data="invertible",
@@ -610,7 +612,7 @@ def _show_det(e, p):
     return (rf"\left|{inner}\right|" if p.latex else f"|{inner}|"), ATOM
 
 
-op(Determinant, rule=RuleUse("M6"), name="determinants",
+op(Determinant, rule=RuleUse("M6"), name=N_("determinants"),
    differential=lambda F, ctx: F * Trace(MatMul(Inverse(F.arg), ctx.d(F.arg))),
    show=_show_det, numpy=lambda e, ev, ctx: float(np.linalg.det(ev(e.arg))),
    canonical=_rebuild, data="invertible",
@@ -635,7 +637,7 @@ def _show_log_det(e, p):
     return f"log|det{inner}|", ATOM
 
 
-op(LogDet, rule=LOG_DET_FORM, name="log-det", differential=_d_log_det, show=_show_log_det,
+op(LogDet, rule=LOG_DET_FORM, name=N_("log-det"), differential=_d_log_det, show=_show_log_det,
    numpy=lambda e, ev, ctx: log_det(ev(e.args[0].arg)),
    canonical=lambda e, go, ctx: LogDet(go(e.args[0])), data="spd",
    wrong=(("inverse missing", lambda F, ctx: Trace(ctx.d(F.args[0].arg))),
@@ -694,7 +696,7 @@ def _vec_hadamard(L, ctx):
     return MatMul(DiagVec(C), Vec(hits[0]))
 
 
-op(HadamardProduct, rule=RuleUse("M7"), name="Hadamard products", differential=_d_hadamard, show=_show_hadamard,
+op(HadamardProduct, rule=RuleUse("M7"), name=N_("Hadamard products"), differential=_d_hadamard, show=_show_hadamard,
    numpy=_numpy_hadamard,
    transpose=lambda m, go, t, ctx: HadamardProduct(*[go(a, t) for a in m.args]),
    canonical=_rebuild, move=_move_hadamard, split="product",
@@ -718,11 +720,11 @@ def _show_hadamard_power(e, p):
 
 def _canonical_hadamard_power(e, go, ctx):
     if ctx.dep(e.exp):
-        raise ctx.unsupported(e, "the exponent may not depend on the variable")
+        raise ctx.unsupported(e, _("the exponent may not depend on the variable"))
     return HadamardPower(go(e.base), e.exp)
 
 
-op(HadamardPower, rule=RuleUse("M8"), name="Hadamard powers", differential=_d_hadamard_power,
+op(HadamardPower, rule=RuleUse("M8"), name=N_("Hadamard powers"), differential=_d_hadamard_power,
    show=_show_hadamard_power, numpy=lambda e, ev, ctx: ev(e.base) ** ev(e.exp),
    transpose=lambda m, go, t, ctx: HadamardPower(go(m.base, t), m.exp),
    canonical=_canonical_hadamard_power,
@@ -782,7 +784,7 @@ def _mostly_transposed(e: sympy.Basic) -> bool:
     return False
 
 
-op(ElementwiseApplyFunction, rule=RuleUse("M8"), name="elementwise functions", differential=_d_elementwise,
+op(ElementwiseApplyFunction, rule=RuleUse("M8"), name=N_("elementwise functions"), differential=_d_elementwise,
    show=lambda e, p: (p.elementwise(e.function, e.expr), ATOM), numpy=_numpy_elementwise,
    transpose=_transpose_elementwise, canonical=_canonical_elementwise,
    wrong=(("matrix product instead of ⊙", _d_elementwise_matrix_product),
@@ -800,13 +802,13 @@ def _d_pow(F, ctx):
 def _canonical_pow(e, go, ctx):
     base, exp = _as_number(go(e.base)), _as_number(go(e.exp))
     if isinstance(base, MatrixExpr) or isinstance(exp, MatrixExpr):
-        raise ctx.unsupported(e, "a power of a matrix that is not 1×1")
+        raise ctx.unsupported(e, _("a power of a matrix that is not 1×1"))
     if ctx.dep(base) and ctx.dep(exp):
-        raise ctx.unsupported(e, "the variable in both base and exponent")
+        raise ctx.unsupported(e, _("the variable in both base and exponent"))
     return sympy.Pow(base, exp)
 
 
-op(sympy.Pow, rule=SCALAR_CHAIN, name="powers and roots of numbers", differential=_d_pow, show=lambda e, p: p.power(e),
+op(sympy.Pow, rule=SCALAR_CHAIN, name=N_("powers and roots of numbers"), differential=_d_pow, show=lambda e, p: p.power(e),
    numpy=lambda e, ev, ctx: ev(e.base) ** ev(e.exp), canonical=_canonical_pow,
    wrong=(("wrong sign", lambda F, ctx: -_d_pow(F, ctx)),),
    example=lambda X, A: Trace(A * X) ** 3)
@@ -839,7 +841,7 @@ def _canonical_scalar_function(e, go, ctx):
     if is_matrix(arg) and tuple(arg.shape) == (1, 1):
         arg = AsScalar(arg)
     elif isinstance(arg, MatrixExpr):
-        raise ctx.unsupported(e, "apply functions to matrices elementwise with M.applyfunc(f)")
+        raise ctx.unsupported(e, _("apply functions to matrices elementwise with M.applyfunc(f)"))
     return e.func(arg)
 
 
@@ -852,12 +854,13 @@ FUNCTION_NAMES: dict[type, tuple[str, str]] = {
 }
 #: The scalar functions the engine differentiates (elementwise or applied to scalars).
 SCALAR_FUNCTIONS = tuple(FUNCTION_NAMES)
-#: What each is, in words (the parser's help text lists them).
+#: What each is, in words (the parser's help text lists them; English message ids, shown
+#: translated: ``_(FUNCTION_WORDS[fn])``).
 FUNCTION_WORDS: dict[type, str] = {
-    sympy.exp: "exponential", sympy.log: "natural logarithm", sympy.sin: "sine",
-    sympy.cos: "cosine", sympy.tan: "tangent", sympy.tanh: "hyperbolic tangent",
-    sympy.sinh: "hyperbolic sine", sympy.cosh: "hyperbolic cosine", sympy.atan: "arctangent",
-    Sigmoid: "logistic function 1/(1 + e^-t)",
+    sympy.exp: N_("exponential"), sympy.log: N_("natural logarithm"), sympy.sin: N_("sine"),
+    sympy.cos: N_("cosine"), sympy.tan: N_("tangent"), sympy.tanh: N_("hyperbolic tangent"),
+    sympy.sinh: N_("hyperbolic sine"), sympy.cosh: N_("hyperbolic cosine"),
+    sympy.atan: N_("arctangent"), Sigmoid: N_("logistic function 1/(1 + e^-t)"),
 }
 
 
@@ -940,7 +943,7 @@ def _show_other_function(e, p):
 
 def _numpy_other_function(e, ev, ctx):
     if len(e.args) != 1:
-        raise MdlibError(f"cannot evaluate {e} numerically")
+        raise MdlibError(_("cannot evaluate {expr} numerically").format(expr=e))
     return _numpy_scalar_function(e, ev, ctx)
 
 
@@ -1026,7 +1029,8 @@ op(KroneckerProduct, rule=RuleUse("H2"), show=_show_kron, numpy=_numpy_kron,
 
 
 def supported_operations() -> str:
-    """What the engine differentiates, in words, generated from the rows above.
+    """What the engine differentiates, in words, generated from the rows above (in the
+    reader's language: the names of operations are messages, those of functions are code).
 
     >>> print(supported_operations())  # doctest: +ELLIPSIS
     sums and differences, products, integer matrix powers, ..., and the functions exp, log, ...
@@ -1039,5 +1043,8 @@ def supported_operations() -> str:
         group = functions if row.node in SCALAR_FUNCTIONS else operations
         if row.name not in group:
             group.append(row.name)
-    return (f"{', '.join(operations)}, and the functions {', '.join(functions)} "
-            "(of a number, or entry by entry)")
+    # TRANSLATORS: the separator of a list of names ("sums and differences, products, …").
+    comma = _(", ")
+    return _("{operations}, and the functions {functions} (of a number, or entry by "
+             "entry)").format(operations=comma.join(_(name) for name in operations),
+                              functions=comma.join(functions))

@@ -33,6 +33,7 @@ from sympy.matrices.expressions import (
 )
 
 from ..curriculum import RuleUse, cite
+from ..i18n import _
 from ..render import Step
 from .algebra import collect, mat_mul
 from .differential import differential_lines
@@ -62,6 +63,47 @@ class Raw:
 DF = Lhs(r"\mathrm{d}f", "df")
 
 
+class Said:
+    """A sentence on a line, kept as its English message id and its values and said in the
+    reader's language when the line is shown (a derivation shows the language of the moment).
+
+    A value is shown as it is, except another :class:`Said` (said too) and a set of
+    :class:`~mdlib.curriculum.RuleUse` (cited, as a line's rules are).
+
+    >>> str(Said("{X} does not occur in f", X="X"))
+    'X does not occur in f'
+    """
+
+    __slots__ = ("message", "values")
+
+    def __init__(self, message: str, **values: object) -> None:
+        self.message, self.values = message, values
+
+    def __str__(self) -> str:
+        text = _(self.message) if self.message else ""  # _("") would be the catalog's header
+        if not self.values:
+            return text
+        return text.format(**{name: _said(value) for name, value in self.values.items()})
+
+    def __repr__(self) -> str:
+        return f"Said({self.message!r}, **{self.values!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Said) and self.message == other.message
+                and self.values == other.values)
+
+    def __hash__(self) -> int:
+        return hash(self.message)
+
+
+def _said(value: object) -> object:
+    if isinstance(value, Said):
+        return str(value)
+    if isinstance(value, (set, frozenset)):
+        return cite(value)
+    return value
+
+
 def gradient_lhs(X: MatrixSymbol, f: str = "f") -> Lhs:
     """``∂f/∂X`` as a left-hand side."""
     return Lhs(rf"\frac{{\partial {f}}}{{\partial {to_latex(X)}}}", f"∂{f}/∂{X.name}")
@@ -71,8 +113,9 @@ def gradient_lhs(X: MatrixSymbol, f: str = "f") -> Lhs:
 class Line:
     """One line in the engine's own form: sympy objects (or Raw), rendered only when shown.
 
-    ``rule`` is a set of :class:`~mdlib.curriculum.RuleUse` (cited in course order) or a
-    plain justification such as ``"given"`` or ``"L"``.
+    ``rule`` is a set of :class:`~mdlib.curriculum.RuleUse` (cited in course order), a
+    :class:`Said` sentence, or a plain justification such as ``"given"`` or ``"L"`` (a message
+    id or a rule id, which the rendering translates).
     """
 
     lhs: object
@@ -86,7 +129,7 @@ class Line:
             lhs_latex, lhs_text = self.lhs, None
         else:
             lhs_latex, lhs_text = to_latex(self.lhs), to_text(self.lhs)
-        rule = self.rule if isinstance(self.rule, str) else cite(self.rule)
+        rule = self.rule if isinstance(self.rule, str) else _said(self.rule)
         if isinstance(self.expr, Raw):
             return Step(lhs_latex, self.expr.latex, rule, text=self.expr.text, lhs_text=lhs_text)
         return Step(lhs_latex, to_latex(self.expr), rule, text=to_text(self.expr),

@@ -47,21 +47,34 @@ import numpy as np
 import sympy
 from sympy.matrices.expressions import MatMul, MatrixExpr, MatrixSymbol, ZeroMatrix
 
+from ..curriculum import RuleUse
 from ..errors import MdlibError
 from ..gradcheck import relative_error
+from ..i18n import N_, _
 from ..render import Derivation, Step
 from . import numeric, printing, vectorize
 from .algebra import mat_mul
-from .derivation import derive
-from .grammar import canonical, is_one_by_one, prepare, read, read_symbol, sizes
+from .derivation import GIVEN, TERMS_CANCEL, derive
+from .grammar import (
+    canonical,
+    is_one_by_one,
+    not_a_matrix_symbol,
+    prepare,
+    read,
+    read_symbol,
+    sizes,
+)
 from .nodes import depends_on
 from .pipeline import Lhs, expand_differential
 from .readoff import tidy
 from .second_order_checks import SecondOrderCheck, tail_order, verify_hessian, verify_jacobian
 from .verify import random_data
 
-H4 = "H4: ∂Z/∂X = (∂Y/∂X)(∂Z/∂Y)"
-_NOT_VERIFIED = "not verified (verify=False): call .check() before trusting it"
+H4 = RuleUse("H4", "∂Z/∂X = (∂Y/∂X)(∂Z/∂Y)")
+H5 = RuleUse("H5", N_("second-order expansion"))
+_NOT_VERIFIED = N_("not verified (verify=False): call .check() before trusting it")
+#: The justification of a gradient given by the reader and checked equal to the engine's.
+_SAME_GRADIENT = N_("the same gradient, simplified (checked numerically equal)")
 
 
 def _latex_name(name: str) -> str:
@@ -82,12 +95,11 @@ def _shape_text(shape: tuple) -> str:
 
 def _validate(F: object, X: object) -> sympy.Basic:
     if not isinstance(X, MatrixSymbol):
-        raise MdlibError(f"differentiate by a MatrixSymbol (a matrix or an n×1 vector), not {X!r}; "
-                         "e.g. X = sympy.MatrixSymbol('X', 3, 3)")
+        raise not_a_matrix_symbol(X)
     F = read(F, "F")  # a sympy object (mdlib.jacobian reads text with the parser first)
     if not all(sympy.sympify(d, strict=True).is_Integer for d in (*X.shape, *_shape(F))):
-        raise MdlibError("give the matrices numeric sizes, e.g. MatrixSymbol('X', 3, 3): the "
-                         "Kronecker forms and their checks need them")
+        raise MdlibError(_("give the matrices numeric sizes, e.g. MatrixSymbol('X', 3, 3): the "
+                           "Kronecker forms and their checks need them"))
     if isinstance(F, MatrixExpr) and not is_one_by_one(F):
         return canonical(F, X, F)
     return prepare(F, X)
@@ -148,16 +160,16 @@ def _pipeline(Fc: sympy.Basic, X: MatrixSymbol, dX: MatrixSymbol, names: dict) -
     D = dF.value
     lines = vectorize.vec_lines(D, dX)
     if not lines:  # F = X: vec dF = vec dX
-        lines = [(vectorize.Vec(dX), vectorize.H1_SUM)]
+        lines = [(vectorize.Vec(dX), vectorize.label(vectorize.H1_SUM))]
     for k, (expr, rule) in enumerate(lines):
         steps.append(_line(names["vec dF"] if k == 0 else ("", ""), expr, rule))
     J = vectorize.jacobian_factor(lines[-1][0], dX)
     tidied = vectorize.read_off_lines(J)
     symmetric = _plainly_symmetric(J)  # 2 I, diag(v): Jᵀ is J, nothing to show
     result = J if symmetric else sympy.Transpose(J)
-    steps.append(_line(names["dF/dX"], result, vectorize.H3))
+    steps.append(_line(names["dF/dX"], result, vectorize.label(vectorize.H3)))
     for result, used in tidied[1:] if symmetric else tidied:  # each tidying pass its own line
-        steps.append(_line(("", ""), result, "; ".join(sorted(used))))
+        steps.append(_line(("", ""), result, vectorize.cite(sorted(used))))
     return _Pipeline(steps, D, J, result)
 
 
@@ -193,20 +205,23 @@ class JacobianDerivation:
         return vectorize.to_text(self.jacobian)
 
     def layout(self, latex: bool = False) -> str:
-        """The layout sentence every output carries."""
+        """The layout sentence every output carries (in LaTeX the words stand in ``\\text``
+        and the formulas are placeholders: a translation moves the words, never a formula)."""
         rows, cols = self.shape
         x = self.X.name
         if latex:
             xl, fl = _latex_name(str(x)), _latex_name(self.what)
-            return (rf"\text{{layout: }}\frac{{\partial {fl}}}{{\partial {xl}}}"
-                    rf"\text{{ is }}{rows}\times{cols}\ (mn\times pq),\ "
-                    rf"\mathrm{{vec}}(\mathrm{{d}}{fl}) = \left(\frac{{\partial {fl}}}"
-                    rf"{{\partial {xl}}}\right)^T\mathrm{{vec}}(\mathrm{{d}}{xl})"
-                    rf"\text{{: the transpose of the Jacobian }}\frac{{\partial\,\mathrm{{vec}}"
-                    rf"\,{fl}}}{{\partial(\mathrm{{vec}}\,{xl})^T}}\text{{ of chapter 2}}")
-        return (f"layout: ∂{self.what}/∂{x} is {rows}×{cols} (mn×pq), vec(d{self.what}) = "
-                f"(∂{self.what}/∂{x})ᵀ vec(d{x}): the transpose of the Jacobian "
-                f"∂vec {self.what}/∂(vec {x})ᵀ of chapter 2")
+            return _(r"\text{{layout: }}{derivative}\text{{ is }}{size}\ (mn\times pq),\ {link}"
+                     r"\text{{: the transpose of the Jacobian }}{jacobian}\text{{ of chapter 2}}"
+                     ).format(
+                derivative=rf"\frac{{\partial {fl}}}{{\partial {xl}}}",
+                size=rf"{rows}\times{cols}",
+                link=(rf"\mathrm{{vec}}(\mathrm{{d}}{fl}) = \left(\frac{{\partial {fl}}}"
+                      rf"{{\partial {xl}}}\right)^T\mathrm{{vec}}(\mathrm{{d}}{xl})"),
+                jacobian=rf"\frac{{\partial\,\mathrm{{vec}}\,{fl}}}{{\partial(\mathrm{{vec}}\,{xl})^T}}")
+        return _("layout: ∂{F}/∂{X} is {rows}×{cols} (mn×pq), vec(d{F}) = (∂{F}/∂{X})ᵀ vec(d{X}): "
+                 "the transpose of the Jacobian ∂vec {F}/∂(vec {X})ᵀ of chapter 2").format(
+                     F=self.what, X=x, rows=rows, cols=cols)
 
     def derivation(self) -> Derivation:
         return Derivation(self.steps)
@@ -217,13 +232,13 @@ class JacobianDerivation:
             mark = r"\checkmark" if self.verification.passed else r"\times"
             latex += rf"$${mark}\ \text{{{_tex_safe(self.verification.message)}}}$$"
         else:
-            latex += rf"$$\text{{{_NOT_VERIFIED}}}$$"
+            latex += rf"$$\text{{{_(_NOT_VERIFIED)}}}$$"
         return latex
 
     def __str__(self) -> str:
         text = str(self.derivation()) + "\n" + self.layout()
         text += "\n" + (self.verification.message if self.verification is not None
-                        else _NOT_VERIFIED)
+                        else _(_NOT_VERIFIED))
         return text
 
     __repr__ = __str__
@@ -243,12 +258,13 @@ class JacobianDerivation:
     def _checked(self, result: SecondOrderCheck, what: str) -> SecondOrderCheck:
         self.verification = result
         if not result:
-            raise MdlibError(f"the engine could not verify {what}: {result.message}")
+            raise MdlibError(_("the engine could not verify {what}: {message}").format(
+                what=what, message=result.message))
         cancelled = result.details.get("cancelled")
         if cancelled is not None:  # e.g. (tr(A) - tr(Aᵀ)) I: the answer is 0, and why
             zero = ZeroMatrix(*self.shape)
-            reason = (f"{printing.to_text(cancelled)} = 0: its terms cancel, so "
-                      f"{self.what} does not change with {self.X.name}")
+            reason = _(TERMS_CANCEL).format(expression=printing.to_text(cancelled), F=self.what,
+                                            X=self.X.name)
             last = len(self.steps) - (1 if self._expansion else 0)  # before the expansion
             self.steps = [*self.steps[:last], Step("", "0", reason, text="0"),
                           *self.steps[last:]]
@@ -288,9 +304,9 @@ def jacobian(F: object, X: MatrixSymbol, shapes: dict | None = None, verify: boo
     if depends_on(Fc, X):
         pipeline = _run(_pipeline, Fc, X, dX, names)
     else:  # ∂F/∂X = 0, the mn×pq zero matrix (still checked: F must not change)
-        pipeline = _zero_pipeline(names["dF/dX"], f"{X.name} does not occur in {name}, so "
-                                                  f"d{name} = 0", X, _shape(Fc))
-    steps = [Step(nl, printing.to_latex(F), "given", text=printing.to_text(F),
+        pipeline = _zero_pipeline(names["dF/dX"], _("{X} does not occur in {F}, so d{F} = 0")
+                                  .format(X=X.name, F=name), X, _shape(Fc))
+    steps = [Step(nl, printing.to_latex(F), GIVEN, text=printing.to_text(F),
                   lhs_text=name)] + pipeline.steps
     result = JacobianDerivation(F, X, dX, Fc, pipeline, steps, shapes, symmetric, what=name)
     if verify:
@@ -319,11 +335,11 @@ def jacobian_chain(Z_of_Y: object, Y: MatrixSymbol, Y_of_X: object, X: MatrixSym
     """
     Y, X, shapes = read_symbol(Y, "Y"), read_symbol(X), sizes(shapes)
     if not isinstance(Y, MatrixSymbol):
-        raise MdlibError("Y must be a MatrixSymbol; write Y = Y(X) as the expression Y_of_X")
+        raise MdlibError(_("Y must be a MatrixSymbol; write Y = Y(X) as the expression Y_of_X"))
     Z_of_Y, Y_of_X = read(Z_of_Y, "Z_of_Y"), read(Y_of_X, "Y_of_X")
     if _shape(Y_of_X) != tuple(Y.shape):
-        raise MdlibError(f"Y(X) = {printing.to_text(Y_of_X)} must have the shape of {Y.name}, "
-                         f"{_shape_text(tuple(Y.shape))}")
+        raise MdlibError(_("Y(X) = {Y_of_X} must have the shape of {Y}, {shape}").format(
+            Y_of_X=printing.to_text(Y_of_X), Y=Y.name, shape=_shape_text(tuple(Y.shape))))
     inner = jacobian(Y_of_X, X, shapes, verify, seed, name=str(Y.name))
     outer = jacobian(Z_of_Y, Y, shapes, verify, seed, name=name)
     substituted = outer.jacobian.xreplace({Y: Y_of_X})
@@ -336,9 +352,11 @@ def jacobian_chain(Z_of_Y: object, Y: MatrixSymbol, Y_of_X: object, X: MatrixSym
     lhs = (rf"\frac{{\partial {zl}}}{{\partial {xl}}}", f"∂{name}/∂{X.name}")
     named = (rf"\frac{{\partial {yl}}}{{\partial {xl}}}\,\frac{{\partial {zl}}}{{\partial {yl}}}",
              f"(∂{Y.name}/∂{X.name})(∂{name}/∂{Y.name})")
-    steps = [*inner.steps, *outer.steps, _line(lhs, named, H4), _line(("", ""), product, f"substitute {Y.name} = {printing.to_text(Y_of_X)}")]
+    substitute = _("substitute {Y} = {Y_of_X}").format(Y=Y.name, Y_of_X=printing.to_text(Y_of_X))
+    steps = [*inner.steps, *outer.steps, _line(lhs, named, H4.label),
+             _line(("", ""), product, substitute)]
     if result != product:
-        steps.append(_line(("", ""), result, "; ".join(sorted(used))))
+        steps.append(_line(("", ""), result, vectorize.cite(sorted(used))))
     pipeline = _Pipeline(steps, None, vectorize.transpose(result, set()), result)
     derivation = JacobianDerivation(Z, X, MatrixSymbol(f"d{X.name}", *X.shape), Fc, pipeline,
                                     steps, shapes, (), what=name)
@@ -354,9 +372,9 @@ def _run(fn, *args):
     except MdlibError:
         raise
     except (TypeError, AttributeError, NotImplementedError, sympy.ShapeError) as err:
-        raise MdlibError(f"the engine cannot take this expression to second order (an internal "
-                         f"error, {type(err).__name__}); please write it another way and report "
-                         "it") from err
+        raise MdlibError(_("the engine cannot take this expression to second order (an internal "
+                           "error, {kind}); please write it another way and report it").format(
+                               kind=type(err).__name__)) from err
 
 
 class HessianDerivation(JacobianDerivation):
@@ -382,11 +400,14 @@ class HessianDerivation(JacobianDerivation):
         x = self.X.name
         if latex:
             xl = _latex_name(str(x))
-            return (rf"\text{{layout: }}\nabla^2 f = \frac{{\partial(\nabla f)}}{{\partial {xl}}}"
-                    rf"\text{{ is }}{rows}\times{cols}\ (mn\times mn),\ \mathrm{{vec}}(\mathrm{{d}}"
-                    rf"\nabla f) = (\nabla^2 f)^T\mathrm{{vec}}(\mathrm{{d}}{xl})\text{{; symmetric}}")
-        return (f"layout: ∇²f = ∂(∇f)/∂{x} is {rows}×{cols} (mn×mn), vec(d∇f) = (∇²f)ᵀ "
-                f"vec(d{x}); symmetric, so it is also the Jacobian of vec ∇f of chapter 2")
+            return _(r"\text{{layout: }}{hessian}\text{{ is }}{size}\ (mn\times mn),\ {link}"
+                     r"\text{{; symmetric}}").format(
+                hessian=rf"\nabla^2 f = \frac{{\partial(\nabla f)}}{{\partial {xl}}}",
+                size=rf"{rows}\times{cols}",
+                link=rf"\mathrm{{vec}}(\mathrm{{d}}\nabla f) = (\nabla^2 f)^T\mathrm{{vec}}(\mathrm{{d}}{xl})")
+        return _("layout: ∇²f = ∂(∇f)/∂{X} is {rows}×{cols} (mn×mn), vec(d∇f) = (∇²f)ᵀ vec(d{X}); "
+                 "symmetric, so it is also the Jacobian of vec ∇f of chapter 2").format(
+                     X=x, rows=rows, cols=cols)
 
     _expansion = True
 
@@ -420,7 +441,7 @@ def hessian(f: object, X: MatrixSymbol, shapes: dict | None = None, verify: bool
     f, X = _sized(f, X, shapes)
     fc = _validate(f, X)
     if isinstance(fc, MatrixExpr) and not is_one_by_one(fc):
-        raise MdlibError("f must be scalar-valued for a Hessian; use jacobian for matrix F")
+        raise MdlibError(_("f must be scalar-valued for a Hessian; use jacobian for matrix F"))
     first = derive(f, X, shapes=shapes, verify=verify, seed=seed, symmetric=symmetric,
                    given=given)
     G = first.gradient
@@ -433,8 +454,7 @@ def hessian(f: object, X: MatrixSymbol, shapes: dict | None = None, verify: bool
     if gradient is not None:
         G_user = gradient
         _same_gradient(G, G_user, fc, X, shapes, seed, symmetric)
-        steps.append(Step(grad_lhs[0], printing.to_latex(G_user),
-                          "the same gradient, simplified (checked numerically equal)",
+        steps.append(Step(grad_lhs[0], printing.to_latex(G_user), _SAME_GRADIENT,
                           text=printing.to_text(G_user), lhs_text=grad_lhs[1]))
         G = G_user
     dX = MatrixSymbol(f"d{X.name}", *X.shape)
@@ -446,7 +466,8 @@ def hessian(f: object, X: MatrixSymbol, shapes: dict | None = None, verify: bool
                   f"∇²f = ∂(∇f)/∂{X.name}"),
     }
     if not depends_on(G, X):
-        pipeline = _zero_pipeline(names["dF/dX"], f"∇f does not depend on {X.name}", X, (m, n))
+        pipeline = _zero_pipeline(names["dF/dX"], _("∇f does not depend on {X}").format(X=X.name),
+                                  X, (m, n))
     else:
         pipeline = _run(_pipeline, canonical(G, X), X, dX, names)
     steps.extend(pipeline.steps)
@@ -459,17 +480,19 @@ def hessian(f: object, X: MatrixSymbol, shapes: dict | None = None, verify: bool
 
 def _same_gradient(G_engine, G_user, fc, X, shapes, seed, symmetric) -> None:
     if not isinstance(G_user, MatrixExpr) or tuple(G_user.shape) != tuple(X.shape):
-        raise MdlibError(f"the gradient you give must have the shape of {X.name}, "
-                         f"{_shape_text(tuple(X.shape))} (denominator layout)")
+        raise MdlibError(_("the gradient you give must have the shape of {X}, {shape} "
+                           "(denominator layout)").format(X=X.name,
+                                                          shape=_shape_text(tuple(X.shape))))
     for attempt in range(2):
         data = random_data(sympy.Tuple(fc, X), shapes, seed + attempt, symmetric,
                            variable=str(X.name))
         a = np.asarray(numeric.evaluate(G_engine, data.values, data.dims), dtype=float)
         b = np.asarray(numeric.evaluate(G_user, data.values, data.dims), dtype=float)
         if relative_error(np.broadcast_to(b, a.shape), a) > 1e-8:
-            raise MdlibError(f"the gradient you give, {printing.to_text(G_user)}, differs from "
-                             f"the engine's {printing.to_text(G_engine)} at random data; "
-                             "check it (or leave it out)")
+            raise MdlibError(_("the gradient you give, {given}, differs from the engine's "
+                               "{engine} at random data; check it (or leave it out)").format(
+                                   given=printing.to_text(G_user),
+                                   engine=printing.to_text(G_engine)))
 
 
 def _expansion_step(f, G, H, X, dX) -> Step:
@@ -488,8 +511,7 @@ def _expansion_step(f, G, H, X, dX) -> Step:
         linear_latex = linear_text = ""
     latex = rf"{fl}{linear_latex}{quadratic_latex} + o(\|{dl}\|^2)"
     text = f"{ft}{linear_text}{quadratic_text} + o(‖{dt}‖²)"
-    return Step(rf"f({xl} + {dl})", latex, "H5: second-order expansion", text=text,
-                lhs_text=f"f({X.name} + {dt})")
+    return Step(rf"f({xl} + {dl})", latex, H5.label, text=text, lhs_text=f"f({X.name} + {dt})")
 
 
 __all__ = ["HessianDerivation", "JacobianDerivation", "SecondOrderCheck", "hessian", "jacobian",

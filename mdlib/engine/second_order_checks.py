@@ -33,6 +33,7 @@ from sympy.matrices.expressions import MatrixSymbol, ZeroMatrix
 
 from ..errors import MdlibError
 from ..gradcheck import relative_error
+from ..i18n import _
 from ..remainder import remainder_study, roundoff_level
 from ..vec import unvec
 from ..vec import vec as vec_numeric
@@ -100,7 +101,7 @@ def _quadratic_part_dominates(study, H: np.ndarray, V: np.ndarray) -> bool:
 
 def _directions(shape: tuple, rng: np.random.Generator) -> list[np.ndarray]:
     out = []
-    for _ in range(DIRECTIONS):
+    for _pass in range(DIRECTIONS):
         V = rng.standard_normal(shape)
         out.append(V / np.linalg.norm(V))
     return out
@@ -123,7 +124,8 @@ def _claimed_value(J: sympy.Basic, data, size: tuple[int, int]) -> np.ndarray:
     try:
         value = np.asarray(numeric.evaluate(J, data.values, data.dims), dtype=float)
     except (MdlibError, np.linalg.LinAlgError, ValueError) as err:
-        raise _Unsuited(f"could not evaluate at the random data ({err})") from None
+        raise _Unsuited(_("could not evaluate at the random data ({error})").format(
+            error=err)) from None
     return np.broadcast_to(value, size) if value.size == 1 else value
 
 
@@ -144,7 +146,7 @@ def _compare(fun: Callable, X0: np.ndarray, J: np.ndarray, seed: int) -> _Compar
     reference = np.array([vec_numeric(np.atleast_2d(_central(fun, X0, V))).ravel()
                           for V in directions])
     if not np.all(np.isfinite(reference)):
-        raise _Unsuited("the function is not finite near the random data")
+        raise _Unsuited(_("the function is not finite near the random data"))
     # A difference quotient carries the round-off of F's values over 2h: ε·|F|/h at least, more
     # when F is computed from larger intermediate values (measured, as the first-order check does).
     scale = float(np.linalg.norm(fun(X0)))
@@ -166,13 +168,15 @@ def _claimed_and_compared(J: sympy.Basic, data, fun: Callable, X0: np.ndarray, s
                           seed: int, names: tuple[str, str, str]) -> tuple:
     """The claimed matrix at the data and its comparison with the differences of ``fun``;
     a wrong shape, or ``fun`` flat (then only a claim of 0 passes), decides the check at once.
-    ``names``: what was not finite, the matrix's name, what ``fun`` is."""
+    ``names`` (in the reader's language): what was not finite, the matrix's name, what ``fun``
+    is."""
     claimed = _claimed_value(J, data, size)
     if not (np.all(np.isfinite(fun(X0))) and np.all(np.isfinite(claimed))):
-        raise _Unsuited(f"{names[0]} is not finite at the random data")
+        raise _Unsuited(_("{what} is not finite at the random data").format(what=names[0]))
     if claimed.shape != size:
         raise _Decided(SecondOrderCheck(False, float("inf"), float("nan"),
-                                        f"{names[1]} has shape {claimed.shape}, expected {size}"))
+                                        _("{name} has shape {shape}, expected {size}").format(
+                                            name=names[1], shape=claimed.shape, size=size)))
     comparison = _compare(fun, X0, claimed, seed)
     if comparison.flat:
         raise _Decided(_zero_outcome(J, data, names[2], seed))
@@ -184,13 +188,18 @@ def _zero_outcome(J: sympy.Basic, data, what: str, seed: int) -> SecondOrderChec
     cancel) passes; anything else means these data prove nothing."""
     cancelled = None if isinstance(J, ZeroMatrix) else cancelled_part(J, data.values, data.dims)
     if cancelled is None and not isinstance(J, ZeroMatrix):
-        raise _Unsuited(f"{what} does not change at the random data (its central differences "
-                        "are 0 to round-off), so comparing the derivative with them would prove "
-                        "nothing")
-    zero = "0" if cancelled is None else "0 to round-off"
-    message = (f"verified: the derivative is {zero} and {what} does not change along "
-               f"{DIRECTIONS} random directions: its differences there are at round-off level "
-               f"(random data, seed {seed})")
+        raise _Unsuited(_("{what} does not change at the random data (its central differences "
+                          "are 0 to round-off), so comparing the derivative with them would "
+                          "prove nothing").format(what=what))
+    if cancelled is None:
+        message = _("verified: the derivative is 0 and {what} does not change along {n} random "
+                    "directions: its differences there are at round-off level (random data, "
+                    "seed {seed})")
+    else:
+        message = _("verified: the derivative is 0 to round-off and {what} does not change along "
+                    "{n} random directions: its differences there are at round-off level (random "
+                    "data, seed {seed})")
+    message = message.format(what=what, n=DIRECTIONS, seed=seed)
     return SecondOrderCheck(True, 0.0, float("inf"), message,
                             {"values": data.values, "cancelled": cancelled})
 
@@ -198,7 +207,7 @@ def _zero_outcome(J: sympy.Basic, data, what: str, seed: int) -> SecondOrderChec
 def _over_data(check: Callable, expr: sympy.Basic, X: MatrixSymbol, shapes, seed: int,
                symmetric) -> SecondOrderCheck:
     """``check(data, X0)`` at random data, trying other data while they do not suit."""
-    name, last = str(X.name), "no data tried"
+    name, last = str(X.name), _("no data tried")
     both = sympy.Tuple(expr, X)  # X has data even when F does not hold it
     for attempt in range(ATTEMPTS):
         data = random_data(both, shapes, seed + 7919 * (attempt // 2), symmetric,
@@ -211,8 +220,9 @@ def _over_data(check: Callable, expr: sympy.Basic, X: MatrixSymbol, shapes, seed
         except _Unsuited as problem:
             last = str(problem)
         except MdlibError as problem:  # numeric.evaluate names what failed at these data
-            last = f"could not evaluate at the random data ({problem})"
-    raise MdlibError(f"the engine could not verify the result numerically: {last}")
+            last = _("could not evaluate at the random data ({error})").format(error=problem)
+    raise MdlibError(_("the engine could not verify the result numerically: {cause}").format(
+        cause=last))
 
 
 def verify_jacobian(Fc: sympy.Basic, X: MatrixSymbol, J: sympy.Basic, shapes: dict | None = None,
@@ -238,7 +248,7 @@ def verify_jacobian(Fc: sympy.Basic, X: MatrixSymbol, J: sympy.Basic, shapes: di
         F0 = F_num(X0)
         size = (vec_numeric(np.atleast_2d(F0)).size, X0.size)
         Jn, comparison = _claimed_and_compared(J, data, F_num, X0, size, seed,
-                                               ("F or its derivative", "J", "F"))
+                                               (_("F or its derivative"), "J", "F"))
         err = relative_error(comparison.claimed, comparison.reference)
         V = _directions(X0.shape, np.random.default_rng(seed + 202))[0]
 
@@ -247,14 +257,31 @@ def verify_jacobian(Fc: sympy.Basic, X: MatrixSymbol, J: sympy.Basic, shapes: di
 
         study = remainder_study(F_num, X0, linear, direction=V, steps=_SMALL_STEPS)
         ok = comparison.within and study.is_second_order()
-        order = "exact" if study.exact else f"{study.order:.2f}"
-        message = (f"{'verified' if ok else 'NOT verified'}: J vec(V) vs central differences of "
-                   f"vec F along {DIRECTIONS} random V, relative error {err:.1e}; remainder order "
-                   f"of the linear part {order} (random data, seed {seed})")
+        message = _jacobian_verdict(ok, study.exact).format(n=DIRECTIONS, error=err,
+                                                             order=study.order, seed=seed)
         return SecondOrderCheck(ok, err, study.order, message,
                                 {"J": Jn, "values": data.values, "study": study})
 
     return _over_data(at, Fc, X, shapes, seed, symmetric)
+
+
+def _jacobian_verdict(ok: bool, exact: bool) -> str:
+    """The verdict of a Jacobian's check, with ``{n}``, ``{error}``, ``{order}``, ``{seed}``."""
+    if ok and exact:
+        return _("verified: J vec(V) vs central differences of vec F along {n} random V, "
+                 "relative error {error:.1e}; remainder order of the linear part exact (random "
+                 "data, seed {seed})")
+    if ok:
+        return _("verified: J vec(V) vs central differences of vec F along {n} random V, "
+                 "relative error {error:.1e}; remainder order of the linear part {order:.2f} "
+                 "(random data, seed {seed})")
+    if exact:
+        return _("NOT verified: J vec(V) vs central differences of vec F along {n} random V, "
+                 "relative error {error:.1e}; remainder order of the linear part exact (random "
+                 "data, seed {seed})")
+    return _("NOT verified: J vec(V) vs central differences of vec F along {n} random V, "
+             "relative error {error:.1e}; remainder order of the linear part {order:.2f} "
+             "(random data, seed {seed})")
 
 
 def verify_hessian(fc: sympy.Basic, G: sympy.Basic, X: MatrixSymbol, J: sympy.Basic,
@@ -282,9 +309,10 @@ def verify_hessian(fc: sympy.Basic, G: sympy.Basic, X: MatrixSymbol, J: sympy.Ba
 
         G0 = G_num(X0)
         if not np.isfinite(f_num(X0)):
-            raise _Unsuited("f is not finite at the random data")
+            raise _Unsuited(_("f is not finite at the random data"))
         H, comparison = _claimed_and_compared(J, data, G_num, X0, (X0.size, X0.size), seed,
-                                              ("the gradient or the Hessian", "the Hessian", "∇f"))
+                                              (_("the gradient or the Hessian"), _("the Hessian"),
+                                               "∇f"))
         err = relative_error(comparison.claimed, comparison.reference)
         asym = float(np.linalg.norm(H - H.T) / max(np.linalg.norm(H), 1e-300))
         V = _directions(X0.shape, np.random.default_rng(seed + 202))[0]
@@ -299,16 +327,28 @@ def verify_hessian(fc: sympy.Basic, G: sympy.Basic, X: MatrixSymbol, J: sympy.Ba
             study, H, V)
         third = study.exact or fitted >= HESSIAN_ORDER or dominated
         ok = comparison.within and asym <= 1e-8 and third
-        order = "exact" if study.exact else f"{fitted:.2f}"
-        remainder = (f"remainder of the second-order expansion of order {order} (3 expected)"
-                     if not dominated else "remainder of the second-order expansion below 1e-4 "
-                     "of its quadratic term (f is nearly quadratic along V)")
+        if dominated:
+            remainder = _("remainder of the second-order expansion below 1e-4 of its quadratic "
+                          "term (f is nearly quadratic along V)")
+        elif study.exact:
+            remainder = _("remainder of the second-order expansion of order exact (3 expected)")
+        else:
+            remainder = _("remainder of the second-order expansion of order {order:.2f} (3 "
+                          "expected)").format(order=fitted)
         # round-off digits depend on the machine: state the bound, not the digits
-        symmetry = ("symmetric to round-off" if asym <= 1e-12
-                    else f"NOT symmetric (relative asymmetry {asym:.1e})")
-        message = (f"{'verified' if ok else 'NOT verified'}: ∇²f vec(V) vs central differences "
-                   f"of ∇f along {DIRECTIONS} random V, relative error {err:.1e}; {symmetry}; "
-                   f"{remainder} (random data, seed {seed})")
+        symmetry = (_("symmetric to round-off") if asym <= 1e-12
+                    else _("NOT symmetric (relative asymmetry {asymmetry:.1e})").format(
+                        asymmetry=asym))
+        if ok:
+            message = _("verified: ∇²f vec(V) vs central differences of ∇f along {n} random V, "
+                        "relative error {error:.1e}; {symmetry}; {remainder} (random data, seed "
+                        "{seed})")
+        else:
+            message = _("NOT verified: ∇²f vec(V) vs central differences of ∇f along {n} random "
+                        "V, relative error {error:.1e}; {symmetry}; {remainder} (random data, "
+                        "seed {seed})")
+        message = message.format(n=DIRECTIONS, error=err, symmetry=symmetry,
+                                 remainder=remainder, seed=seed)
         return SecondOrderCheck(ok, err, float("inf") if study.exact else fitted, message,
                                 {"H": H, "G": G0, "values": data.values, "study": study})
 

@@ -29,6 +29,7 @@ from sympy.matrices.expressions import (
 
 from ..curriculum import RuleUse
 from ..errors import MdlibError
+from ..i18n import N_, _
 from .algebra import hadamard, mat_mul, transpose  # noqa: F401 - re-exported for callers
 from .nodes import AsScalar, built
 from .ops import op_for
@@ -57,12 +58,13 @@ def linear_terms(e: sympy.Basic, dX: sympy.MatrixSymbol) -> list[sympy.Basic]:
         args = list(e.args)
         hits = [k for k, a in enumerate(args) if a.has(dX)]
         if len(hits) != 1:
-            raise MdlibError(f"internal: the differential is not linear in {dX.name}: {e}")
+            raise MdlibError(_("internal: the differential is not linear in {dX}: {term}")
+                             .format(dX=dX.name, term=e))
         k = hits[0]
         return [built(e.func, *args[:k], t, *args[k + 1:]) for t in linear_terms(args[k], dX)]
     if split == "wrap":
         return [e.func(t) for t in linear_terms(e.args[0], dX)]
-    raise MdlibError(f"internal: cannot split the differential term {e}")
+    raise MdlibError(_("internal: cannot split the differential term {term}").format(term=e))
 
 
 class _Reducer:
@@ -85,22 +87,23 @@ class _Reducer:
         mats = [a for a in (C.args if isinstance(C, MatMul) else (C,)) if isinstance(a, MatrixExpr)]
         return all(isinstance(m, Identity) for m in mats)
 
-    def _move(self, e: sympy.Basic, acc: sympy.Basic, what: str) -> MatrixExpr:
+    def _move(self, e: sympy.Basic, acc: sympy.Basic, failure: str) -> MatrixExpr:
+        """``failure``: the message id (with ``{term}``) said if no row can move ``e``."""
         row = op_for(e)
         if row is None or row.move is None:
-            raise MdlibError(f"internal: cannot {what} {e}")
+            raise MdlibError(_(failure).format(term=e, dX=self.dX.name))
         return built(row.move, e, acc, self)
 
     def scalar(self, s: sympy.Basic, coeff: sympy.Basic) -> MatrixExpr:
         """A with coeff · s = tr(A dX), for a scalar s linear in dX."""
-        return self._move(s, coeff, "write as a trace")
+        return self._move(s, coeff, N_("internal: cannot write as a trace {term}"))
 
     def matrix(self, M: MatrixExpr, C: sympy.Basic) -> MatrixExpr:
         """A with tr(C M) = tr(A dX), for a matrix M linear in dX."""
         self.inside = True
         if M == self.dX:
             return C
-        return self._move(M, C, f"move {self.dX.name} out of")
+        return self._move(M, C, N_("internal: cannot move {dX} out of {term}"))
 
 
 def _wrapped(term: sympy.Basic, dX: sympy.MatrixSymbol) -> sympy.Basic:

@@ -36,6 +36,7 @@ Their numpy values and their printing are rows of :mod:`~mdlib.engine.ops` too, 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import sympy
@@ -51,27 +52,61 @@ from sympy.matrices.expressions import (
 )
 from sympy.matrices.expressions.kronecker import KroneckerProduct
 
+from ..curriculum import RuleUse
 from ..errors import MdlibError
+from ..i18n import N_, _
 from . import ops, printing
 from .algebra import kron, mat_mul, product_or_none, scaled
 from .nodes import CommutationMatrix, DiagVec, Vec, built, depends_on, shape_of
 from .readoff import tidy
 
 # -- the rules as the reader sees them -----------------------------------------------------------
-# (the H1 rules are cited by the rows of ops.py; their labels, as the lines print them)
-H1_SUM, H1_PRODUCT, H1_TRANSPOSE = ops.H1_SUM.label, ops.H1_PRODUCT.label, ops.H1_TRANSPOSE.label
-H2_TRANSPOSE = "H2: (A ⊗ B)ᵀ = Aᵀ ⊗ Bᵀ"
-H2_K_TRANSPOSE = "H2: K_mnᵀ = K_nm"
-H2_MIXED = "H2: (A ⊗ B)(C ⊗ D) = AC ⊗ BD"
-H2_SWAP = "H2: K_pm (A ⊗ B) K_nq = B ⊗ A"
-H2_BILINEAR = "H2: A ⊗ B + A ⊗ C = A ⊗ (B + C)"
-H2_OUTER = "H2: vec(a bᵀ) = b ⊗ a"
+# A pass collects the rules it uses by their English labels (so lines cite them in the same
+# order in every language); :func:`cite` says them in the reader's language: a rule with an id
+# as "H2: (A ⊗ B)ᵀ = Aᵀ ⊗ Bᵀ" is cited as :class:`~mdlib.curriculum.RuleUse` labels are, a
+# tidying without one ("like terms collected") is a message.
+_USES: dict[str, RuleUse] = {}
+
+
+def _english(use: RuleUse) -> str:
+    """The English label of a rule with an id (``"H2: K_mnᵀ = K_nm"``), known to :func:`cite`."""
+    label = f"{use.id}: {use.form}"
+    _USES.setdefault(label, use)
+    return label
+
+
+# (the H1 rules are cited by the rows of ops.py)
+H1_SUM, H1_PRODUCT, H1_TRANSPOSE = (_english(use) for use in (ops.H1_SUM, ops.H1_PRODUCT,
+                                                                ops.H1_TRANSPOSE))
+H2_TRANSPOSE = _english(RuleUse("H2", "(A ⊗ B)ᵀ = Aᵀ ⊗ Bᵀ"))
+H2_K_TRANSPOSE = _english(RuleUse("H2", "K_mnᵀ = K_nm"))
+H2_MIXED = _english(RuleUse("H2", "(A ⊗ B)(C ⊗ D) = AC ⊗ BD"))
+H2_SWAP = _english(RuleUse("H2", "K_pm (A ⊗ B) K_nq = B ⊗ A"))
+H2_BILINEAR = _english(RuleUse("H2", "A ⊗ B + A ⊗ C = A ⊗ (B + C)"))
+H2_OUTER = _english(RuleUse("H2", "vec(a bᵀ) = b ⊗ a"))
 DIAG_ONES = "diag(v) 1 = v, 1ᵀ diag(v) = vᵀ"
-DIAG_T = "a diagonal matrix is its own transpose"
-LIKE_TERMS = "like terms collected"
+DIAG_T = N_("a diagonal matrix is its own transpose")
+LIKE_TERMS = N_("like terms collected")
 TRANSPOSE_PRODUCT = "(AB)ᵀ = BᵀAᵀ"
-VEC_OF_NUMBER = "vec a = a for a 1×1 a"
-H3 = "H3: vec dF = (∂F/∂X)ᵀ vec dX"
+VEC_OF_NUMBER = N_("vec a = a for a 1×1 a")
+H3 = _english(RuleUse("H3", "vec dF = (∂F/∂X)ᵀ vec dX"))
+
+
+def cite(labels: Iterable[str]) -> str:
+    """The rules of a line (English labels, in the order given) in the reader's language.
+
+    >>> cite([H2_TRANSPOSE, LIKE_TERMS])
+    'H2: (A ⊗ B)ᵀ = Aᵀ ⊗ Bᵀ; like terms collected'
+    """
+    return _("; ").join(label(english) for english in labels)
+
+
+def label(english: str) -> str:
+    """One rule of a line, given by its English label, in the reader's language."""
+    use = _USES.get(english)
+    if use is not None:
+        return use.label
+    return _(english) if english else english  # _("") would be the catalog's header
 
 
 _OWN = (Vec, CommutationMatrix, DiagVec, KroneckerProduct)
@@ -95,10 +130,11 @@ class VecContext:
 
     def cite(self, rule) -> None:
         """Cite ``rule`` for this expansion instead of the row's (c dX: vec is linear)."""
-        self.cited.append(rule.label)
+        self.cited.append(_english(rule))
 
     def not_linear(self, L: sympy.Basic) -> MdlibError:
-        return MdlibError(f"the differential {to_text(L)} is not linear in {self.dX.name}")
+        return MdlibError(_("the differential {L} is not linear in {dX}").format(
+            L=to_text(L), dX=self.dX.name))
 
     def transposed(self, M: sympy.Basic) -> sympy.Basic:
         return tidy(M, transposed=True)
@@ -113,11 +149,12 @@ def _expand_vec_nodes(e: sympy.Basic, ctx: VecContext, rules: list[str]) -> symp
         row = ops.op_for(L)
         form = row.vec if row is not None else None
         if form is None:
-            raise MdlibError(f"cannot vectorize {to_text(L)}: the vec rules cover products, "
-                             "transposes, Hadamard products, traces, sums and scalar multiples")
+            raise MdlibError(_("cannot vectorize {L}: the vec rules cover products, transposes, "
+                               "Hadamard products, traces, sums and scalar multiples").format(
+                                   L=to_text(L)))
         ctx.cited.clear()
         expanded = form.expand(L, ctx)
-        for label in ctx.cited or [form.rule.label]:
+        for label in ctx.cited or [_english(form.rule)]:
             if label not in rules:
                 rules.append(label)
         return expanded
@@ -140,17 +177,18 @@ def _flatten(e: sympy.Basic) -> sympy.Basic:
 
 
 def vec_lines(L: sympy.Basic, dX: MatrixSymbol) -> list[tuple[sympy.Basic, str]]:
-    """``vec L`` rewritten pass by pass until only ``vec(dX)`` is left: (expression, rules)."""
+    """``vec L`` rewritten pass by pass until only ``vec(dX)`` is left: (expression, the rules
+    cited, in the reader's language)."""
     ctx = VecContext(dX)
     current: sympy.Basic = Vec(L)
     lines = []
-    for _ in range(100):  # depth bound; real differentials need a handful of passes
+    for _pass in range(100):  # depth bound; real differentials need a handful of passes
         pending = [v for v in current.atoms(Vec) if v.arg != dX and ctx.dep(v.arg)]
         if not pending:
             break
         rules: list[str] = []
         current = _flatten(_expand_vec_nodes(current, ctx, rules))
-        lines.append((current, "; ".join(rules)))
+        lines.append((current, cite(rules)))
     return lines
 
 
@@ -175,7 +213,8 @@ def jacobian_factor(expr: sympy.Basic, dX: MatrixSymbol) -> sympy.Basic:
             if len(mats) == len(rest) == 1:
                 return rest[0]
             return MatMul(*rest) if mats else MatMul(*rest, Identity(size))
-        raise MdlibError(f"internal: {to_text(term)} is not of the form J vec({dX.name})")
+        raise MdlibError(_("internal: {term} is not of the form J vec({dX})").format(
+            term=to_text(term), dX=dX.name))
 
     return strip(expr)
 
@@ -446,7 +485,7 @@ def read_off_lines(J: sympy.Basic) -> list[tuple[sympy.Basic, set[str]]]:
     used: set[str] = set()
     current = transpose(J, used)
     lines = [(current, used)] if current != Transpose(J) and not isinstance(J, Identity) else []
-    for _ in range(8):  # each pass shortens the expression; a handful are ever needed
+    for _pass in range(8):  # each pass shortens the expression; a handful are ever needed
         used = set()
         tidier = simplify(current, used)
         if tidier == current or not used:

@@ -67,6 +67,7 @@ from sympy.matrices.expressions import (
 )
 
 from ..errors import MdlibError
+from ..i18n import _
 from ..remainder import remainder_study, roundoff_level
 from .nodes import AsScalar, DiagVec, Vec, built, display_name
 from .numeric import evaluate
@@ -142,11 +143,13 @@ def _resolve_shapes(expr: sympy.Basic, shapes: dict | None) -> tuple[dict, dict]
     for M in matrices:  # refuse before allocating anything
         (r, c), name = resolved[str(M.name)], display_name(M)
         if r < 1 or c < 1:
-            raise MdlibError(f"{name} would be {r}×{c}; every matrix needs at least one row and column")
+            raise MdlibError(_("{name} would be {rows}×{cols}; every matrix needs at least one row "
+                               "and column").format(name=name, rows=r, cols=c))
         if r * c > MAX_ENTRIES:
             raise MdlibError(
-                f"{name} would be {r}×{c}; the numeric check builds matrices of at most "
-                f"{MAX_ENTRIES:,} entries (e.g. 1000×1000), so pick smaller sizes to verify")
+                _("{name} would be {rows}×{cols}; the numeric check builds matrices of at most "
+                  "{limit:,} entries (e.g. 1000×1000), so pick smaller sizes to verify").format(
+                      name=name, rows=r, cols=c, limit=MAX_ENTRIES))
     return resolved, dims
 
 
@@ -158,7 +161,7 @@ def _well_conditioned(rng: np.random.Generator, n: int) -> np.ndarray:
     """
     E = rng.standard_normal((n, n))
     v = np.ones(n) / np.sqrt(n)
-    for _ in range(12):  # power iteration for ‖E‖₂ (a few matrix-vector products)
+    for _pass in range(12):  # power iteration for ‖E‖₂ (a few matrix-vector products)
         w = E.T @ (E @ v)
         v = w / np.linalg.norm(w)
     norm = np.sqrt(np.linalg.norm(E.T @ (E @ v)))
@@ -280,16 +283,18 @@ def _real(value: object, what: str) -> np.ndarray:
         try:
             arr = arr.astype(complex)
         except (TypeError, ValueError) as err:
-            raise MdlibError(f"{what} is not a number ({err})") from None
+            raise MdlibError(_("{what} is not a number ({error})").format(
+                what=what, error=err)) from None
     if np.iscomplexobj(arr):
         if np.any(arr.imag != 0):
-            raise _DataProblem(f"{what} is complex at the random data (e.g. the log or root of a "
-                               "negative number)")
+            raise _DataProblem(_("{what} is complex at the random data (e.g. the log or root of a "
+                                 "negative number)").format(what=what))
         arr = arr.real
     arr = arr.astype(float)
     if not np.all(np.isfinite(arr)):
-        raise _DataProblem(f"{what} is not finite (NaN or infinity) at the random data (e.g. the log "
-                           "or root of a negative number, or a division by zero)")
+        raise _DataProblem(_("{what} is not finite (NaN or infinity) at the random data (e.g. "
+                             "the log or root of a negative number, or a division by zero)")
+                           .format(what=what))
     return arr
 
 
@@ -298,7 +303,8 @@ _NUMERIC_FAILURES = (np.linalg.LinAlgError, ZeroDivisionError, OverflowError, Fl
 
 
 class _Numeric:
-    """An expression ready for repeated numeric evaluation."""
+    """An expression ready for repeated numeric evaluation; ``what`` names it in messages (in
+    the reader's language: "f", or "the gradient" translated)."""
 
     def __init__(self, expr: sympy.Basic, what: str) -> None:
         self.logdets: list = []
@@ -307,21 +313,23 @@ class _Numeric:
 
     def _data_problem(self, err: BaseException) -> _DataProblem:
         if isinstance(err, np.linalg.LinAlgError):
-            return _DataProblem(f"{self.what} needs the inverse of a singular matrix at the random "
-                                f"data ({err})")
-        return _DataProblem(f"{self.what} cannot be computed at the random data "
-                            f"({type(err).__name__}: {err})")
+            return _DataProblem(_("{what} needs the inverse of a singular matrix at the random "
+                                  "data ({error})").format(what=self.what, error=err))
+        return _DataProblem(_("{what} cannot be computed at the random data ({kind}: {error})")
+                            .format(what=self.what, kind=type(err).__name__, error=err))
 
     def __call__(self, values: dict, dims: dict) -> np.ndarray:
         values = dict(values)
         try:
             with np.errstate(all="ignore"):
                 for placeholder, M, shown in self.logdets:
-                    m = _real(evaluate(M, values, dims), f"the matrix under log det in {self.what}")
+                    m = _real(evaluate(M, values, dims), _("the matrix under log det in {what}")
+                              .format(what=self.what))
                     sign, logabs = np.linalg.slogdet(np.atleast_2d(m))
                     if sign <= 0:
-                        raise _DataProblem(f"{self.what} takes the log-det of {_show(shown)}, whose "
-                                           "determinant is not positive at the random data")
+                        raise _DataProblem(_("{what} takes the log-det of {matrix}, whose "
+                                             "determinant is not positive at the random data")
+                                           .format(what=self.what, matrix=_show(shown)))
                     values[placeholder.name] = float(logabs)
                 return _real(evaluate(self.expr, values, dims), self.what)
         except _DataProblem:
@@ -335,13 +343,14 @@ class _Numeric:
         except _NUMERIC_FAILURES as err:
             raise self._data_problem(err) from None
         except MemoryError:
-            raise MdlibError(f"{self.what} needs more memory than this machine has; "
-                             "pick smaller sizes") from None
+            raise MdlibError(_("{what} needs more memory than this machine has; pick smaller "
+                               "sizes").format(what=self.what)) from None
         except RecursionError:
-            raise MdlibError(f"{self.what} is nested too deeply to evaluate") from None
+            raise MdlibError(_("{what} is nested too deeply to evaluate").format(
+                what=self.what)) from None
         except (TypeError, ValueError, AttributeError) as err:
-            raise MdlibError(f"{self.what} cannot be evaluated numerically "
-                             f"({type(err).__name__}: {err})") from None
+            raise MdlibError(_("{what} cannot be evaluated numerically ({kind}: {error})").format(
+                what=self.what, kind=type(err).__name__, error=err)) from None
 
 
 def _check_names(parts: Iterable[sympy.Basic], X: MatrixSymbol, dX: MatrixSymbol,
@@ -354,12 +363,13 @@ def _check_names(parts: Iterable[sympy.Basic], X: MatrixSymbol, dX: MatrixSymbol
                 continue
             name = str(atom.name)
             if name in seen and seen[name] != atom:
-                raise MdlibError(f"two different objects are both named {display_name(atom)} (e.g. a scalar and "
-                                 "a matrix, or two shapes); give them different names")
+                raise MdlibError(_("two different objects are both named {name} (e.g. a scalar "
+                                   "and a matrix, or two shapes); give them different names")
+                                 .format(name=display_name(atom)))
             seen[name] = atom
     if dX.name in {str(a.name) for a in f.atoms(MatrixSymbol, sympy.Symbol)}:
-        raise MdlibError(f"{display_name(dX)} is the name of the differential of {display_name(X)}; "
-                         f"rename your matrix {display_name(dX)}")
+        raise MdlibError(_("{dX} is the name of the differential of {X}; rename your matrix "
+                           "{dX}").format(dX=display_name(dX), X=display_name(X)))
 
 
 def _singular_parts(parts: Iterable[sympy.Basic], dX: MatrixSymbol) -> list:
@@ -382,7 +392,8 @@ def _singular_parts(parts: Iterable[sympy.Basic], dX: MatrixSymbol) -> list:
 
 def _check_conditions(args: list, data: Data) -> None:
     for arg in args:
-        m = _Numeric(arg, f"the matrix {_show(arg)}")(data.values, data.dims)
+        m = _Numeric(arg, _("the matrix {matrix}").format(matrix=_show(arg)))(data.values,
+                                                                              data.dims)
         m = np.atleast_2d(m)
         if m.shape[0] != m.shape[1]:
             continue
@@ -392,8 +403,9 @@ def _check_conditions(args: list, data: Data) -> None:
             cond = float("inf")
         if not np.isfinite(cond) or cond > MAX_CONDITION:
             raise _DataProblem(
-                f"{_show(arg)} is singular at the random data (condition number {cond:.1e}); "
-                "the formula needs its inverse (or its determinant is 0), which does not exist there")
+                _("{matrix} is singular at the random data (condition number {condition:.1e}); "
+                  "the formula needs its inverse (or its determinant is 0), which does not exist "
+                  "there").format(matrix=_show(arg), condition=cond))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -438,15 +450,20 @@ def _directional(phi: Callable[[float], float], f0: float, noise: float = 0.0) -
             if best.error <= 1e-2 * RTOL * abs(best.value) or worse >= 2:
                 break
     if best is None:
-        raise _DataProblem("f is not finite or not defined near the random data")
+        raise _DataProblem(_("f is not finite or not defined near the random data"))
     return best
 
 
 def _zero_gradient_message(k: int, seed: int, data: Data, formula: bool) -> str:
-    zero = "the gradient is 0" if formula else "the gradient is 0 to round-off"
-    return (f"verified: {zero} and f does not change along {k} random directions: its "
-            f"differences there are at round-off level (random data, seed {seed}, shapes "
-            f"{_shape_text(data)})")
+    if formula:
+        message = _("verified: the gradient is 0 and f does not change along {k} random "
+                    "directions: its differences there are at round-off level (random data, "
+                    "seed {seed}, shapes {shapes})")
+    else:
+        message = _("verified: the gradient is 0 to round-off and f does not change along {k} "
+                    "random directions: its differences there are at round-off level (random "
+                    "data, seed {seed}, shapes {shapes})")
+    return message.format(k=k, seed=seed, shapes=_shape_text(data))
 
 
 # A claimed value counts as 0 "to round-off" within this many times its measured round-off.
@@ -484,9 +501,9 @@ def cancelled_part(expr: sympy.Basic, values: dict, dims: dict) -> sympy.Basic |
     if expr == 0 or getattr(expr, "is_ZeroMatrix", False):
         return expr
     if isinstance(expr, (sympy.Add, sympy.MatAdd)) and len(expr.args) >= 2:
-        norms = sorted(float(np.linalg.norm(np.ravel(_Numeric(term, "a term")(values, dims))))
+        norms = sorted(float(np.linalg.norm(np.ravel(_Numeric(term, _("a term"))(values, dims))))
                        for term in expr.args)
-        total = float(np.linalg.norm(np.ravel(_Numeric(expr, "the claim")(values, dims))))
+        total = float(np.linalg.norm(np.ravel(_Numeric(expr, _("the claim"))(values, dims))))
         if 0 < norms[-2] < float("inf") and total <= 1e3 * _EPS * norms[-2]:
             return expr
         parts = [cancelled_part(term, values, dims) for term in expr.args]
@@ -518,8 +535,8 @@ def _zero_claim(zero: bool, gradient: sympy.Basic, differential: sympy.Basic, da
     a few times its own measured round-off. The differential must be within the resolution of
     the differences, or 0 to round-off in the same sense. None when the claim is not right.
     """
-    gradient_num = _Numeric(gradient, "the gradient")
-    differential_num = _Numeric(differential, "the differential")
+    gradient_num = _Numeric(gradient, _("the gradient"))
+    differential_num = _Numeric(differential, _("the differential"))
     at_X0 = {**data.values, name: X0}
 
     def claimed(Xv: np.ndarray, V: np.ndarray) -> float:
@@ -542,7 +559,7 @@ def _zero_claim(zero: bool, gradient: sympy.Basic, differential: sympy.Basic, da
 
 
 def _verify_at(f: _Numeric, differential: _Numeric, gradient: _Numeric, data: Data, name: str,
-               dname: str, singular: list, seed: int, note: str, zero: bool,
+               dname: str, singular: list, seed: int, positive: bool, zero: bool,
                gradient_expr: sympy.Basic, differential_expr: sympy.Basic) -> Verification:
     X0 = np.asarray(data.values[name], dtype=float)
     _check_conditions(singular, data)
@@ -559,7 +576,7 @@ def _verify_at(f: _Numeric, differential: _Numeric, gradient: _Numeric, data: Da
     rng = np.random.default_rng([seed, 1])
     scale_X = max(float(np.linalg.norm(X0)), 1e-3)
     directions = []
-    for _ in range(DIRECTIONS):
+    for _pass in range(DIRECTIONS):
         V = rng.standard_normal(X0.shape)
         directions.append(V * (scale_X / float(np.linalg.norm(V))))
     # The honest round-off of f's values (ε |f| is too small when f is small but computed from
@@ -570,8 +587,9 @@ def _verify_at(f: _Numeric, differential: _Numeric, gradient: _Numeric, data: Da
         G = np.broadcast_to(G.reshape(()), X0.shape)
     if G.shape != X0.shape:
         return Verification(False, float("inf"), float("nan"), data.shapes, seed,
-                            f"NOT verified: the gradient has shape {G.shape} but {data.shown.get(name, name)} has "
-                            f"{X0.shape}")
+                            _("NOT verified: the gradient has shape {shape} but {X} has "
+                              "{X_shape}").format(shape=G.shape, X=data.shown.get(name, name),
+                                                  X_shape=X0.shape))
     reference, errors, claimed, diffs = [], [], [], []
     for V in directions:
         d = _directional(lambda t, V=V: f_at(X0 + t * V), f0, noise)
@@ -583,7 +601,8 @@ def _verify_at(f: _Numeric, differential: _Numeric, gradient: _Numeric, data: Da
     reference, errors = np.array(reference), np.array(errors)
     claimed, diffs = np.array(claimed), np.array(diffs)
     if not (np.all(np.isfinite(reference)) and np.all(np.isfinite(errors))):
-        raise _DataProblem("f is too large near the random data for differences to be computed")
+        raise _DataProblem(_("f is too large near the random data for differences to be "
+                             "computed"))
     scale = float(np.max(np.abs(reference)))
     details = {"gradient": G, "directions": directions, "reference": reference,
                "claimed": claimed, "differential": diffs, "errors": errors}
@@ -597,12 +616,12 @@ def _verify_at(f: _Numeric, differential: _Numeric, gradient: _Numeric, data: Da
             details["cancelled"] = claim.cancelled  # the part whose terms cancel, if any
             return Verification(True, 0.0, float("inf"), data.shapes, seed,
                                 _zero_gradient_message(DIRECTIONS, seed, data, zero), details)
-        raise _DataProblem("f does not change at the random data (its central differences are 0 "
-                           "to round-off, e.g. because its values under- or overflow there), so "
-                           "comparing the gradient with them would prove nothing")
+        raise _DataProblem(_("f does not change at the random data (its central differences "
+                             "are 0 to round-off, e.g. because its values under- or overflow "
+                             "there), so comparing the gradient with them would prove nothing"))
     if float(np.max(errors)) > 1e-4 * scale:
-        raise _DataProblem("central differences cannot resolve f's slope at the random data "
-                           "(f varies too fast, or is too large next to its change)")
+        raise _DataProblem(_("central differences cannot resolve f's slope at the random data "
+                             "(f varies too fast, or is too large next to its change)"))
     tolerance = RTOL * scale + 4 * errors
     details["tolerance"] = tolerance
     with np.errstate(invalid="ignore"):  # a claim that is not finite here: err is nan, not ok
@@ -615,7 +634,8 @@ def _verify_at(f: _Numeric, differential: _Numeric, gradient: _Numeric, data: Da
         study = remainder_study(f_at, X0, lambda _X, dXv: float(np.sum(G * dXv)),
                                 direction=directions[0], steps=_REMAINDER_STEPS, roundoff=noise)
     except MdlibError as problem:
-        raise _DataProblem(f"the remainder cannot be computed at the random data ({problem})") from None
+        raise _DataProblem(_("the remainder cannot be computed at the random data ({problem})")
+                           .format(problem=problem)) from None
     details["study"] = study
     # Stricter than differentiability (order > 1): every function the engine builds is smooth
     # where it is defined, so a right gradient shows order ≥ 2 at random data; demanding it also
@@ -630,15 +650,37 @@ def _verify_at(f: _Numeric, differential: _Numeric, gradient: _Numeric, data: Da
     if gradient_ok and differential_ok and not ok and _flat_noise(study):
         # e.g. log(1 + s²) with s ~ 1e-5: 1 + s² moves by less than an ulp, so no scatter shows
         # in the measured round-off, yet the remainder is rounding: these data cannot tell
-        raise _DataProblem("the remainder of f is at its rounding level at the random data "
-                           "(it does not shrink with the step), so its order cannot be read")
-    order_text = "exact" if study.exact else f"{order:.2f}"
-    message = (f"{'verified' if ok else 'NOT verified'}: gradient vs central differences "
-               f"relative error {err:.1e}, remainder order of df {order_text} "
-               f"(random data, seed {seed}{note}, shapes {_shape_text(data)})")
+        raise _DataProblem(_("the remainder of f is at its rounding level at the random data "
+                             "(it does not shrink with the step), so its order cannot be read"))
+    message = _verdict(ok, study.exact).format(error=err, order=order, data=_data_text(
+        seed, positive, data))
     if gradient_ok and not differential_ok:
-        message += "; the differential df disagrees with central differences"
+        message += _("; ") + _("the differential df disagrees with central differences")
     return Verification(ok, err, order, data.shapes, seed, message, details)
+
+
+def _verdict(ok: bool, exact: bool) -> str:
+    """The verdict of a first-order check, with ``{error}``, ``{order}`` and ``{data}``."""
+    if ok and exact:
+        return _("verified: gradient vs central differences relative error {error:.1e}, "
+                 "remainder order of df exact ({data})")
+    if ok:
+        return _("verified: gradient vs central differences relative error {error:.1e}, "
+                 "remainder order of df {order:.2f} ({data})")
+    if exact:
+        return _("NOT verified: gradient vs central differences relative error {error:.1e}, "
+                 "remainder order of df exact ({data})")
+    return _("NOT verified: gradient vs central differences relative error {error:.1e}, "
+             "remainder order of df {order:.2f} ({data})")
+
+
+def _data_text(seed: int, positive: bool, data: Data) -> str:
+    """Which random data a verdict was reached at: the seed, positive entries, the shapes."""
+    if positive:
+        return _("random data, seed {seed}, positive entries, shapes {shapes}").format(
+            seed=seed, shapes=_shape_text(data))
+    return _("random data, seed {seed}, shapes {shapes}").format(seed=seed,
+                                                                  shapes=_shape_text(data))
 
 
 def _flat_noise(study) -> bool:
@@ -660,21 +702,20 @@ def verify(f: sympy.Basic, X: MatrixSymbol, dX: MatrixSymbol, differential: symp
     name, dname = str(X.name), str(dX.name)
     _check_names([f, gradient, differential], X, dX, f)
     f_num = _Numeric(f, "f")
-    gradient_num = _Numeric(gradient, "the gradient")
-    differential_num = _Numeric(differential, "the differential")
+    gradient_num = _Numeric(gradient, _("the gradient"))
+    differential_num = _Numeric(differential, _("the differential"))
     singular = _singular_parts([f, gradient, differential], dX)
     zero = gradient == 0 or bool(getattr(gradient, "is_ZeroMatrix", False))
     problems: list[str] = []
     for attempt in range(ATTEMPTS):
         data_seed, positive = seed + 7919 * (attempt // 2), bool(attempt % 2)
         data = random_data(f, shapes, data_seed, symmetric, positive, name)
-        note = ", positive entries" if positive else ""
         try:
             return _verify_at(f_num, differential_num, gradient_num, data, name, dname, singular,
-                              data_seed, note, zero, gradient, differential)
+                              data_seed, positive, zero, gradient, differential)
         except _DataProblem as problem:
             problems.append(str(problem))
     # The most frequent cause is the one to fix; ties go to the first data set's.
     cause = max(problems, key=lambda p: (problems.count(p), -problems.index(p)))
-    raise MdlibError(f"the engine could not verify the result numerically: {cause} "
-                     f"(tried {ATTEMPTS} random data sets)")
+    raise MdlibError(_("the engine could not verify the result numerically: {cause} (tried {n} "
+                       "random data sets)").format(cause=cause, n=ATTEMPTS))
