@@ -44,6 +44,7 @@ from sympy.matrices.expressions.kronecker import KroneckerProduct
 
 from ..curriculum import RuleUse
 from ..errors import MdlibError
+from ..i18n import N_
 from ..stable import sigmoid as stable_sigmoid
 from ..vec import commutation_matrix
 from ..vec import vec as vec_numeric
@@ -852,12 +853,12 @@ FUNCTION_NAMES: dict[type, tuple[str, str]] = {
 }
 #: The scalar functions the engine differentiates (elementwise or applied to scalars).
 SCALAR_FUNCTIONS = tuple(FUNCTION_NAMES)
-#: What each is, in words (the parser's help text lists them).
+#: What each is, in words (the parser's help text lists them, in the reader's language).
 FUNCTION_WORDS: dict[type, str] = {
-    sympy.exp: "exponential", sympy.log: "natural logarithm", sympy.sin: "sine",
-    sympy.cos: "cosine", sympy.tan: "tangent", sympy.tanh: "hyperbolic tangent",
-    sympy.sinh: "hyperbolic sine", sympy.cosh: "hyperbolic cosine", sympy.atan: "arctangent",
-    Sigmoid: "logistic function 1/(1 + e^-t)",
+    sympy.exp: N_("exponential"), sympy.log: N_("natural logarithm"), sympy.sin: N_("sine"),
+    sympy.cos: N_("cosine"), sympy.tan: N_("tangent"), sympy.tanh: N_("hyperbolic tangent"),
+    sympy.sinh: N_("hyperbolic sine"), sympy.cosh: N_("hyperbolic cosine"),
+    sympy.atan: N_("arctangent"), Sigmoid: N_("logistic function 1/(1 + e^-t)"),
 }
 
 
