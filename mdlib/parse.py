@@ -3,7 +3,8 @@
 The text is *read*, never run: Python's :mod:`ast` turns it into a syntax tree, and a walk
 over a short whitelist builds the sympy objects directly. Anything outside the whitelist
 (strings, indexing, attributes other than ``.T``, keywords, comprehensions …) is refused with
-an :class:`~mdlib.errors.MdlibError` that names it and its column.
+a :class:`ParseError` (an :class:`~mdlib.errors.MdlibError`) that names it and its column, in
+the reader's language, and carries the column, the name and the kind of slip as data.
 
 Shapes are declared in a short text, ``"X: 3x3, a: 3, b: 3"`` (a single number is a column
 vector). The help text below is generated from the tables in this module (and shown by the
