@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import MdlibError
+from .i18n import N_, _
 from .validation import as_array, check_step
 
 #: Central differences are accurate to O(step²); this step balances that with round-off.
@@ -34,40 +35,48 @@ MAX_RTOL = 1e-2
 # Numeric failures of f that mean "f is not defined there", reported as such.
 _NUMERIC_ERRORS = (ArithmeticError, np.linalg.LinAlgError)
 
+#: The finite-difference step, as messages name it (a message, shown with ``_``).
+_STEP = N_("the finite-difference step")
+
 
 def _value(f: Callable, X: np.ndarray, where: str) -> np.ndarray:
-    """``f(X)`` as a real array; NaN, complex values and numeric errors are blamed on f."""
+    """``f(X)`` as a real array; NaN, complex values and numeric errors are blamed on f.
+
+    ``where`` says where f was evaluated, in the reader's language (``_("at X")``)."""
     try:
         value = f(X)
     except _NUMERIC_ERRORS as err:
-        raise MdlibError(f"f cannot be evaluated {where} ({type(err).__name__}: {err}); "
-                         "f is not defined there, so nothing can be checked at this point") from None
+        raise MdlibError(_("f cannot be evaluated {where} ({error_type}: {error}); f is not "
+                           "defined there, so nothing can be checked at this point").format(
+                               where=where, error_type=type(err).__name__, error=err)) from None
     arr = np.asarray(value)
+    not_numbers = N_("f must return numbers, but {where} it returned {value!r}")
     if arr.dtype == object or np.iscomplexobj(arr):
         try:
             arr = arr.astype(complex)
         except (TypeError, ValueError):
-            raise MdlibError(f"f must return numbers, but {where} it returned {value!r}") from None
+            raise MdlibError(_(not_numbers).format(where=where, value=value)) from None
         if np.any(arr.imag != 0):
-            raise MdlibError(f"f returned a complex value {where}; f is not real there (e.g. the "
-                             "log or root of a negative number), so nothing can be checked")
+            raise MdlibError(_("f returned a complex value {where}; f is not real there (e.g. "
+                               "the log or root of a negative number), so nothing can be "
+                               "checked").format(where=where))
         arr = arr.real
     try:
         arr = arr.astype(float)
     except (TypeError, ValueError):
-        raise MdlibError(f"f must return numbers, but {where} it returned {value!r}") from None
+        raise MdlibError(_(not_numbers).format(where=where, value=value)) from None
     if not np.all(np.isfinite(arr)):
-        raise MdlibError(f"f is not finite (NaN or infinity) {where}: f is not defined there, so "
-                         "the check fails because of f, not because of the claimed derivative")
+        raise MdlibError(_("f is not finite (NaN or infinity) {where}: f is not defined there, "
+                           "so the check fails because of f, not because of the claimed "
+                           "derivative").format(where=where))
     return arr
 
 
 def _scalar(value: np.ndarray) -> float:
     if value.size != 1:
-        raise MdlibError(
-            f"f must return a scalar for a gradient, but it returned shape {value.shape}; "
-            "use numerical_jacobian for vector-valued functions"
-        )
+        raise MdlibError(_("f must return a scalar for a gradient, but it returned shape "
+                           "{shape}; use numerical_jacobian for vector-valued functions").format(
+                               shape=value.shape))
     return float(value.reshape(()))
 
 
@@ -75,14 +84,16 @@ def _check_resolvable(X: np.ndarray, step: float) -> None:
     """Refuse a step that does not change some entry of X in float64 (the difference is 0)."""
     if np.any(X + abs(step) == X) or np.any(X - abs(step) == X):
         biggest = float(np.max(np.abs(X)))
-        raise MdlibError(f"the step {step:g} is too small to change X (entries up to {biggest:.3g}) "
-                         "in float64; use a step of about 1e-6 times the size of X's entries")
+        raise MdlibError(_("the step {step:g} is too small to change X (entries up to "
+                           "{biggest:.3g}) in float64; use a step of about 1e-6 times the size of "
+                           "X's entries").format(step=step, biggest=biggest))
 
 
 def _check_rtol(rtol: object) -> float:
     if not isinstance(rtol, (int, float, np.floating)) or not np.isfinite(rtol) or not 0 < rtol <= MAX_RTOL:
-        raise MdlibError(f"rtol must be a number in (0, {MAX_RTOL}], got {rtol!r}: a looser "
-                         "tolerance would let wrong gradients pass")
+        raise MdlibError(_("rtol must be a number in (0, {limit}], got {rtol!r}: a looser "
+                           "tolerance would let wrong gradients pass").format(limit=MAX_RTOL,
+                                                                             rtol=rtol))
     return float(rtol)
 
 
@@ -93,13 +104,14 @@ def numerical_gradient(f: Callable, X: object, step: float = DEFAULT_STEP) -> np
     12.0
     """
     X = as_array(X, "X")
-    step = check_step(step, "the finite-difference step")
+    step = check_step(step, _STEP)
     _check_resolvable(X, step)
     grad = np.empty_like(X)
     for idx in np.ndindex(X.shape):
         E = np.zeros_like(X)
         E[idx] = step
-        where = f"at X with entry {idx} moved by ±{step:g}" if idx else f"at X ± {step:g}"
+        where = (_("at X with entry {entry} moved by ±{step:g}").format(entry=idx, step=step)
+                 if idx else _("at X ± {step:g}").format(step=step))
         grad[idx] = (_scalar(_value(f, X + E, where)) - _scalar(_value(f, X - E, where))) / (2 * step)
     return grad
 
@@ -115,29 +127,36 @@ def numerical_jacobian(f: Callable, x: object, step: float = DEFAULT_STEP) -> np
     """
     x = as_array(x, "x").astype(float)
     if x.ndim != 1:
-        raise MdlibError(f"x must be a vector (1-D) for a Jacobian, got shape {x.shape}")
-    step = check_step(step, "the finite-difference step")
+        raise MdlibError(_("x must be a vector (1-D) for a Jacobian, got shape {shape}").format(
+            shape=x.shape))
+    step = check_step(step, _STEP)
     _check_resolvable(x, step)
     columns = []
     for j in range(x.size):
         e = np.zeros_like(x)
         e[j] = step
-        where = f"at x with entry {j} moved by ±{step:g}"
+        where = _("at x with entry {entry} moved by ±{step:g}").format(entry=j, step=step)
         plus = np.atleast_1d(_value(f, x + e, where))
         minus = np.atleast_1d(_value(f, x - e, where))
         if plus.ndim != 1:
-            raise MdlibError(f"f must return a vector, got shape {plus.shape}")
+            raise MdlibError(_("f must return a vector, got shape {shape}").format(
+                shape=plus.shape))
         columns.append((plus - minus) / (2 * step))
     return np.column_stack(columns)
 
 
 @dataclass(frozen=True)
 class GradientCheck:
-    """Outcome of comparing a claimed gradient (or Jacobian) with finite differences."""
+    """Outcome of comparing a claimed gradient (or Jacobian) with finite differences.
+
+    ``mistake`` names the slip as data, whatever language ``message`` speaks: "" when it
+    passed, else one of :data:`MISTAKES`.
+    """
 
     passed: bool
     relative_error: float
     message: str
+    mistake: str = ""
 
     def __bool__(self) -> bool:
         return self.passed
@@ -149,6 +168,21 @@ class GradientCheck:
         return ("✅ " if self.passed else "❌ ") + self.message
 
 
+#: The slips :func:`diagnose` recognises: a transposed answer (of the transposed shape or
+#: square), another wrong shape, a flipped sign, a constant factor, a zero answer, and values
+#: that differ in no recognisable way.
+MISTAKES = ("transpose", "shape", "sign", "factor", "zero", "values")
+
+#: What the answer is called in messages, for the ``what`` that chooses the layout rule
+#: (messages, shown with ``_``; any other ``what`` is shown as it is given).
+_ANSWERS = {"gradient": N_("gradient"), "jacobian": N_("Jacobian"), "hessian": N_("Hessian")}
+
+
+def _answer(what: str) -> str:
+    """``what`` in the reader's language: ``"梯度"`` for ``"gradient"`` in Chinese."""
+    return _(what) if what in _ANSWERS.values() else what
+
+
 def relative_error(claimed: np.ndarray, reference: np.ndarray) -> float:
     """``‖claimed − reference‖ / max(‖reference‖, 1e-12)`` in the Frobenius norm."""
     return float(np.linalg.norm(claimed - reference) / max(np.linalg.norm(reference), 1e-12))
@@ -158,11 +192,58 @@ def _layout(what: str, reference: np.ndarray) -> str:
     """The layout rule that fixes the shape of ``what`` (see the module docstring)."""
     if what.lower() == "jacobian":
         m, n = reference.shape if reference.ndim == 2 else (reference.size, 1)
-        return (f"numerator layout: the Jacobian ∂f/∂xᵀ is m × n = {m} × {n}, one row per "
-                "component of f and one column per component of x")
+        return _("numerator layout: the Jacobian ∂f/∂xᵀ is m × n = {m} × {n}, one row per "
+                 "component of f and one column per component of x").format(m=m, n=n)
     if what.lower() == "gradient":
-        return "denominator layout: ∂f/∂X has the shape of X"
-    return f"the {what} has shape {reference.shape}"  # no layout rule claimed for other kinds
+        return _("denominator layout: ∂f/∂X has the shape of X")
+    # no layout rule claimed for other kinds
+    return _("the {what} has shape {shape}").format(what=_answer(what), shape=reference.shape)
+
+
+def diagnosis(claimed: object, reference: object, tol: float = 1e-5,
+              what: str = "gradient") -> tuple[str, str]:
+    """The slip (one of :data:`MISTAKES`, or "" when ``claimed`` matches) and its explanation,
+    in the reader's language; :func:`diagnose` says the explanation.
+
+    >>> import numpy as np
+    >>> R = np.array([[1.0, 2.0], [3.0, 4.0]])
+    >>> diagnosis(-R, R)
+    ('sign', 'the sign is flipped')
+    """
+    claimed = np.asarray(claimed, dtype=float)
+    reference = np.asarray(reference, dtype=float)
+    jacobian = what.lower() == "jacobian"
+    layout = _layout(what, reference)
+    shapes = {"shape": claimed.shape, "expected": reference.shape, "layout": layout}
+    if claimed.shape != reference.shape:
+        if claimed.T.shape == reference.shape:
+            if jacobian:
+                return "transpose", _("wrong shape {shape}, expected {expected}: this is the "
+                                      "transpose: the Jacobian has one row per component of f "
+                                      "({layout})").format(**shapes)
+            return "transpose", _("wrong shape {shape}, expected {expected}: you may have the "
+                                  "transpose ({layout})").format(**shapes)
+        return "shape", _("wrong shape {shape}, expected {expected} ({layout})").format(**shapes)
+    if relative_error(claimed, reference) <= tol:
+        return "", _("matches")
+    if claimed.ndim == 2 and claimed.shape == claimed.T.shape and relative_error(claimed.T, reference) <= tol:
+        if jacobian:
+            return "transpose", _("this is the transpose: the Jacobian has one row per component "
+                                  "of f ({layout})").format(layout=layout)
+        return "transpose", _("it is the transpose of the right answer: check the layout "
+                              "({layout}) or a missing transpose").format(layout=layout)
+    if relative_error(-claimed, reference) <= tol:
+        return "sign", _("the sign is flipped")
+    ref_norm_sq = float(np.sum(reference * reference))
+    if ref_norm_sq > 0 and reference.size > 1:  # one number is always a multiple of another
+        factor = float(np.sum(claimed * reference)) / ref_norm_sq
+        if factor != 0 and relative_error(claimed / factor, reference) <= tol:
+            return "factor", _("off by a constant factor: yours is {factor:.4g} times the right "
+                               "answer").format(factor=factor)
+    if not np.any(claimed):
+        return "zero", _("your answer is zero, but the {what} is not").format(what=_answer(what))
+    return "values", _("the values differ from the finite-difference {what} (not a transpose, "
+                       "sign or factor slip)").format(what=_answer(what))
 
 
 def diagnose(claimed: object, reference: object, tol: float = 1e-5, what: str = "gradient") -> str:
@@ -180,33 +261,7 @@ def diagnose(claimed: object, reference: object, tol: float = 1e-5, what: str = 
     >>> diagnose(np.ones((2, 3)), np.ones((3, 2)), what="Jacobian")
     'wrong shape (2, 3), expected (3, 2): this is the transpose: the Jacobian has one row per component of f (numerator layout: the Jacobian ∂f/∂xᵀ is m × n = 3 × 2, one row per component of f and one column per component of x)'
     """
-    claimed = np.asarray(claimed, dtype=float)
-    reference = np.asarray(reference, dtype=float)
-    jacobian = what.lower() == "jacobian"
-    layout = _layout(what, reference)
-    if claimed.shape != reference.shape:
-        if claimed.T.shape == reference.shape:
-            if jacobian:
-                return (f"wrong shape {claimed.shape}, expected {reference.shape}: this is the "
-                        f"transpose: the Jacobian has one row per component of f ({layout})")
-            return f"wrong shape {claimed.shape}, expected {reference.shape}: you may have the transpose ({layout})"
-        return f"wrong shape {claimed.shape}, expected {reference.shape} ({layout})"
-    if relative_error(claimed, reference) <= tol:
-        return "matches"
-    if claimed.ndim == 2 and claimed.shape == claimed.T.shape and relative_error(claimed.T, reference) <= tol:
-        if jacobian:
-            return f"this is the transpose: the Jacobian has one row per component of f ({layout})"
-        return f"it is the transpose of the right answer: check the layout ({layout}) or a missing transpose"
-    if relative_error(-claimed, reference) <= tol:
-        return "the sign is flipped"
-    ref_norm_sq = float(np.sum(reference * reference))
-    if ref_norm_sq > 0 and reference.size > 1:  # one number is always a multiple of another
-        factor = float(np.sum(claimed * reference)) / ref_norm_sq
-        if factor != 0 and relative_error(claimed / factor, reference) <= tol:
-            return f"off by a constant factor: yours is {factor:.4g} times the right answer"
-    if not np.any(claimed):
-        return f"your answer is zero, but the {what} is not"
-    return f"the values differ from the finite-difference {what} (not a transpose, sign or factor slip)"
+    return diagnosis(claimed, reference, tol, what)[1]
 
 
 def check_gradient(
@@ -228,8 +283,8 @@ def check_gradient(
     """
     rtol = _check_rtol(rtol)
     X = as_array(X, "X")
-    claimed = as_array(claimed, "the claimed gradient")
-    _scalar(_value(f, X, "at X"))  # a NaN at X itself is f's, and is said so first
+    claimed = as_array(claimed, N_("the claimed gradient"))
+    _scalar(_value(f, X, _("at X")))  # a NaN at X itself is f's, and is said so first
     reference = numerical_gradient(f, X, step)
     return compare_with_reference(claimed, reference, rtol, "gradient")
 
@@ -250,7 +305,7 @@ def check_jacobian(
     (True, True)
     """
     rtol = _check_rtol(rtol)
-    claimed = as_array(claimed, "the claimed Jacobian")
+    claimed = as_array(claimed, N_("the claimed Jacobian"))
     reference = numerical_jacobian(f, x, step)
     return compare_with_reference(claimed, reference, rtol, "Jacobian")
 
@@ -264,16 +319,21 @@ def compare_with_reference(claimed: np.ndarray, reference: np.ndarray, rtol: flo
     'gradient check failed (relative error 2.0e+00): the sign is flipped'
     """
     rtol = _check_rtol(rtol)
-    claimed = as_array(claimed, f"the claimed {what}")
-    reference = as_array(reference, f"the finite-difference {what}")
+    answer = _answer(what)
+    claimed = as_array(claimed, _("the claimed {what}").format(what=answer))
+    reference = as_array(reference, _("the finite-difference {what}").format(what=answer))
     if claimed.shape != reference.shape:
-        return GradientCheck(False, float("inf"),
-                             f"{what} check failed: {diagnose(claimed, reference, what=what)}")
+        mistake, hint = diagnosis(claimed, reference, what=what)
+        return GradientCheck(False, float("inf"), _("{what} check failed: {hint}").format(
+            what=answer, hint=hint), mistake)
     err = relative_error(claimed, reference)
     if err <= rtol:
-        return GradientCheck(True, err, f"{what} matches finite differences (relative error {err:.1e})")
-    hint = diagnose(claimed, reference, tol=max(rtol, 1e-5), what=what)
-    return GradientCheck(False, err, f"{what} check failed (relative error {err:.1e}): {hint}")
+        return GradientCheck(True, err, _("{what} matches finite differences (relative error "
+                                          "{error:.1e})").format(what=answer, error=err))
+    mistake, hint = diagnosis(claimed, reference, tol=max(rtol, 1e-5), what=what)
+    return GradientCheck(False, err, _("{what} check failed (relative error {error:.1e}): "
+                                       "{hint}").format(what=answer, error=err, hint=hint),
+                         mistake or "values")
 
 
 def assert_gradient(f: Callable, X: object, claimed: object, rtol: float = 1e-5) -> GradientCheck:

@@ -3,7 +3,8 @@
 The text is *read*, never run: Python's :mod:`ast` turns it into a syntax tree, and a walk
 over a short whitelist builds the sympy objects directly. Anything outside the whitelist
 (strings, indexing, attributes other than ``.T``, keywords, comprehensions …) is refused with
-an :class:`~mdlib.errors.MdlibError` that names it and its column.
+a :class:`ParseError` (an :class:`~mdlib.errors.MdlibError`) that names it and its column, in
+the reader's language, and carries the column, the name and the kind of slip as data.
 
 Shapes are declared in a short text, ``"X: 3x3, a: 3, b: 3"`` (a single number is a column
 vector). The help text below is generated from the tables in this module (and shown by the
@@ -96,6 +97,7 @@ from .engine.nodes import (
 )
 from .engine.ops import FUNCTION_WORDS, SCALAR_FUNCTIONS, function_name
 from .errors import MdlibError
+from .i18n import N_, _
 
 # Limits. Each says what it protects, so the refusal can say why.
 MAX_LENGTH = 2000  # characters; far beyond any formula in the course, and it bounds parsing time
@@ -167,10 +169,18 @@ class Function:
     arity: int | None  # None: two or more
     needs: str  # "square": a square matrix; "matrix": a matrix; "same shape": matrices alike;
     #             "any": a matrix (entry by entry) or a number
-    description: str
-    on_a_number: str = ""  # what to write instead when the argument is a number
+    meaning: str  # an English message (N_), shown in the reader's language by ``description``
+    on_a_number: str = ""  # what to write instead when the argument is a number (N_, shown with _)
     parameters: str = ""  # the arguments as shown in the help, when not (M) or (A, B, ...)
     reserved: bool = True  # False: a matrix may be declared with this name (then it is the matrix)
+    entrywise: bool = False  # described as "<meaning>, entry by entry"
+
+    @property
+    def description(self) -> str:
+        """What the function means, in the reader's language (``"trace of a square matrix"``)."""
+        if self.entrywise:
+            return _("{function}, entry by entry").format(function=_(self.meaning))
+        return _(self.meaning)
 
     def signature(self, name: str) -> str:
         if self.parameters:
@@ -180,36 +190,37 @@ class Function:
 
 #: The functions a reader may type, by name; help text and messages are generated from it.
 FUNCTIONS: dict[str, Function] = {
-    "tr": Function(sympy.Trace, 1, "square", "trace of a square matrix",
-                   "a number is its own trace (T1), so drop the tr(...)"),
-    "trace": Function(sympy.Trace, 1, "square", "trace of a square matrix",
-                      "a number is its own trace (T1), so drop the trace(...)"),
-    "det": Function(sympy.Determinant, 1, "square", "determinant of a square matrix",
-                    "drop the det(...)"),
+    "tr": Function(sympy.Trace, 1, "square", N_("trace of a square matrix"),
+                   N_("a number is its own trace (T1), so drop the tr(...)")),
+    "trace": Function(sympy.Trace, 1, "square", N_("trace of a square matrix"),
+                      N_("a number is its own trace (T1), so drop the trace(...)")),
+    "det": Function(sympy.Determinant, 1, "square", N_("determinant of a square matrix"),
+                    N_("drop the det(...)")),
     "logdet": Function(lambda M: LogDet(sympy.Determinant(M)), 1, "square",
-                       "log|det M|, for an invertible M", "write log(...) for a number"),
-    "inv": Function(sympy.Inverse, 1, "square", "inverse of a square matrix",
-                    "write 1/(...) for a number"),
+                       N_("log|det M|, for an invertible M"), N_("write log(...) for a number")),
+    "inv": Function(sympy.Inverse, 1, "square", N_("inverse of a square matrix"),
+                    N_("write 1/(...) for a number")),
     "had": Function(lambda *ms: sympy.HadamardProduct(*ms), None, "same shape",
-                    "Hadamard (entrywise) product of same-shape matrices"),
+                    N_("Hadamard (entrywise) product of same-shape matrices")),
     # every scalar function the engine differentiates, from its operation table
     **{function_name(fn): Function(_sigmoid if fn is Sigmoid else _elementwise(fn), 1, "any",
-                                   f"{FUNCTION_WORDS[fn]}, entry by entry")
+                                   FUNCTION_WORDS[fn], entrywise=True)
        for fn in SCALAR_FUNCTIONS},
-    "sqrt": Function(_elementwise(sympy.sqrt), 1, "any", "square root, entry by entry"),
-    "sum": Function(_sum_of_entries, 1, "matrix", "sum of all entries, 1^T M 1",
-                    "sum(M) adds up the entries of a matrix, and a number needs no sum"),
+    "sqrt": Function(_elementwise(sympy.sqrt), 1, "any", N_("square root"), entrywise=True),
+    "sum": Function(_sum_of_entries, 1, "matrix", N_("sum of all entries, 1^T M 1"),
+                    N_("sum(M) adds up the entries of a matrix, and a number needs no sum")),
     # second order: for lines written as d vec(F) = ... (the engine's own vec nodes)
-    "vec": Function(Vec, 1, "matrix", "the columns of M stacked into one column",
-                    "a number is its own vec, so drop the vec(...)"),
-    "kron": Function(sympy.KroneckerProduct, 2, "matrices", "Kronecker product A ⊗ B",
+    "vec": Function(Vec, 1, "matrix", N_("the columns of M stacked into one column"),
+                    N_("a number is its own vec, so drop the vec(...)")),
+    "kron": Function(sympy.KroneckerProduct, 2, "matrices", N_("Kronecker product A ⊗ B"),
                      parameters="A, B"),
-    "K": Function(CommutationMatrix, 2, "sizes", "commutation matrix: vec(A.T) = K(m, n)*vec(A), A m×n",
+    "K": Function(CommutationMatrix, 2, "sizes",
+                  N_("commutation matrix: vec(A.T) = K(m, n)*vec(A), A m×n"),
                   parameters="m, n", reserved=False),
-    "eye": Function(sympy.Identity, 1, "sizes", "the n×n identity I_n (e.g. in kron(eye(3), A))",
-                    parameters="n"),
-    "diagvec": Function(DiagVec, 1, "matrix", "diag(vec M), the entries of vec M on a diagonal",
-                        "write the number itself"),
+    "eye": Function(sympy.Identity, 1, "sizes",
+                    N_("the n×n identity I_n (e.g. in kron(eye(3), A))"), parameters="n"),
+    "diagvec": Function(DiagVec, 1, "matrix", N_("diag(vec M), the entries of vec M on a diagonal"),
+                        N_("write the number itself")),
 }
 
 
@@ -224,67 +235,117 @@ class _Identity:
         return eye if self.coefficient == 1 else self.coefficient * eye
 
 
-#: Named constants: numbers, and the identity I (sized by its context).
+#: Named constants: numbers, and the identity I (sized by its context); the texts are messages.
 CONSTANTS: dict[str, tuple[object, str]] = {
-    "pi": (sympy.pi, "the number π = 3.14159..."),
-    "e": (sympy.E, "Euler's number 2.71828..."),
-    "I": (_Identity(), "the identity matrix, as large as the matrix it is added to or "
-                       "multiplied with"),
+    "pi": (sympy.pi, N_("the number π = 3.14159...")),
+    "e": (sympy.E, N_("Euler's number 2.71828...")),
+    "I": (_Identity(), N_("the identity matrix, as large as the matrix it is added to or "
+                          "multiplied with")),
 }
 
-_OPERATORS = "+ - * (matrix product) / (by a number) ** (power) -x, X.T (transpose), ( )"
-_LANGUAGE = (f"numbers, the declared matrices, the constants {', '.join(CONSTANTS)}, the functions "
-             f"{', '.join(FUNCTIONS)} and + - * / ** .T")
+_OPERATORS = N_("+ - * (matrix product) / (by a number) ** (power) -x, X.T (transpose), ( )")
+
+
+def _names(names: object) -> str:
+    """Names (functions, constants, matrices) listed as code is, in every language."""
+    return ", ".join(names)
+
+
+def _language() -> str:
+    """What the expression language knows, for a refusal: one sentence in the reader's language."""
+    return _("numbers, the declared matrices, the constants {constants}, the functions "
+             "{functions} and + - * / ** .T").format(constants=_names(CONSTANTS),
+                                                     functions=_names(FUNCTIONS))
 
 
 def help_text() -> str:
     """What a reader may type, generated from :data:`FUNCTIONS`, :data:`CONSTANTS` and the limits."""
     functions = [f"    {f.signature(name):16}{f.description}" for name, f in FUNCTIONS.items()]
+    indent = "  "
     return "\n".join([
-        "Write f with",
-        "  numbers: 2, 0.5, 1e-3",
-        "  the matrices declared in the shapes, e.g. X: 3x3, a: 3 (a column vector)",
-        "  constants:", *(f"    {name:16}{text}" for name, (_value, text) in CONSTANTS.items()),
-        f"  operators: {_OPERATORS}",
-        "  functions:", *functions,
-        "A 1×1 product such as a.T*X*b is used as the number it is (a scalar is its own trace)",
-        "wherever it meets a number.",
-        f"Limits: at most {MAX_LENGTH} characters; brackets nested at most {MAX_BRACKETS} deep;",
-        f"integers of at most {MAX_DIGITS} digits; exponents between -{MAX_EXPONENT} and "
-        f"{MAX_EXPONENT};",
-        f"at most {MAX_DECLARATIONS} declarations; each dimension at most {MAX_SIZE}.",
+        _("Write f with"),
+        indent + _("numbers: 2, 0.5, 1e-3"),
+        indent + _("the matrices declared in the shapes, e.g. X: 3x3, a: 3 (a column vector)"),
+        indent + _("constants:"),
+        *(f"    {name:16}{_(text)}" for name, (_value, text) in CONSTANTS.items()),
+        indent + _("operators: {operators}").format(operators=_(_OPERATORS)),
+        indent + _("functions:"), *functions,
+        _("A 1×1 product such as a.T*X*b is used as the number it is (a scalar is its own trace)\n"
+          "wherever it meets a number."),
+        _("Limits: at most {length} characters; brackets nested at most {brackets} deep;\n"
+          "integers of at most {digits} digits; exponents between -{exponent} and {exponent};\n"
+          "at most {declarations} declarations; each dimension at most {size}.").format(
+            length=MAX_LENGTH, brackets=MAX_BRACKETS, digits=MAX_DIGITS, exponent=MAX_EXPONENT,
+            declarations=MAX_DECLARATIONS, size=MAX_SIZE),
     ])
+
+
+class ParseError(MdlibError):
+    """A typed expression or shape declaration that is refused, with its cause as data.
+
+    The message is a sentence in the reader's language; what a caller needs to act on it does
+    not depend on that language: ``column`` (the column the message points at, from 1 in the
+    text as typed; None when it names none), ``name`` (the unknown or misused name, "" when
+    none) and ``kind``: "character", "brackets", "syntax" (a typing slip Python's parser
+    refuses), "keyword", "limit", "construct", "operator", "power", "unknown name",
+    "unknown function", "not a function", "number", "arguments", "identity", "empty",
+    "shapes", or "size" for :class:`SizeMismatch`.
+
+    >>> try:
+    ...     parse_expression("tr(Y)", "X: 3x3")
+    ... except ParseError as err:
+    ...     print(err.kind, err.name, err.column)
+    unknown name Y 4
+    """
+
+    def __init__(self, message: str, *, column: int | None = None, name: str = "",
+                 kind: str = "") -> None:
+        super().__init__(message, kind=kind)
+        self.column, self.name = column, name
 
 
 # ------------------------------------------------------------------------------- declarations
 
+def _shapes_error(message: str, name: str = "") -> ParseError:
+    return ParseError(message, name=name, kind="shapes")
+
+
 def _check_name(name: str, declared: dict) -> None:
     if not name.isascii() or not _NAME.fullmatch(name):
-        raise MdlibError(f"{name!r} cannot be a name: names start with an ASCII letter and use "
-                         "only letters, digits and _ (e.g. X, W1, dX)")
+        raise _shapes_error(_("{name!r} cannot be a name: names start with an ASCII letter and "
+                              "use only letters, digits and _ (e.g. X, W1, dX)").format(name=name),
+                            name)
     if len(name) > MAX_NAME:
-        raise MdlibError(f"the name {name[:MAX_NAME]}… is longer than {MAX_NAME} characters")
+        raise _shapes_error(_("the name {start}… is longer than {limit} characters").format(
+            start=name[:MAX_NAME], limit=MAX_NAME), name)
     if keyword.iskeyword(name):
-        raise MdlibError(f"{name!r} is a reserved word of Python; pick another name for the matrix")
-    if (name in FUNCTIONS and FUNCTIONS[name].reserved) or name in CONSTANTS:
-        kind = "function" if name in FUNCTIONS else "constant"
-        raise MdlibError(f"{name!r} is a reserved name (the {kind} {name}); pick another name "
-                         "for the matrix")
+        raise _shapes_error(_("{name!r} is a reserved word of Python; pick another name for the "
+                              "matrix").format(name=name), name)
+    if name in FUNCTIONS and FUNCTIONS[name].reserved:
+        raise _shapes_error(_("{name!r} is a reserved name (the function {name}); pick another "
+                              "name for the matrix").format(name=name), name)
+    if name in CONSTANTS:
+        raise _shapes_error(_("{name!r} is a reserved name (the constant {name}); pick another "
+                              "name for the matrix").format(name=name), name)
     if name in declared:
         rows, cols = declared[name].shape
-        raise MdlibError(f"{name} is declared twice (the first time as {rows}×{cols}); declare "
-                         "each name once")
+        raise _shapes_error(_("{name} is declared twice (the first time as {rows}×{cols}); "
+                              "declare each name once").format(name=name, rows=rows, cols=cols),
+                            name)
 
 
 def _dimension(digits: str | None, name: str) -> int:
     if digits is None:
         return 1
     if len(digits) > len(str(MAX_SIZE)) or int(digits) > MAX_SIZE:
-        raise MdlibError(f"{name} is too large: each dimension is at most {MAX_SIZE}, because "
-                         "every result is checked numerically on random matrices of the declared "
-                         "sizes and larger ones make that check slow without showing anything new")
+        raise ParseError(_("{name} is too large: each dimension is at most {limit}, because "
+                           "every result is checked numerically on random matrices of the "
+                           "declared sizes and larger ones make that check slow without showing "
+                           "anything new").format(name=name, limit=MAX_SIZE),
+                         name=name, kind="limit")
     if int(digits) < 1:
-        raise MdlibError(f"{name} must have at least one row and one column")
+        raise _shapes_error(_("{name} must have at least one row and one column").format(
+            name=name), name)
     return int(digits)
 
 
@@ -298,60 +359,69 @@ def parse_shapes(text: str) -> dict[str, sympy.MatrixSymbol]:
     (4, 1)
     """
     if len(text) > MAX_LENGTH:
-        raise MdlibError(f"the shape declarations are {len(text)} characters long; the limit is "
-                         f"{MAX_LENGTH}")
+        raise ParseError(_("the shape declarations are {length} characters long; the limit is "
+                           "{limit}").format(length=len(text), limit=MAX_LENGTH), kind="limit")
     symbols: dict[str, sympy.MatrixSymbol] = {}
     for part in filter(str.strip, re.split(r"[;\n]|,(?=\s*[^\s\d])", text)):
         match = _DECLARATION.match(part)
         if not match:
-            raise MdlibError(
-                f"cannot read the shape declaration {part.strip()[:60]!r}; write it like 'X: 3x3' "
-                "for a matrix or 'a: 3' for a column vector"
-            )
+            raise _shapes_error(_("cannot read the shape declaration {declaration!r}; write it "
+                                  "like 'X: 3x3' for a matrix or 'a: 3' for a column "
+                                  "vector").format(declaration=part.strip()[:60]))
         name = match.group(1)
         _check_name(name, symbols)
         if len(symbols) == MAX_DECLARATIONS:
-            raise MdlibError(f"at most {MAX_DECLARATIONS} matrices can be declared")
+            raise ParseError(_("at most {limit} matrices can be declared").format(
+                limit=MAX_DECLARATIONS), kind="limit")
         rows, cols = _dimension(match.group(2), name), _dimension(match.group(3), name)
         symbols[name] = sympy.MatrixSymbol(name, rows, cols)
     if not symbols:
-        raise MdlibError("declare at least one matrix or vector, e.g. 'X: 3x3'")
+        raise _shapes_error(_("declare at least one matrix or vector, e.g. 'X: 3x3'"))
     return symbols
 
 
 # -------------------------------------------------------------------------------- expressions
 
-#: Hints for characters readers copy from printed formulas.
-_CHARACTER_HINTS = {"×": "write * for products", "·": "write * for products",
-                    "−": "write - (the ASCII minus)", "ᵀ": "write .T for the transpose",
-                    "²": "write **2 for a square", "⁻": "write inv(M) or M**-1 for an inverse",
-                    "¹": "write inv(M) or M**-1 for an inverse", "√": "write sqrt(...)",
-                    "π": "write pi", "∑": "write sum(M) for the sum of the entries",
-                    "#": "in Python it starts a comment, which would silently drop the rest of "
-                         "the formula"}
+#: Hints for characters readers copy from printed formulas (messages, shown with ``_``).
+_CHARACTER_HINTS = {"×": N_("write * for products"), "·": N_("write * for products"),
+                    "−": N_("write - (the ASCII minus)"), "ᵀ": N_("write .T for the transpose"),
+                    "²": N_("write **2 for a square"),
+                    "⁻": N_("write inv(M) or M**-1 for an inverse"),
+                    "¹": N_("write inv(M) or M**-1 for an inverse"), "√": N_("write sqrt(...)"),
+                    "π": N_("write pi"), "∑": N_("write sum(M) for the sum of the entries"),
+                    "#": N_("in Python it starts a comment, which would silently drop the rest "
+                            "of the formula")}
 #: Plain ASCII characters that are refused all the same (Python would skip what follows them).
 _REFUSED_ASCII = frozenset("#")
 
-#: Python constructs that parse but are not part of the language, by the name a reader knows.
+#: Python constructs that parse but are not part of the language, by the name a reader knows
+#: (messages, shown with ``_``; Python's own words such as lambda stay as they are).
 _CONSTRUCTS = {
-    ast.Subscript: "indexing with [...]", ast.List: "a list [...]", ast.Tuple: "a tuple (a, b)",
-    ast.Set: "a set {...}", ast.Dict: "a dictionary {...}", ast.ListComp: "a comprehension",
-    ast.SetComp: "a comprehension", ast.DictComp: "a comprehension",
-    ast.GeneratorExp: "a comprehension", ast.Lambda: "lambda", ast.IfExp: "if ... else",
-    ast.Compare: "a comparison", ast.BoolOp: "and/or", ast.NamedExpr: "the := operator",
-    ast.JoinedStr: "an f-string", ast.FormattedValue: "an f-string", ast.Starred: "*",
-    ast.Slice: "a slice", ast.Await: "await", ast.Yield: "yield", ast.YieldFrom: "yield",
+    ast.Subscript: N_("indexing with [...]"), ast.List: N_("a list [...]"),
+    ast.Tuple: N_("a tuple (a, b)"), ast.Set: N_("a set {...}"),
+    ast.Dict: N_("a dictionary {...}"), ast.ListComp: N_("a comprehension"),
+    ast.SetComp: N_("a comprehension"), ast.DictComp: N_("a comprehension"),
+    ast.GeneratorExp: N_("a comprehension"), ast.Lambda: "lambda", ast.IfExp: "if ... else",
+    ast.Compare: N_("a comparison"), ast.BoolOp: "and/or", ast.NamedExpr: N_("the := operator"),
+    ast.JoinedStr: N_("an f-string"), ast.FormattedValue: N_("an f-string"), ast.Starred: "*",
+    ast.Slice: N_("a slice"), ast.Await: "await", ast.Yield: "yield", ast.YieldFrom: "yield",
 }
 _OPERATOR_SIGNS = {ast.FloorDiv: "//", ast.Mod: "%", ast.LShift: "<<", ast.RShift: ">>",
                    ast.BitOr: "|", ast.BitAnd: "&", ast.MatMult: "@", ast.BitXor: "^",
                    ast.Not: "not", ast.Invert: "~"}
-_OPERATOR_HINTS = {"^": "is not a power here: write ** for powers, e.g. tr(X)**2",
-                   "@": "is not used here: write * for the matrix product"}
+#: What a sign that is not an operator of the language means instead (whole messages).
+_OPERATOR_HINTS = {"^": N_("{sign} (column {column}) is not a power here: write ** for powers, "
+                           "e.g. tr(X)**2"),
+                   "@": N_("{sign} (column {column}) is not used here: write * for the matrix "
+                           "product")}
 
 
-class SizeMismatch(MdlibError):
+class SizeMismatch(ParseError):
     """Matrices whose sizes do not fit together (a product, a sum): the text itself reads fine,
     so a caller can say "the sizes do not match" rather than "cannot be read"."""
+
+    def __init__(self, message: str, *, column: int | None = None, name: str = "") -> None:
+        super().__init__(message, column=column, name=name, kind="size")
 
 
 def _shape(value: MatrixExpr) -> str:
@@ -365,62 +435,79 @@ class _Reader:
     def __init__(self, text: str, symbols: dict[str, sympy.MatrixSymbol], lead: int) -> None:
         self.text, self.symbols, self.lead = text, symbols, lead
 
-    def column(self, node: ast.AST | int) -> str:
-        """The column in the text as typed (``lead`` blanks were stripped before parsing)."""
+    def column(self, node: ast.AST | int) -> int:
+        """The column (from 1) in the text as typed (``lead`` blanks were stripped before parsing)."""
         offset = node if isinstance(node, int) else node.col_offset
-        return f"column {offset + self.lead + 1}"
+        return offset + self.lead + 1
+
+    def error(self, message: str, node: ast.AST | int | None = None, kind: str = "",
+              name: str = "") -> ParseError:
+        """A refusal; ``node`` is where the message says it is (its column, as data)."""
+        return ParseError(message, column=None if node is None else self.column(node),
+                          name=name, kind=kind)
 
     def source(self, node: ast.AST) -> str:
         """The text the reader typed for ``node`` (shortened: it may be hostile or huge)."""
-        text = ast.get_source_segment(self.text, node) or "this part"
+        text = ast.get_source_segment(self.text, node) or _("this part")
         return text if len(text) <= 60 else text[:57] + "..."
 
     def describe(self, node: ast.AST, value: object) -> str:
         if isinstance(value, MatrixExpr):
-            return f"{self.source(node)} ({_shape(value)})"
+            return _("{source} ({shape})").format(source=self.source(node), shape=_shape(value))
         if isinstance(value, _Identity):
-            return f"{self.source(node)} (the identity)"
-        return f"{self.source(node)} (a number)"
+            return _("{source} (the identity)").format(source=self.source(node))
+        return _("{source} (a number)").format(source=self.source(node))
 
-    def refuse(self, node: ast.AST, what: str) -> MdlibError:
-        return MdlibError(f"{what} ({self.column(node)}) is not part of the expression language; it "
-                          f"knows {_LANGUAGE}")
+    def refuse(self, node: ast.AST, what: str) -> ParseError:
+        """``what`` (already in the reader's language) is not part of the language."""
+        return self.error(_("{what} (column {column}) is not part of the expression language; "
+                            "it knows {language}").format(what=what, column=self.column(node),
+                                                          language=_language()),
+                          node, "construct")
 
-    def operator_error(self, offset: int, sign: str) -> MdlibError:
-        hint = _OPERATOR_HINTS.get(sign, "is not part of the expression language; the operators "
-                                         f"are {_OPERATORS}")
-        return MdlibError(f"{sign} ({self.column(offset)}) {hint}")
+    def operator_error(self, offset: int, sign: str) -> ParseError:
+        message = _OPERATOR_HINTS.get(sign, N_("{sign} (column {column}) is not part of the "
+                                               "expression language; the operators are "
+                                               "{operators}"))
+        return self.error(_(message).format(sign=sign, column=self.column(offset),
+                                            operators=_(_OPERATORS)), offset, "operator", sign)
 
-    def unsized(self, node: ast.AST) -> MdlibError:
-        return MdlibError(f"cannot tell the size of the identity I in {self.source(node)}: put "
-                          "I next to a matrix (X + I, 2*I - X) or declare a matrix for it")
+    def unsized(self, node: ast.AST) -> ParseError:
+        return self.error(_("cannot tell the size of the identity I in {source}: put I next to a "
+                            "matrix (X + I, 2*I - X) or declare a matrix for it").format(
+                                source=self.source(node)), None, "identity", "I")
 
     def read(self, node: ast.AST) -> object:
         readers = {ast.Constant: self.read_constant, ast.Name: self.read_name,
                    ast.UnaryOp: self.read_unary, ast.BinOp: self.read_binary,
                    ast.Attribute: self.read_attribute, ast.Call: self.read_call}
         if type(node) not in readers:
-            raise self.refuse(node, _CONSTRUCTS.get(type(node), type(node).__name__))
+            what = _CONSTRUCTS.get(type(node))
+            raise self.refuse(node, type(node).__name__ if what is None else _(what))
         return readers[type(node)](node)
 
     # -- leaves
     def read_constant(self, node: ast.Constant) -> object:
         value = node.value
         if isinstance(value, bool) or not isinstance(value, (int, float, complex)):
-            what = f"the text {value!r}" if isinstance(value, (str, bytes)) else repr(value)
+            what = (_("the text {text!r}").format(text=value) if isinstance(value, (str, bytes))
+                    else repr(value))
             raise self.refuse(node, what)
+        where = {"source": self.source(node), "column": self.column(node)}
         if isinstance(value, complex):
-            raise MdlibError(f"{self.source(node)} ({self.column(node)}) is an imaginary number; the "
-                             "course's expressions are real")
+            raise self.error(_("{source} (column {column}) is an imaginary number; the course's "
+                               "expressions are real").format(**where), node, "number")
         if isinstance(value, int):
             if len(str(value)) > MAX_DIGITS:
-                raise MdlibError(f"the integer {self.source(node)[:20]}… ({self.column(node)}) has "
-                                 f"more than {MAX_DIGITS} digits; the numeric checks compute with "
-                                 "about 16 digits, so use a shorter number")
+                raise self.error(_("the integer {start}… (column {column}) has more than "
+                                   "{limit} digits; the numeric checks compute with about 16 "
+                                   "digits, so use a shorter number").format(
+                                       start=self.source(node)[:20], column=self.column(node),
+                                       limit=MAX_DIGITS), node, "limit")
             return sympy.Integer(value)
         if value != value or abs(value) == float("inf"):
-            raise MdlibError(f"{self.source(node)} ({self.column(node)}) is too large for double "
-                             "precision; use a smaller number")
+            raise self.error(_("{source} (column {column}) is too large for double precision; "
+                               "use a smaller number").format(**where), node, "number")
         return sympy.Float(value)
 
     def read_name(self, node: ast.Name) -> object:
@@ -430,13 +517,20 @@ class _Reader:
         if name in CONSTANTS:
             return CONSTANTS[name][0]
         if name in FUNCTIONS:
-            raise MdlibError(f"{name} ({self.column(node)}) is a function: call it, e.g. {name}(X)")
-        hint = "; for Euler's number write e" if name == "E" else ""
-        raise MdlibError(
-            f"unknown name {name} ({self.column(node)}): declare it in the shapes, e.g. "
-            f"'{name}: 3x3'{hint}. Declared: {', '.join(self.symbols)}; constants: "
-            f"{', '.join(CONSTANTS)}; functions: {', '.join(FUNCTIONS)}"
-        )
+            raise self.error(_("{name} (column {column}) is a function: call it, e.g. "
+                               "{name}(X)").format(name=name, column=self.column(node)),
+                             node, "not a function", name)
+        known = {"name": name, "column": self.column(node), "declared": _names(self.symbols),
+                 "constants": _names(CONSTANTS), "functions": _names(FUNCTIONS)}
+        if name == "E":
+            message = _("unknown name {name} (column {column}): declare it in the shapes, e.g. "
+                        "'{name}: 3x3'; for Euler's number write e. Declared: {declared}; "
+                        "constants: {constants}; functions: {functions}")
+        else:
+            message = _("unknown name {name} (column {column}): declare it in the shapes, e.g. "
+                        "'{name}: 3x3'. Declared: {declared}; constants: {constants}; "
+                        "functions: {functions}")
+        raise self.error(message.format(**known), node, "unknown name", name)
 
     # -- operators
     def read_unary(self, node: ast.UnaryOp) -> object:
@@ -457,7 +551,8 @@ class _Reader:
             gap = self.text[node.left.end_col_offset:node.right.col_offset]
             at = node.left.end_col_offset + len(gap) - len(gap.lstrip(" )"))
             if isinstance(node.op, ast.BitXor) and re.match(r"\^\s*T\b", self.text[at:]):  # X^T
-                raise MdlibError(f"^T ({self.column(at)}): write X.T for the transpose")
+                raise self.error(_("^T (column {column}): write X.T for the transpose").format(
+                    column=self.column(at)), at, "operator", "^")
             raise self.operator_error(at, _OPERATOR_SIGNS[type(node.op)])
         left, right = self.read(node.left), self.read(node.right)
         return _checked_number(built(ops[type(node.op)], node, left, right), node, self)
@@ -475,8 +570,8 @@ class _Reader:
         right = self.size_identity(right, left, node.right, node, "added to")
         lm, rm = isinstance(left, MatrixExpr), isinstance(right, MatrixExpr)
         if lm and rm and left.shape != right.shape:
-            raise SizeMismatch(f"cannot add {self.describe(node.left, left)} and "
-                               f"{self.describe(node.right, right)}: the shapes differ")
+            raise SizeMismatch(_("cannot add {left} and {right}: the shapes differ").format(
+                left=self.describe(node.left, left), right=self.describe(node.right, right)))
         if lm != rm:  # a matrix meets a number: only a 1×1 matrix is a number (T1)
             matrix, side = (left, node.left) if lm else (right, node.right)
             if matrix.shape != (1, 1):
@@ -485,22 +580,30 @@ class _Reader:
                 atom = isinstance(number_node, (ast.Name, ast.Constant, ast.Call, ast.Attribute))
                 factor = number if atom else f"({number})"
                 raise SizeMismatch(
-                    f"cannot add the number {number} and the matrix {self.describe(side, matrix)}"
-                    f"; for a multiple of the identity write {factor}*I")
+                    _("cannot add the number {number} and the matrix {matrix}; for a multiple of "
+                      "the identity write {factor}*I").format(
+                          number=number, matrix=self.describe(side, matrix), factor=factor))
             left, right = (_number_of(left), right) if lm else (left, _number_of(right))
         return left + right if sign == 1 else left - right
 
     def size_identity(self, value: object, other: object, at: ast.AST, node: ast.AST,
                       how: str) -> object:
-        """Give a pending identity the size of the square matrix ``other`` it is ``how``."""
+        """Give a pending identity the size of the square matrix ``other`` it is ``how``
+        ("added to" or "multiplied entrywise with")."""
         if not isinstance(value, _Identity):
             return value
         if not isinstance(other, MatrixExpr):
             raise self.unsized(node)
         rows, cols = other.shape
         if rows != cols:
-            raise MdlibError(f"the identity I in {self.source(node)} is {how} a {rows}×{cols} "
-                             "matrix, but I is square: the shapes do not fit")
+            if how == "added to":
+                message = _("the identity I in {source} is added to a {rows}×{cols} matrix, but "
+                            "I is square: the shapes do not fit")
+            else:
+                message = _("the identity I in {source} is multiplied entrywise with a "
+                            "{rows}×{cols} matrix, but I is square: the shapes do not fit")
+            raise self.error(message.format(source=self.source(node), rows=rows, cols=cols),
+                             None, "identity", "I")
         return value.sized(rows)
 
     def multiply(self, node: ast.BinOp, left: object, right: object) -> object:
@@ -522,20 +625,24 @@ class _Reader:
                 if right.shape == (1, 1):
                     return left * _number_of(right)
                 raise SizeMismatch(
-                    f"cannot multiply {self.describe(node.left, left)} times "
-                    f"{self.describe(node.right, right)}: inner sizes {left.shape[1]} and "
-                    f"{right.shape[0]} differ")
+                    _("cannot multiply {left} times {right}: inner sizes {columns} and {rows} "
+                      "differ").format(left=self.describe(node.left, left),
+                                       right=self.describe(node.right, right),
+                                       columns=left.shape[1], rows=right.shape[0]))
         return left * right
 
     def divide(self, node: ast.BinOp, left: object, right: object) -> object:
         if isinstance(right, _Identity) or (isinstance(right, MatrixExpr)
                                             and right.shape != (1, 1)):
-            raise MdlibError(f"cannot divide by the matrix {self.describe(node.right, right)}; "
-                             f"multiply by its inverse, inv({self.source(node.right)}), instead")
+            raise self.error(_("cannot divide by the matrix {matrix}; multiply by its inverse, "
+                               "inv({source}), instead").format(
+                                   matrix=self.describe(node.right, right),
+                                   source=self.source(node.right)), None, "operator", "/")
         if isinstance(right, MatrixExpr):
             right = _number_of(right)
         if _is_zero(right):
-            raise MdlibError(f"{self.source(node)} ({self.column(node)}) divides by zero")
+            raise self.error(_("{source} (column {column}) divides by zero").format(
+                source=self.source(node), column=self.column(node)), node, "number")
         if isinstance(left, _Identity):
             return _Identity(left.coefficient / right)
         return left / right
@@ -543,40 +650,54 @@ class _Reader:
     def power(self, node: ast.BinOp, base: object, exponent: object) -> object:
         if isinstance(exponent, _Identity) or (isinstance(exponent, MatrixExpr)
                                                and exponent.shape != (1, 1)):
-            raise MdlibError(f"{self.source(node)} ({self.column(node)}): the exponent "
-                             f"{self.describe(node.right, exponent)} must be a number, not a "
-                             "matrix; for e to the power of each entry write exp(M)")
+            raise self.error(_("{source} (column {column}): the exponent {exponent} must be a "
+                               "number, not a matrix; for e to the power of each entry write "
+                               "exp(M)").format(source=self.source(node), column=self.column(node),
+                                                exponent=self.describe(node.right, exponent)),
+                             node, "operator", "**")
         if isinstance(exponent, MatrixExpr):
             exponent = _number_of(exponent)
         p = _approximate(exponent)
         if p is not None:
             if p.has(sympy.I) or abs(p) > MAX_EXPONENT:
-                raise MdlibError(
-                    f"the exponent {self.source(node.right)} ({self.column(node.right)}) is outside "
-                    f"-{MAX_EXPONENT}…{MAX_EXPONENT}; larger exponents overflow double precision "
-                    "easily and exact powers such as 9**9**9 never finish computing, so "
-                    "exponents are limited to that range")
+                raise self.error(
+                    _("the exponent {exponent} (column {column}) is outside -{limit}…{limit}; "
+                      "larger exponents overflow double precision easily and exact powers such "
+                      "as 9**9**9 never finish computing, so exponents are limited to that "
+                      "range").format(exponent=self.source(node.right),
+                                      column=self.column(node.right), limit=MAX_EXPONENT),
+                    node.right, "limit")
         if isinstance(base, _Identity):
             return _Identity(base.coefficient ** exponent)
         if isinstance(base, MatrixExpr) and base.shape == (1, 1):
             base = _number_of(base)  # a 1×1 matrix to a power is a number (T1)
         if isinstance(base, MatrixExpr):
             if base.shape[0] != base.shape[1]:
-                raise MdlibError(f"{self.source(node)}: only a square matrix has powers, but "
-                                 f"{self.describe(node.left, base)} is not square")
+                raise self.error(_("{source}: only a square matrix has powers, but {base} is not "
+                                   "square").format(source=self.source(node),
+                                                    base=self.describe(node.left, base)),
+                                 None, "power")
             if not exponent.is_Integer:
-                raise MdlibError(f"{self.source(node)}: a power of a matrix needs a whole-number "
-                                 f"exponent, not {self.source(node.right)}")
+                raise self.error(_("{source}: a power of a matrix needs a whole-number exponent, "
+                                   "not {exponent}").format(source=self.source(node),
+                                                            exponent=self.source(node.right)),
+                                 None, "power")
         if (_is_zero(base) or isinstance(base, sympy.ZeroMatrix)) and p is not None and p < 0:
-            raise MdlibError(f"{self.source(node)} ({self.column(node)}) divides by zero")
+            raise self.error(_("{source} (column {column}) divides by zero").format(
+                source=self.source(node), column=self.column(node)), node, "number")
         return base ** exponent
 
     # -- attributes and calls
     def read_attribute(self, node: ast.Attribute) -> object:
         if node.attr != "T":
-            hint = "; for an inverse write inv(M)" if node.attr == "I" else ""
-            raise MdlibError(f"{self.source(node)} ({self.column(node)}): only .T (the transpose) "
-                             f"may follow a dot{hint}")
+            if node.attr == "I":
+                message = _("{source} (column {column}): only .T (the transpose) may follow a "
+                            "dot; for an inverse write inv(M)")
+            else:
+                message = _("{source} (column {column}): only .T (the transpose) may follow a "
+                            "dot")
+            raise self.error(message.format(source=self.source(node), column=self.column(node)),
+                             node, "construct", node.attr)
         value = self.read(node.value)
         return value.T if isinstance(value, MatrixExpr) else value  # a number is its transpose
 
@@ -588,46 +709,73 @@ class _Reader:
             raise self.not_a_function(node, name)
         function = FUNCTIONS[name]
         if node.keywords:
-            raise self.refuse(node.keywords[0].value, "a keyword argument (name=...)")
+            raise self.refuse(node.keywords[0].value, _("a keyword argument (name=...)"))
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 raise self.refuse(arg, "*")
         count = len(node.args)
         if (function.arity is None and count < 2) or (function.arity not in (None, count)):
-            wanted = ("2 or more arguments" if function.arity is None else
-                      "1 argument" if function.arity == 1 else f"{function.arity} arguments")
-            raise MdlibError(f"{name} takes {wanted}, but {self.source(node)} "
-                             f"({self.column(node)}) has {count}; write {function.signature(name)}")
+            where = {"name": name, "source": self.source(node), "column": self.column(node),
+                     "count": count, "signature": function.signature(name)}
+            if function.arity is None:
+                message = _("{name} takes 2 or more arguments, but {source} (column {column}) "
+                            "has {count}; write {signature}")
+            elif function.arity == 1:
+                message = _("{name} takes 1 argument, but {source} (column {column}) has "
+                            "{count}; write {signature}")
+            else:
+                message = _("{name} takes {arity} arguments, but {source} (column {column}) has "
+                            "{count}; write {signature}")
+            raise self.error(message.format(arity=function.arity, **where), node, "arguments",
+                             name)
         if function.needs == "sizes":  # K(m, n), eye(n): sizes are typed as whole numbers
             return function.build(*self.sizes(node, name))
         args = [self.read(arg) for arg in node.args]
         args = self.check_arguments(node, name, function.needs, args)
         if name in ("inv", "logdet") and isinstance(args[0], sympy.ZeroMatrix):  # X - X, 0*X
-            why = "has no inverse" if name == "inv" else "has determinant 0, and log 0 is not defined"
-            raise MdlibError(f"{self.source(node)} ({self.column(node)}): "
-                             f"{self.source(node.args[0])} is the zero matrix, which {why}")
+            where = {"source": self.source(node), "column": self.column(node),
+                     "argument": self.source(node.args[0])}
+            if name == "inv":
+                message = _("{source} (column {column}): {argument} is the zero matrix, which "
+                            "has no inverse")
+            else:
+                message = _("{source} (column {column}): {argument} is the zero matrix, which "
+                            "has determinant 0, and log 0 is not defined")
+            raise self.error(message.format(**where), node, "number", name)
         value = built(function.build, *args)
         if isinstance(value, DiagVec) and value.shape[0] > MAX_DENSE:
-            raise MdlibError(f"{self.source(node)} ({self.column(node)}) would be "
-                             f"{value.shape[0]}×{value.shape[0]}; the limit is {MAX_DENSE} rows, "
-                             "as it is computed as a dense matrix")
+            raise self.error(_("{source} (column {column}) would be {rows}×{rows}; the limit is "
+                               "{limit} rows, as it is computed as a dense matrix").format(
+                                   source=self.source(node), column=self.column(node),
+                                   rows=value.shape[0], limit=MAX_DENSE), node, "limit", name)
         return _checked_number(value, node, self)
 
-    def not_a_function(self, node: ast.Call, name: str | None) -> MdlibError:
+    def not_a_function(self, node: ast.Call, name: str | None) -> ParseError:
         called = self.source(node.func)
+        column = self.column(node)
         if name in self.symbols:
-            shadowed = (f"; the function {FUNCTIONS[name].signature(name)} cannot be used while a "
-                        f"matrix is called {name}, so rename the matrix") if name in FUNCTIONS else ""
-            return MdlibError(f"{name} ({self.column(node)}) is a matrix, not a function: for a "
-                              f"product write {name}*(...){shadowed}")
+            if name in FUNCTIONS:
+                message = _("{name} (column {column}) is a matrix, not a function: for a product "
+                            "write {name}*(...); the function {signature} cannot be used while a "
+                            "matrix is called {name}, so rename the matrix")
+            else:
+                message = _("{name} (column {column}) is a matrix, not a function: for a product "
+                            "write {name}*(...)")
+            signature = FUNCTIONS[name].signature(name) if name in FUNCTIONS else ""
+            return self.error(message.format(name=name, column=column, signature=signature),
+                              node, "not a function", name)
         if name in CONSTANTS:
-            return MdlibError(f"{name} ({self.column(node)}) is a constant, not a function")
+            return self.error(_("{name} (column {column}) is a constant, not a function").format(
+                name=name, column=column), node, "not a function", name)
         if name is None:  # (X)(A): brackets side by side
             factor = called if isinstance(node.func, ast.Attribute) else f"({called})"
-            return MdlibError(f"{self.source(node)} ({self.column(node)}): a product needs *, "
-                              f"e.g. {factor}*(...)")
-        return MdlibError(f"unknown function {called}() ({self.column(node)}); the functions are "
-                          f"{', '.join(FUNCTIONS)}")
+            return self.error(_("{source} (column {column}): a product needs *, e.g. "
+                                "{factor}*(...)").format(source=self.source(node), column=column,
+                                                         factor=factor), node, "syntax")
+        return self.error(_("unknown function {name}() (column {column}); the functions are "
+                            "{functions}").format(name=called, column=column,
+                                                  functions=_names(FUNCTIONS)),
+                          node, "unknown function", name)
 
     def sizes(self, node: ast.Call, name: str) -> list[int]:
         """The whole-number arguments of K(m, n) or eye(n), within the size limits."""
@@ -635,16 +783,22 @@ class _Reader:
         for arg in node.args:
             value = arg.value if isinstance(arg, ast.Constant) else None
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_SIZE:
-                raise MdlibError(f"{name} takes sizes written as whole numbers from 1 to {MAX_SIZE}, "
-                                 f"but {self.source(arg)} ({self.column(arg)}) is not one; write "
-                                 f"e.g. {name}({', '.join(['3'] * len(node.args))})")
+                raise self.error(_("{name} takes sizes written as whole numbers from 1 to "
+                                   "{limit}, but {source} (column {column}) is not one; write "
+                                   "e.g. {example}").format(
+                                       name=name, limit=MAX_SIZE, source=self.source(arg),
+                                       column=self.column(arg),
+                                       example=f"{name}({', '.join(['3'] * len(node.args))})"),
+                                 arg, "arguments", name)
             sizes.append(value)
         rows = 1
         for value in sizes:
             rows *= value
         if rows > MAX_DENSE:
-            raise MdlibError(f"{self.source(node)} ({self.column(node)}) would have {rows} rows; the "
-                             f"limit is {MAX_DENSE}, as it is computed as a dense matrix")
+            raise self.error(_("{source} (column {column}) would have {rows} rows; the limit is "
+                               "{limit}, as it is computed as a dense matrix").format(
+                                   source=self.source(node), column=self.column(node), rows=rows,
+                                   limit=MAX_DENSE), node, "limit", name)
         return sizes
 
     def check_arguments(self, node: ast.Call, name: str, needs: str, args: list) -> list:
@@ -653,18 +807,26 @@ class _Reader:
             args = [a if (m := _one_by_one(a)) is None else m for a in args]
             for arg_node, arg in zip(node.args, args, strict=True):
                 if isinstance(arg, _Identity):
-                    raise MdlibError(f"cannot tell the size of the identity I in {self.source(node)} "
-                                     f"({self.column(node)}): write eye(n) for the n×n identity")
+                    raise self.error(_("cannot tell the size of the identity I in {source} "
+                                       "(column {column}): write eye(n) for the n×n "
+                                       "identity").format(source=self.source(node),
+                                                          column=self.column(node)),
+                                     node, "identity", "I")
                 if not isinstance(arg, MatrixExpr):
-                    raise MdlibError(f"{name} needs matrices, but {self.source(arg_node)} "
-                                     f"({self.column(arg_node)}) is a number: for a number times "
-                                     "a matrix write c*M")
+                    raise self.error(_("{name} needs matrices, but {source} (column {column}) is "
+                                       "a number: for a number times a matrix write c*M").format(
+                                           name=name, source=self.source(arg_node),
+                                           column=self.column(arg_node)),
+                                     arg_node, "arguments", name)
             rows = args[0].shape[0] * args[1].shape[0]
             cols = args[0].shape[1] * args[1].shape[1]
             if max(rows, cols) > MAX_DENSE:
-                raise MdlibError(f"{self.source(node)} ({self.column(node)}) would be {rows}×{cols}; "
-                                 f"the limit is {MAX_DENSE} rows and columns, as it is computed "
-                                 "as a dense matrix")
+                raise self.error(_("{source} (column {column}) would be {rows}×{cols}; the limit "
+                                   "is {limit} rows and columns, as it is computed as a dense "
+                                   "matrix").format(source=self.source(node),
+                                                    column=self.column(node), rows=rows,
+                                                    cols=cols, limit=MAX_DENSE),
+                                 node, "limit", name)
             return args
         if needs == "same shape":
             args = [a if (m := _one_by_one(a)) is None else m for a in args]  # had(exp(x), x), x: 1x1
@@ -673,16 +835,18 @@ class _Reader:
                 if isinstance(arg, _Identity) and shaped is None:
                     raise self.unsized(node)
                 if not isinstance(arg, (MatrixExpr, _Identity)):
-                    raise MdlibError(f"{name} multiplies matrices entry by entry, but "
-                                     f"{self.source(arg_node)} is a number: write "
-                                     f"{self.source(arg_node)}*M instead")
+                    raise self.error(_("{name} multiplies matrices entry by entry, but {source} "
+                                       "is a number: write {source}*M instead").format(
+                                           name=name, source=self.source(arg_node)),
+                                     None, "arguments", name)
             args = [self.size_identity(a, shaped, n, node, "multiplied entrywise with")
                     for a, n in zip(args, node.args, strict=True)]
             for arg_node, arg in zip(node.args[1:], args[1:], strict=True):
                 if arg.shape != args[0].shape:
-                    raise SizeMismatch(f"{name} needs matrices of the same shape, but "
-                                       f"{self.describe(node.args[0], args[0])} and "
-                                       f"{self.describe(arg_node, arg)} differ")
+                    raise SizeMismatch(_("{name} needs matrices of the same shape, but {first} "
+                                         "and {other} differ").format(
+                                             name=name, first=self.describe(node.args[0], args[0]),
+                                             other=self.describe(arg_node, arg)), name=name)
             return args
         (arg,), (arg_node,) = args, node.args
         if isinstance(arg, _Identity):
@@ -693,12 +857,20 @@ class _Reader:
             matrix = _one_by_one(arg)  # exp(x), x**2, x + 2 for a 1×1 x: a 1×1 matrix (T1)
             if matrix is not None:
                 return [arg if name == "sum" else matrix]  # sum(exp(x)): its one entry
-            raise MdlibError(f"{name} needs a {'' if needs == 'matrix' else 'square '}matrix, "
-                             f"but {self.source(arg_node)} ({self.column(arg_node)}) is a number: "
-                             f"{FUNCTIONS[name].on_a_number}")
+            where = {"name": name, "source": self.source(arg_node),
+                     "column": self.column(arg_node), "hint": _(FUNCTIONS[name].on_a_number)}
+            if needs == "matrix":
+                message = _("{name} needs a matrix, but {source} (column {column}) is a number: "
+                            "{hint}")
+            else:
+                message = _("{name} needs a square matrix, but {source} (column {column}) is a "
+                            "number: {hint}")
+            raise self.error(message.format(**where), arg_node, "arguments", name)
         if needs == "square" and arg.shape[0] != arg.shape[1]:
-            raise SizeMismatch(f"{name} needs a square matrix, but {self.describe(arg_node, arg)} "
-                               "is not square")
+            raise SizeMismatch(_("{name} needs a square matrix, but {argument} is not "
+                                 "square").format(name=name,
+                                                  argument=self.describe(arg_node, arg)),
+                               name=name)
         return args
 
 
@@ -778,15 +950,18 @@ def _checked_number(value: object, node: ast.AST, reader: _Reader) -> object:
     n = _approximate(value)  # arbitrary precision: a huge number does not overflow here
     if n is None:
         return value
-    where = f"{reader.source(node)} ({reader.column(node)})"
+    where = {"source": reader.source(node), "column": reader.column(node)}
     if value.has(*_NOT_FINITE) or n.has(*_NOT_FINITE):
-        raise MdlibError(f"{where} is not a finite number")
+        raise reader.error(_("{source} (column {column}) is not a finite number").format(**where),
+                           node, "number")
     real, imaginary = n.as_real_imag()
     if imaginary != 0:
-        raise MdlibError(f"{where} is an imaginary number; the course's expressions are real")
+        raise reader.error(_("{source} (column {column}) is an imaginary number; the course's "
+                             "expressions are real").format(**where), node, "number")
     if abs(real) > MAX_NUMBER:
-        raise MdlibError(f"{where} is larger than 10^300; double precision overflows near "
-                         "1.8e308, so numbers are limited to 10^300")
+        raise reader.error(_("{source} (column {column}) is larger than 10^300; double precision "
+                             "overflows near 1.8e308, so numbers are limited to "
+                             "10^300").format(**where), node, "number")
     return value
 
 
@@ -796,80 +971,108 @@ _BLANKS = str.maketrans("\t\n\r", "   ")
 def _check_text(text: str) -> None:
     """Length, characters and bracket depth, before Python's parser sees the text."""
     if len(text) > MAX_LENGTH:
-        raise MdlibError(f"the expression is {len(text)} characters long; the limit is "
-                         f"{MAX_LENGTH}, far beyond any formula in the course")
+        raise ParseError(_("the expression is {length} characters long; the limit is {limit}, far "
+                           "beyond any formula in the course").format(length=len(text),
+                                                                      limit=MAX_LENGTH),
+                         kind="limit")
     depth = 0
     for column, char in enumerate(text, start=1):
         if not (" " <= char <= "~" or char in "\t\n\r") or char in _REFUSED_ASCII:
-            hint = _CHARACTER_HINTS.get(char, "expressions use plain ASCII letters, digits, "
-                                              "+ - * / ( ) . and ,")
-            raise MdlibError(f"the character {char!r} (column {column}) cannot be used: {hint}")
+            hint = _CHARACTER_HINTS.get(char, N_("expressions use plain ASCII letters, digits, "
+                                                 "+ - * / ( ) . and ,"))
+            raise ParseError(_("the character {character!r} (column {column}) cannot be used: "
+                               "{hint}").format(character=char, column=column, hint=_(hint)),
+                             column=column, name=char, kind="character")
         depth += (char in "([{") - (char in ")]}")
         if depth > MAX_BRACKETS:
-            raise MdlibError(f"brackets are nested more than {MAX_BRACKETS} deep (column "
-                             f"{column}); no formula needs more, and the limit keeps reading "
-                             "within Python's recursion limit")
+            raise ParseError(_("brackets are nested more than {limit} deep (column {column}); no "
+                               "formula needs more, and the limit keeps reading within Python's "
+                               "recursion limit").format(limit=MAX_BRACKETS, column=column),
+                             column=column, kind="limit")
 
 
-def _syntax_message(text: str, err: SyntaxError, lead: int) -> str:
+def _closing(opened: str) -> str:
+    return ")]}"["([{".index(opened)]
+
+
+def _syntax_error(text: str, err: SyntaxError, lead: int) -> ParseError:
     """The course's hint for a slip Python's parser refuses, first; its own words only as a last
     resort. Columns count from 1 in the text as typed (``lead`` blanks were stripped)."""
     def at(index: int) -> int:
         return index + lead + 1
 
+    def slip(message: str, column: int | None, kind: str = "syntax", name: str = "") -> ParseError:
+        return ParseError(message, column=column, name=name, kind=kind)
+
     quote = re.search(r"['\"]", text)
     if quote:  # X' for a transpose, as printed formulas write it
-        return (f"write X.T for a transpose: the quote {quote.group()} (column "
-                f"{at(quote.start())}) is not part of the expression language")
+        return slip(_("write X.T for a transpose: the quote {quote} (column {column}) is not part "
+                      "of the expression language").format(quote=quote.group(),
+                                                           column=at(quote.start())),
+                    at(quote.start()))
     stack: list[int] = []
     for i, char in enumerate(text):
         if char in "([{":
             stack.append(i)
         elif char in ")]}":
             if not stack:
-                return f"this {char!r} (column {at(i)}) closes nothing: remove it or add its '('"
+                return slip(_("this {bracket!r} (column {column}) closes nothing: remove it or add "
+                              "its '('").format(bracket=char, column=at(i)), at(i), "brackets")
             opened = text[stack.pop()]
             if "([{".index(opened) != ")]}".index(char):
-                return (f"this {char!r} (column {at(i)}) does not match the {opened!r} it closes: "
-                        f"write {')]}'['([{'.index(opened)]!r}")
+                return slip(_("this {bracket!r} (column {column}) does not match the {opened!r} "
+                              "it closes: write {closing!r}").format(
+                                  bracket=char, column=at(i), opened=opened,
+                                  closing=_closing(opened)), at(i), "brackets")
     if stack:
         opened = text[stack[-1]]
-        return (f"this {opened!r} (column {at(stack[-1])}) is never closed: add a "
-                f"{')]}'['([{'.index(opened)]!r}")
+        return slip(_("this {bracket!r} (column {column}) is never closed: add a "
+                      "{closing!r}").format(bracket=opened, column=at(stack[-1]),
+                                            closing=_closing(opened)), at(stack[-1]), "brackets")
     bar = text.find("|")
     if bar >= 0:  # |X| for a determinant
-        return (f"write det(X) for a determinant (or logdet(X) for log|det X|): the bar | (column "
-                f"{at(bar)}) is not part of the expression language")
+        return slip(_("write det(X) for a determinant (or logdet(X) for log|det X|): the bar | "
+                      "(column {column}) is not part of the expression language").format(
+                          column=at(bar)), at(bar))
     glued = re.search(r"(?<![\w.])(\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)([A-Za-z_]\w*)", text)
     if glued and not re.fullmatch(r"[eE][+-]?\d*", glued.group(2)):  # 2X, 2tr(X)
         number, name = glued.groups()
-        return (f"write {number}*{name} for {number}{name}: a number before a name needs * "
-                f"(column {at(glued.start())})")
+        return slip(_("write {number}*{name} for {number}{name}: a number before a name needs * "
+                      "(column {column})").format(number=number, name=name,
+                                                  column=at(glued.start())), at(glued.start()))
     side = re.search(r"([\w.)]+)\s+([A-Za-z_(\d]\w*)", text)
     if side and not keyword.iskeyword(side.group(2)):  # X.T dX, tr X, 2 X
         left, right = side.groups()
         if left in FUNCTIONS:
-            return (f"write {left}({right}): a function takes its argument in brackets (column "
-                    f"{at(side.start())})")
-        return (f"write {left}*{right} for '{left} {right}': a product needs * between its "
-                f"factors (column {at(side.start(2))})")
+            return slip(_("write {function}({argument}): a function takes its argument in "
+                          "brackets (column {column})").format(function=left, argument=right,
+                                                               column=at(side.start())),
+                        at(side.start()))
+        return slip(_("write {left}*{right} for '{left} {right}': a product needs * between its "
+                      "factors (column {column})").format(left=left, right=right,
+                                                         column=at(side.start(2))),
+                    at(side.start(2)))
     touching = re.search(r"\)\s*([A-Za-z_]\w*)", text)
     if touching:  # tr(X)tr(X)
-        return (f"write * before {touching.group(1)} (column {at(touching.start(1))}): a product "
-                "needs * between its factors")
+        return slip(_("write * before {name} (column {column}): a product needs * between its "
+                      "factors").format(name=touching.group(1), column=at(touching.start(1))),
+                    at(touching.start(1)))
     equals = re.search(r"(?<![=!<>])=(?!=)", text)
     if equals:  # df = ... = ... on one line
-        return (f"write only the right-hand side, without = (column {at(equals.start())}): one "
-                "expression per line")
+        return slip(_("write only the right-hand side, without = (column {column}): one "
+                      "expression per line").format(column=at(equals.start())), at(equals.start()))
     gap = re.search(r"(\*\*|(?<!\*)\*(?!\*)|[-+/(,])\s*(?=[)/,]|\*|$)", text)
     if gap:  # tr(X) +, tr(X*), f(,X)
-        return (f"something is missing after {gap.group(1)} (column {at(gap.start())}): an "
-                "operator, a bracket or a comma needs something to follow it")
+        return slip(_("something is missing after {sign} (column {column}): an operator, a "
+                      "bracket or a comma needs something to follow it").format(
+                          sign=gap.group(1), column=at(gap.start())), at(gap.start()))
     dot = re.search(r"(?<!\d)\.(?!T\b|\d)", text)
     if dot:  # X.T. or X..T
-        return f"only .T (the transpose) may follow a dot (column {at(dot.start())})"
-    return (f"check the brackets and operators near column {(err.offset or 1) + lead} (Python's "
-            f"parser says: {err.msg})")
+        return slip(_("only .T (the transpose) may follow a dot (column {column})").format(
+            column=at(dot.start())), at(dot.start()))
+    # Python's own words (in English, as Python says them) and a column without brackets
+    return slip(_("check the brackets and operators near column {column} (Python's parser says: "
+                  "{python})").format(column=(err.offset or 1) + lead, python=err.msg), None)
 
 
 def _syntax_tree(text: str, lead: int) -> ast.Expression:
@@ -880,19 +1083,22 @@ def _syntax_tree(text: str, lead: int) -> ast.Expression:
     except SyntaxError as err:
         words = [w for w in re.findall(r"[A-Za-z_]\w*", text) if keyword.iskeyword(w)]
         if words:
-            raise MdlibError(f"{words[0]!r} is a Python keyword and not part of the expression "
-                             f"language; it knows {_LANGUAGE}") from None
-        raise MdlibError(_syntax_message(text, err, lead)) from None
+            raise ParseError(_("{word!r} is a Python keyword and not part of the expression "
+                               "language; it knows {language}").format(word=words[0],
+                                                                       language=_language()),
+                             name=words[0], kind="keyword") from None
+        raise _syntax_error(text, err, lead) from None
     except (MemoryError, RecursionError, ValueError):
-        raise MdlibError("the expression is too complex to read; write it in a simpler "
-                         "form") from None
+        raise ParseError(_("the expression is too complex to read; write it in a simpler form"),
+                         kind="limit") from None
     stack = [(tree, 0)]
     while stack:  # iterative, so a deep tree cannot exhaust the stack while it is measured
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise MdlibError(f"the expression nests more than {MAX_DEPTH} operations inside one "
-                             "another; the limit keeps reading and differentiating within "
-                             "Python's recursion limit, so split it into shorter parts")
+            raise ParseError(_("the expression nests more than {limit} operations inside one "
+                               "another; the limit keeps reading and differentiating within "
+                               "Python's recursion limit, so split it into shorter "
+                               "parts").format(limit=MAX_DEPTH), kind="limit")
         stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
     return tree
 
@@ -902,7 +1108,7 @@ def parse_expression(text: str, shapes: str) -> tuple[sympy.Basic, dict[str, sym
 
     >>> parse_expression("X.foo", "X: 2x2")
     Traceback (most recent call last):
-    mdlib.errors.MdlibError: X.foo (column 1): only .T (the transpose) may follow a dot
+    mdlib.parse.ParseError: X.foo (column 1): only .T (the transpose) may follow a dot
     """
     symbols = parse_shapes(shapes)
     _check_text(text)
@@ -910,7 +1116,7 @@ def parse_expression(text: str, shapes: str) -> tuple[sympy.Basic, dict[str, sym
     lead = len(text) - len(text.lstrip())  # Python refuses leading blanks; columns keep them
     text = text.strip()
     if not text:
-        raise MdlibError("type an expression, e.g. tr(X.T*A*X)")
+        raise ParseError(_("type an expression, e.g. tr(X.T*A*X)"), kind="empty")
     tree = _syntax_tree(text, lead)
     reader = _Reader(text, symbols, lead)
     expr = reader.read(tree.body)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import MdlibError
+from .i18n import N_, _
 from .validation import as_array, check_direction, check_step
 
 #: Default step sizes: from 1 down to 1e-8, log-spaced.
@@ -93,21 +94,49 @@ class RemainderStudy:
         return self.exact or self.order >= 2 - tolerance
 
     def summary(self) -> str:
-        """One line a reader can trust: the fitted order and what it means."""
+        """One line a reader can trust: the fitted order and what it means, in the reader's
+        language (the verdict as data: :meth:`vanishes_faster_than_h`)."""
         if self.exact:
-            return "remainder at round-off level for every h: the linear part is exact"
-        shown = f"fitted order {self.order:.2f}"
+            return _("remainder at round-off level for every h: the linear part is exact")
         tail = self.asymptotic_order
         if abs(tail - self.order) > 0.25:  # say what the verdict rests on
-            shown += f", {tail:.2f} over the smallest steps"
+            verdicts = _SUMMARIES_WITH_TAIL
+        else:
+            verdicts = _SUMMARIES
         if self.vanishes_faster_than_h():
-            return f"{shown} > 1: the remainder vanishes faster than h — consistent with the differential"
-        if tail < 0.75:
-            return f"{shown}: the remainder does not even shrink like h — this is not the differential"
-        return f"{shown}: the remainder shrinks only like h — this is not the differential"
+            verdict = verdicts[0]
+        elif tail < 0.75:
+            verdict = verdicts[2]
+        else:
+            verdict = verdicts[1]
+        return _(verdict).format(order=self.order, tail=tail)
 
     def __repr__(self) -> str:
         return f"RemainderStudy({self.summary()})"
+
+
+#: The verdicts of :meth:`RemainderStudy.summary`: faster than h, only like h, not even like h;
+#: with the order over the smallest steps when it differs from the fitted order.
+_SUMMARIES = (
+    N_("fitted order {order:.2f} > 1: the remainder vanishes faster than h — consistent with the "
+       "differential"),
+    N_("fitted order {order:.2f}: the remainder shrinks only like h — this is not the "
+       "differential"),
+    N_("fitted order {order:.2f}: the remainder does not even shrink like h — this is not the "
+       "differential"),
+)
+_SUMMARIES_WITH_TAIL = (
+    N_("fitted order {order:.2f}, {tail:.2f} over the smallest steps > 1: the remainder vanishes "
+       "faster than h — consistent with the differential"),
+    N_("fitted order {order:.2f}, {tail:.2f} over the smallest steps: the remainder shrinks only "
+       "like h — this is not the differential"),
+    N_("fitted order {order:.2f}, {tail:.2f} over the smallest steps: the remainder does not even "
+       "shrink like h — this is not the differential"),
+)
+
+#: Three step sizes at least: the order is a fitted slope (also said by mdlib.precise).
+FEW_STEPS = N_("give at least three different step sizes h: the order is the slope of a line "
+               "fitted through log ‖r(h)‖ against log h")
 
 
 def _norm(a: np.ndarray) -> float:
@@ -136,18 +165,17 @@ def remainder_study(
     >>> s.vanishes_faster_than_h(), s.is_second_order()
     (True, True)
     """
-    x = as_array(x, "the point x")
+    x = as_array(x, N_("the point x"))
     if direction is None:
         direction = np.random.default_rng(0).standard_normal(x.shape)
         direction = direction / max(_norm(direction), 1e-300)
     u = check_direction(direction, x.shape)
-    steps = DEFAULT_STEPS if steps is None else as_array(steps, "the steps")
+    steps = DEFAULT_STEPS if steps is None else as_array(steps, N_("the steps"))
     steps = np.atleast_1d(steps).astype(float).ravel()
     for h in steps:
-        check_step(float(h), "every step h")
+        check_step(float(h), N_("every step h"))
     if len(np.unique(np.abs(steps))) < 3:
-        raise MdlibError("give at least three different step sizes h: the order is the slope of "
-                         "a line fitted through log ‖r(h)‖ against log h")
+        raise MdlibError(_(FEW_STEPS))
 
     fx = _evaluate(f, x, "f(x)")
     if roundoff is None:
@@ -156,14 +184,13 @@ def remainder_study(
     increments = np.empty(len(steps))
     floors = np.empty(len(steps))
     for i, h in enumerate(steps):
-        fxh = _evaluate(f, x + h * u, f"f(x + h u) for h = {h:g}")
-        dfx = _evaluate(lambda _, h=h: differential(x, h * u), x,
-                        f"the differential df(x; h u) for h = {h:g}")
+        fxh = _evaluate(f, x + h * u, _("f(x + h u) for h = {h:g}").format(h=h))
+        dfx = _evaluate(lambda _x, h=h: differential(x, h * u), x,
+                        _("the differential df(x; h u) for h = {h:g}").format(h=h))
         if dfx.shape != fx.shape:
-            raise MdlibError(
-                f"the differential has shape {dfx.shape} but f(x) has shape {fx.shape}; "
-                "df must have the shape of f"
-            )
+            raise MdlibError(_("the differential has shape {shape} but f(x) has shape "
+                               "{f_shape}; df must have the shape of f").format(
+                                   shape=dfx.shape, f_shape=fx.shape))
         remainders[i] = _norm(fxh - fx - dfx)
         increments[i] = max(_norm(fxh - fx), _norm(dfx))
         # Round-off of this step's remainder: a few ulps of the largest term in it ...
@@ -173,11 +200,11 @@ def remainder_study(
     floors = _FLOOR_MARGIN * np.maximum(floors, float(roundoff))
     hu_norm = np.abs(steps) * _norm(u)
     if np.count_nonzero(increments > floors) < 3:
-        raise MdlibError(
-            f"f(x + h u) − f(x) and df(x; h u) are at round-off level for almost every step "
-            f"(‖h u‖ from {hu_norm.min():.1e} to {hu_norm.max():.1e}), so the remainder cannot "
-            "tell a right differential from a wrong one; use larger steps or a direction of "
-            "norm about 1")
+        raise MdlibError(_(
+            "f(x + h u) − f(x) and df(x; h u) are at round-off level for almost every step "
+            "(‖h u‖ from {smallest:.1e} to {largest:.1e}), so the remainder cannot tell a right "
+            "differential from a wrong one; use larger steps or a direction of norm about "
+            "1").format(smallest=hu_norm.min(), largest=hu_norm.max()))
     ratio = remainders / hu_norm
     order, mask = fit_order(steps, remainders, floors)
     return RemainderStudy(steps=steps, remainder=remainders, ratio=ratio, order=order, fit_mask=mask)
@@ -201,7 +228,7 @@ def roundoff_level(f: Callable, x: object, direction: object) -> float:
     >>> roundoff_level(lambda x: 2 * x, 1.0, 1.0) < 1e-15
     True
     """
-    x = as_array(x, "the point x")
+    x = as_array(x, N_("the point x"))
     u = np.asarray(direction, dtype=float)
     u_norm = _norm(u)
     if u_norm == 0 or not np.isfinite(u_norm):
@@ -223,12 +250,14 @@ def roundoff_level(f: Callable, x: object, direction: object) -> float:
 
 
 def _evaluate(fn: Callable, at: np.ndarray, what: str) -> np.ndarray:
-    """``fn(at)`` as a finite real array; a numeric failure is reported as ``what``'s."""
+    """``fn(at)`` as a finite real array; a numeric failure is reported as ``what``'s (in the
+    reader's language)."""
     try:
         value = fn(at)
     except (ArithmeticError, np.linalg.LinAlgError) as err:
-        raise MdlibError(f"{what} cannot be computed ({type(err).__name__}: {err}); the function "
-                         "is not defined there") from None
+        raise MdlibError(_("{what} cannot be computed ({error_type}: {error}); the function is "
+                           "not defined there").format(what=what, error_type=type(err).__name__,
+                                                       error=err)) from None
     return as_array(value, what)
 
 
@@ -261,7 +290,8 @@ def check_differential(
 ) -> RemainderStudy:
     """Return the study if the remainder of ``differential`` vanishes faster than ``h``, else raise.
 
-    The error says what the remainder did, so a wrong formula is caught with a reason.
+    The error says what the remainder did, so a wrong formula is caught with a reason; its
+    ``kind`` is ``"not the differential"``.
 
     >>> import numpy as np
     >>> check_differential(np.exp, 0.5, lambda x, dx: np.exp(x) * dx).vanishes_faster_than_h()
@@ -269,9 +299,9 @@ def check_differential(
     """
     study = remainder_study(f, x, differential, direction)
     if not study.vanishes_faster_than_h():
-        raise MdlibError(
-            f"{name} is not the differential: the remainder shrinks only like "
-            f"h^{study.asymptotic_order:.2f} as h → 0, not faster than h, so r(h)/‖h u‖ does not "
-            "go to 0. The linear part is wrong."
-        )
+        raise MdlibError(_("{name} is not the differential: the remainder shrinks only like "
+                           "h^{order:.2f} as h → 0, not faster than h, so r(h)/‖h u‖ does not go "
+                           "to 0. The linear part is wrong.").format(
+                               name=name, order=study.asymptotic_order),
+                         kind="not the differential")
     return study

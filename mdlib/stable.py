@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import MdlibError
+from .i18n import _
 from .validation import as_array
 
 
@@ -24,8 +25,10 @@ def _check_axis(a: np.ndarray, axis: int | None) -> None:
     if axis is None:
         return
     if not isinstance(axis, (int, np.integer)) or not -max(a.ndim, 1) <= axis < max(a.ndim, 1):
-        raise MdlibError(f"axis must be None or an integer from {-max(a.ndim, 1)} to "
-                         f"{max(a.ndim, 1) - 1} for an array of shape {a.shape}, got {axis!r}")
+        raise MdlibError(_("axis must be None or an integer from {low} to {high} for an array "
+                           "of shape {shape}, got {axis!r}").format(
+                               low=-max(a.ndim, 1), high=max(a.ndim, 1) - 1, shape=a.shape,
+                               axis=axis))
 
 
 def sigmoid(x: object) -> np.ndarray:
@@ -59,7 +62,7 @@ def logsumexp(a: object, axis: int | None = 0) -> np.ndarray:
     a = np.atleast_1d(as_array(a, "a"))
     _check_axis(a, axis)
     if a.size == 0:
-        raise MdlibError("logsumexp of an empty array is -infinity; give at least one number")
+        raise MdlibError(_("logsumexp of an empty array is -infinity; give at least one number"))
     m = np.max(a, axis=axis, keepdims=True)
     out = m + np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True))
     return np.squeeze(out, axis=axis) if axis is not None else out.reshape(())

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import MdlibError
+from .i18n import _
 
 
 def vec(A: object) -> np.ndarray:
@@ -36,7 +37,8 @@ def vec(A: object) -> np.ndarray:
     if arr.ndim == 1:
         return arr.reshape(-1, 1)
     if arr.ndim != 2:
-        raise MdlibError(f"vec needs a matrix or a vector, got an array with {arr.ndim} axes")
+        raise MdlibError(_("vec needs a matrix or a vector, got an array with {axes} "
+                           "axes").format(axes=arr.ndim))
     return arr.reshape(-1, 1, order="F")
 
 
@@ -48,8 +50,9 @@ def unvec(v: object, rows: int, cols: int) -> np.ndarray:
     """
     arr = np.asarray(v)
     if arr.size != rows * cols:
-        raise MdlibError(f"cannot reshape {arr.size} numbers into a {rows}×{cols} matrix; "
-                         f"vec of a {rows}×{cols} matrix has {rows * cols} entries")
+        raise MdlibError(_("cannot reshape {size} numbers into a {rows}×{cols} matrix; vec of a "
+                           "{rows}×{cols} matrix has {entries} entries").format(
+                               size=arr.size, rows=rows, cols=cols, entries=rows * cols))
     return arr.reshape(rows, cols, order="F")
 
 
@@ -62,7 +65,8 @@ def commutation_matrix(m: int, n: int) -> np.ndarray:
     [[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]]
     """
     if int(m) != m or int(n) != n or m < 1 or n < 1:
-        raise MdlibError(f"the commutation matrix needs two positive integer sizes, got {m}, {n}")
+        raise MdlibError(_("the commutation matrix needs two positive integer sizes, got {m}, "
+                           "{n}").format(m=m, n=n))
     m, n = int(m), int(n)
     K = np.zeros((m * n, m * n))
     # Entry A[i, j] sits at row i + j m of vec A and at row j + i n of vec Aᵀ.

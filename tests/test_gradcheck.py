@@ -14,6 +14,7 @@ from mdlib import (
     numerical_gradient,
     numerical_jacobian,
 )
+from mdlib.gradcheck import MISTAKES, diagnosis
 from mdlib.validation import check_invertible
 
 RNG = np.random.default_rng(7)
@@ -202,3 +203,23 @@ def test_nan_from_f_is_blamed_on_f_at_that_point():
 def test_steps_that_do_not_change_x_are_refused(step):
     with pytest.raises(MdlibError, match="too small to change X"):
         numerical_gradient(lambda X: np.sum(X), X, step=step)
+
+
+@pytest.mark.parametrize("mistake", ["transpose", "sign", "factor", "zero", "values"])
+def test_the_mistake_is_named_as_data_too(mistake):
+    """A notebook or widget tells mistakes apart by ``mistake``, which no translation changes."""
+    f = lambda S: np.log(abs(np.linalg.det(S)))  # noqa: E731  gradient S^{-T}
+    right = np.linalg.inv(S).T
+    claimed = {"transpose": right.T, "sign": -right, "factor": 0.5 * right,
+               "zero": np.zeros_like(right), "values": right + np.eye(3)}[mistake]
+    result = check_gradient(f, S, claimed)
+    assert result.mistake == mistake and result.mistake in MISTAKES
+    assert check_gradient(f, S, right).mistake == ""
+
+
+def test_a_transposed_shape_is_a_transpose_with_an_infinite_error():
+    result = check_gradient(lambda X: np.trace(A.T @ X), X, A.T)
+    assert result.mistake == "transpose" and np.isinf(result.relative_error)
+    other = check_gradient(lambda X: np.trace(A.T @ X), X, np.ones((2, 2)))
+    assert other.mistake == "shape" and "wrong shape (2, 2), expected (3, 4)" in other.message
+    assert diagnosis(np.ones((2, 2)), np.ones((2, 2))) == ("", "matches")

@@ -6,6 +6,8 @@ differences of a numpy function written here (the engine sees a form it differen
 and every limit and refusal is checked for the words that tell the reader what to change.
 """
 
+import re
+
 import numpy as np
 import pytest
 import sympy
@@ -22,6 +24,8 @@ from mdlib.parse import (
     MAX_EXPONENT,
     MAX_LENGTH,
     MAX_SIZE,
+    ParseError,
+    SizeMismatch,
     help_text,
     parse_expression,
     parse_shapes,
@@ -516,3 +520,39 @@ def test_a_matrix_may_be_called_K_and_then_is_the_matrix():
     for name in ("vec", "kron", "eye", "diagvec"):
         with pytest.raises(MdlibError, match="reserved name"):
             parse_shapes(f"{name}: 3x3")
+
+
+# (text, kind, name, column): what a program needs from a refusal, in any language.
+REFUSAL_DATA = [
+    ("tr(X*B)", "unknown name", "B", 6), ("abs(X)", "unknown function", "abs", 1),
+    ("tr + X", "not a function", "tr", 1), ("X(2)", "not a function", "X", 1),
+    ("tr(X)^2", "operator", "^", 6), ("tr(X^T*A)", "operator", "^", 5), ("X @ A", "operator", "@", 3),
+    ("tr(X*A", "brackets", "", 3), ("tr(X))", "brackets", "", 6), ("2X", "syntax", "", 1),
+    ("X; A", "syntax", "", None), ("import os", "keyword", "import", None),
+    ("X[0]", "construct", "", 1), ("tr(X.foo)", "construct", "foo", 4), ("tr(é)", "character", "é", 4),
+    ("tr(X, A)", "arguments", "tr", 1), ("1/0", "number", "", 1), ("X**65", "limit", "", 4),
+    ("I", "identity", "I", None), ("   ", "empty", "", None),
+    ("X + R", "size", "", None), ("R*R", "size", "", None), ("det(R)", "size", "det", None),
+]
+
+
+@pytest.mark.parametrize(("text", "kind", "name", "column"), REFUSAL_DATA,
+                         ids=[r[0] for r in REFUSAL_DATA])
+def test_refusals_carry_their_kind_name_and_column_as_data(text, kind, name, column):
+    """The step checker points its caret from this data, not from the message's words, and
+    ``column`` is the column the message names (None when it names none)."""
+    with pytest.raises(ParseError) as err:
+        parse_expression(text, SHAPES)
+    assert (err.value.kind, err.value.name, err.value.column) == (kind, name, column)
+    assert isinstance(err.value, SizeMismatch) == (kind == "size")
+    named = re.findall(r"\(column (\d+)\)", str(err.value))
+    assert named == ([] if column is None else [str(column)])
+
+
+def test_bad_shapes_carry_their_kind_and_name():
+    with pytest.raises(ParseError) as err:
+        parse_shapes("X: 3x3, X: 2x2")
+    assert (err.value.kind, err.value.name, err.value.column) == ("shapes", "X", None)
+    with pytest.raises(ParseError) as err:
+        parse_shapes("X: 3x501")
+    assert (err.value.kind, err.value.name) == ("limit", "X")

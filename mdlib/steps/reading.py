@@ -53,6 +53,18 @@ def _dimension(M: MatrixSymbol) -> str:
     return "×".join(str(d) for d in M.shape)
 
 
+def _at(err: MdlibError, text: str) -> int | None:
+    """The column (from 0) a refusal of the parser points at, from its data (not its words,
+    which are in the reader's language): an unknown function where its name is typed first,
+    else the column the message names, if any."""
+    if getattr(err, "kind", "") == "unknown function":
+        place = re.search(rf"(?<![\w.]){re.escape(err.name)}\b", text)
+        if place:
+            return place.start()
+    column = getattr(err, "column", None)
+    return None if column is None else column - 1
+
+
 @lru_cache(maxsize=512)
 def _read(text: str, problem_key: tuple) -> sympy.Basic:
     problem = _problem(*problem_key)
@@ -73,20 +85,11 @@ def _read(text: str, problem_key: tuple) -> sympy.Basic:
     except (AttributeError, TypeError) as err:  # e.g. .T on a number, such as tr(M).T
         raise _Unreadable(_("cannot read this line: {error}; a trace or a determinant is a number, "
                             "which has no .T").format(error=err)) from None
-    except SizeMismatch as err:
-        column = re.search(r"\(column (\d+)\)", str(err))
-        raise _Unreadable(sizes_do_not_match(str(err)), int(column.group(1)) - 1 if column else None,
-                          "size") from None
+    except SizeMismatch as err:  # the parser names no column for sizes: no caret
+        raise _Unreadable(sizes_do_not_match(str(err)), _at(err, text), "size") from None
     except MdlibError as err:
         message = str(err)
-        column = None
-        unknown = re.search(r"unknown (?:name\(s\)|function) (\w+)", message)
-        if unknown:
-            place = re.search(rf"(?<![\w.]){re.escape(unknown.group(1))}\b", text)
-            column = place.start() if place else None
-        at = re.search(r"\(column (\d+)\)", message)
-        if column is None and at:
-            column = int(at.group(1)) - 1
+        column = _at(err, text)
         if "not aligned" in message:  # sympy's bare ('Matrices are not aligned', m, n)
             used = [M for name, M in declared.items() if re.search(rf"(?<![\w.]){name}\b", text)]
             sizes = _(", ").join(_("{name} is {size}").format(name=M.name, size=_dimension(M))
