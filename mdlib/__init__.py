@@ -17,6 +17,7 @@ from .gradcheck import (
     numerical_gradient,
     numerical_jacobian,
 )
+from .i18n import get_language, set_language
 from .remainder import RemainderStudy, check_differential, remainder_study
 from .render import Derivation, Step
 from .steps import StepReport, check_steps, check_vec_steps
@@ -37,9 +38,11 @@ __all__ = [
     "check_vec_steps",
     "derive",
     "diagnose",
+    "get_language",
     "hessian",
     "jacobian",
     "numerical_gradient",
     "numerical_jacobian",
     "remainder_study",
+    "set_language",
 ]
