@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import MdlibError
+from .i18n import _
 from .stable import log_softmax, sigmoid, sigmoid_prime, softmax
 from .validation import as_array, as_matrix, check_invertible, check_square
 
@@ -29,17 +30,19 @@ from .validation import as_array, as_matrix, check_invertible, check_square
 def _vector(value: object, name: str) -> np.ndarray:
     arr = as_array(value, name)
     if arr.ndim != 1:
-        raise MdlibError(f"{name} must be a vector (1-D), got shape {arr.shape}")
+        raise MdlibError(_("{name} must be a vector (1-D), got shape {shape}").format(
+            name=name, shape=arr.shape))
     return arr
 
 
 def _fits(left: np.ndarray, right: np.ndarray, left_name: str, right_name: str) -> None:
     """Raise unless ``left @ right`` is defined (inner sizes agree)."""
     if left.shape[-1] != right.shape[0]:
-        raise MdlibError(
-            f"{left_name} has shape {left.shape} and {right_name} has shape {right.shape}: "
-            f"{left_name} {right_name} is not defined (inner sizes {left.shape[-1]} ≠ {right.shape[0]})"
-        )
+        raise MdlibError(_(
+            "{left} has shape {left_shape} and {right} has shape {right_shape}: {left} {right} is "
+            "not defined (inner sizes {inner_left} ≠ {inner_right})").format(
+                left=left_name, right=right_name, left_shape=left.shape, right_shape=right.shape,
+                inner_left=left.shape[-1], inner_right=right.shape[0]))
 
 
 # ---------------------------------------------------------------- data makers (all seeded)
@@ -63,7 +66,8 @@ def one_hot(labels: object, classes: int) -> np.ndarray:
     """
     labels = np.asarray(labels, dtype=int)
     if labels.ndim != 1 or np.any(labels < 0) or np.any(labels >= classes):
-        raise MdlibError(f"labels must be a 1-D list of integers in 0..{classes - 1}")
+        raise MdlibError(_("labels must be a 1-D list of integers in 0..{last}").format(
+            last=classes - 1))
     Y = np.zeros((classes, labels.size))
     Y[labels, np.arange(labels.size)] = 1.0
     return Y
@@ -120,6 +124,17 @@ def network_data(d: int = 4, hidden: int = 5, classes: int = 3, n: int = 1, seed
     return W1, W2, X, Y
 
 
+def network_biases(hidden: int = 5, classes: int = 3, seed: int = 0):
+    """Seeded biases ``(b1, b2)`` of the two-layer network, vectors of lengths ``H`` and ``K``.
+
+    >>> b1, b2 = network_biases()
+    >>> b1.shape, b2.shape
+    ((5,), (3,))
+    """
+    rng = np.random.default_rng([seed, 1])
+    return 0.5 * rng.standard_normal(hidden), 0.5 * rng.standard_normal(classes)
+
+
 # ---------------------------------------------------------------- E1, E2
 
 def e1_loss(X: object, a: object, b: object) -> float:
@@ -164,7 +179,7 @@ def _e3_parts(W: object, X: object, M: object):
 
 def e3_loss(W: object, X: object, M: object) -> float:
     """E3: ``f = tr(Y^T M Y)`` with ``Y = σ(W X)``, σ the logistic sigmoid (elementwise)."""
-    _, _, M, _, Y = _e3_parts(W, X, M)
+    _W, _X, M, _Z, Y = _e3_parts(W, X, M)
     return float(np.trace(Y.T @ M @ Y))
 
 
@@ -184,13 +199,13 @@ def e3_grad_X(W: object, X: object, M: object) -> np.ndarray:
     >>> bool(check_gradient(lambda X: e3_loss(W, X, M), X, e3_grad_X(W, X, M)))
     True
     """
-    W, _, M, Z, Y = _e3_parts(W, X, M)
+    W, _X, M, Z, Y = _e3_parts(W, X, M)
     return W.T @ _e3_inner(M, Z, Y)
 
 
 def e3_grad_W(W: object, X: object, M: object) -> np.ndarray:
     """E3: ``∂f/∂W = ((2 M σ(WX)) ⊙ σ'(WX)) X^T`` for symmetric ``M`` (shape of W)."""
-    _, X, M, Z, Y = _e3_parts(W, X, M)
+    _W, X, M, Z, Y = _e3_parts(W, X, M)
     return _e3_inner(M, Z, Y) @ X.T
 
 
@@ -200,7 +215,8 @@ def _ls_parts(w: object, X: object, y: object):
     w, X, y = _vector(w, "w"), as_matrix(X, "X"), _vector(y, "y")
     _fits(X, w, "X", "w")
     if y.shape[0] != X.shape[0]:
-        raise MdlibError(f"y has {y.shape[0]} entries but X has {X.shape[0]} rows; they must match")
+        raise MdlibError(_("y has {entries} entries but X has {rows} rows; they must match").format(
+            entries=y.shape[0], rows=X.shape[0]))
     return w, X, y
 
 
@@ -229,10 +245,9 @@ def normal_equations(X: object, y: object) -> np.ndarray:
     try:
         check_invertible(gram, "X^T X")
     except MdlibError:
-        raise MdlibError(
+        raise MdlibError(_(
             "X^T X is singular: the columns of X are linearly dependent, so the least-squares "
-            "minimiser is not unique. Remove a redundant column or add a ridge term."
-        ) from None
+            "minimiser is not unique. Remove a redundant column or add a ridge term.")) from None
     return np.linalg.solve(gram, X.T @ y)
 
 
@@ -242,7 +257,8 @@ def _spd_parts(Sigma: object, S: object):
     Sigma, S = as_matrix(Sigma, "Σ"), as_matrix(S, "S")
     check_invertible(Sigma, "Σ")
     if S.shape != Sigma.shape:
-        raise MdlibError(f"S has shape {S.shape} but Σ has shape {Sigma.shape}; they must match")
+        raise MdlibError(_("S has shape {shape} but Σ has shape {sigma_shape}; they must match").format(
+            shape=S.shape, sigma_shape=Sigma.shape))
     return Sigma, S
 
 
@@ -257,7 +273,7 @@ def gaussian_nll(Sigma: object, S: object) -> float:
     Sigma, S = _spd_parts(Sigma, S)
     sign, logdet = np.linalg.slogdet(Sigma)
     if sign <= 0:
-        raise MdlibError("|Σ| must be positive for log|Σ|; a covariance is positive definite")
+        raise MdlibError(_("|Σ| must be positive for log|Σ|; a covariance is positive definite"))
     return float(logdet + np.trace(np.linalg.solve(Sigma, S)))
 
 
@@ -281,17 +297,18 @@ def _columns(value: object, name: str) -> np.ndarray:
     if arr.ndim == 1:
         return arr[:, None]
     if arr.ndim != 2:
-        raise MdlibError(f"{name} must be a vector or a matrix of columns, got shape {arr.shape}")
+        raise MdlibError(_("{name} must be a vector or a matrix of columns, got shape {shape}").format(
+            name=name, shape=arr.shape))
     return arr
 
 
 def _labels(Y: object, logits: np.ndarray) -> np.ndarray:
     Y = _columns(Y, "y")
     if Y.shape != logits.shape:
-        raise MdlibError(
-            f"the labels have shape {Y.shape} but the scores have shape {logits.shape}; "
-            "give one label column (one-hot, K entries) per example"
-        )
+        raise MdlibError(_(
+            "the labels have shape {shape} but the scores have shape {scores_shape}; give one "
+            "label column (one-hot, K entries) per example").format(
+                shape=Y.shape, scores_shape=logits.shape))
     return Y
 
 
@@ -320,7 +337,8 @@ def softmax_regression_grad(W: object, x: object, y: object) -> np.ndarray:
 class Backprop:
     """Forward values and backward signals of the two-layer network (batch as columns).
 
-    ``g2 = ∂l/∂a2``, ``g1 = ∂l/∂a1``; ``grad_W1``, ``grad_W2`` have the shapes of W1, W2.
+    ``g2 = ∂l/∂a2``, ``g1 = ∂l/∂a1``; ``grad_W1``, ``grad_W2`` have the shapes of W1, W2;
+    ``grad_b1``, ``grad_b2`` are vectors like b1, b2 (summed over the columns of a batch).
     """
 
     a1: np.ndarray
@@ -331,32 +349,52 @@ class Backprop:
     g1: np.ndarray
     grad_W1: np.ndarray
     grad_W2: np.ndarray
+    grad_b1: np.ndarray
+    grad_b2: np.ndarray
 
 
-def two_layer_backprop(W1: object, W2: object, x: object, y: object) -> Backprop:
-    """E7: forward ``a1 = W1 x, h1 = σ(a1), a2 = W2 h1`` and backward through the differentials.
+def _bias(b: object, size: int, name: str) -> np.ndarray:
+    """A bias vector as a column (zeros when not given), with a clear message for a wrong size."""
+    if b is None:
+        return np.zeros((size, 1))
+    b = _vector(b, name)
+    if b.shape[0] != size:
+        raise MdlibError(_(
+            "{name} has {entries} entries but the layer has {size} outputs; they must match").format(
+                name=name, entries=b.shape[0], size=size))
+    return b[:, None]
+
+
+def two_layer_backprop(W1: object, W2: object, x: object, y: object,
+                       b1: object = None, b2: object = None) -> Backprop:
+    """E7: forward ``a1 = W1 x + b1, h1 = σ(a1), a2 = W2 h1 + b2``, backward through the differentials.
 
     ``g2 = softmax(a2) − y``, ``∂l/∂W2 = g2 h1^T``, ``g1 = (W2^T g2) ⊙ σ'(a1)``,
-    ``∂l/∂W1 = g1 x^T``. A batch (columns of ``x``) sums the per-example losses.
+    ``∂l/∂W1 = g1 x^T``; ``∂l/∂b2 = g2``, ``∂l/∂b1 = g1``. A batch (columns of ``x``) sums the
+    per-example losses, and each bias gradient sums its signal over the columns. Without
+    biases, ``b1 = b2 = 0``.
 
     >>> W1, W2, X, Y = network_data(n=3)
-    >>> bp = two_layer_backprop(W1, W2, X, Y)
-    >>> bp.grad_W1.shape == W1.shape, bp.grad_W2.shape == W2.shape
-    (True, True)
+    >>> bp = two_layer_backprop(W1, W2, X, Y, *network_biases())
+    >>> bp.grad_W1.shape == W1.shape, bp.grad_W2.shape == W2.shape, bp.grad_b1.shape
+    (True, True, (5,))
     """
     W1, W2, X = as_matrix(W1, "W1"), as_matrix(W2, "W2"), _columns(x, "x")
     _fits(W1, X, "W1", "x")
     _fits(W2, W1, "W2", "W1")
-    a1 = W1 @ X
+    b1, b2 = _bias(b1, W1.shape[0], "b1"), _bias(b2, W2.shape[0], "b2")
+    a1 = W1 @ X + b1
     h1 = sigmoid(a1)
-    a2 = W2 @ h1
+    a2 = W2 @ h1 + b2
     Y = _labels(y, a2)
     loss = float(-np.sum(Y * log_softmax(a2, axis=0)))
     g2 = softmax(a2, axis=0) - Y
     g1 = (W2.T @ g2) * sigmoid_prime(a1)
-    return Backprop(a1, h1, a2, loss, g2, g1, grad_W1=g1 @ X.T, grad_W2=g2 @ h1.T)
+    return Backprop(a1, h1, a2, loss, g2, g1, grad_W1=g1 @ X.T, grad_W2=g2 @ h1.T,
+                    grad_b1=g1.sum(axis=1), grad_b2=g2.sum(axis=1))
 
 
-def two_layer_loss(W1: object, W2: object, x: object, y: object) -> float:
-    """E7: ``l = −y^T log softmax(W2 σ(W1 x))`` (summed over the columns of a batch)."""
-    return two_layer_backprop(W1, W2, x, y).loss
+def two_layer_loss(W1: object, W2: object, x: object, y: object,
+                   b1: object = None, b2: object = None) -> float:
+    """E7: ``l = −y^T log softmax(W2 σ(W1 x + b1) + b2)`` (summed over the columns of a batch)."""
+    return two_layer_backprop(W1, W2, x, y, b1, b2).loss

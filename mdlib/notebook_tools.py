@@ -14,7 +14,7 @@ Three jobs, each checked before anything is shown:
 
 :func:`rules_summary` renders the one-page table of every rule and trick with a tempting wrong
 version, from the course's tables (:mod:`mdlib.curriculum`, :mod:`mdlib.rules`,
-:mod:`mdlib.tricks`).
+:mod:`mdlib.tricks`). Every sentence shown is in the reader's language (:mod:`mdlib.i18n`).
 
 >>> X, E = sym_matrix("x", 2, 2), sym_matrix("e", 2, 2)
 >>> same(along(lambda X: X.inv(), (X,), (E,)), -X.inv() * E * X.inv())
@@ -32,6 +32,7 @@ from IPython.display import Markdown, display
 from .curriculum import RULES as IDS
 from .errors import MdlibError
 from .gradcheck import GradientCheck, check_gradient
+from .i18n import N_, _
 from .render import Derivation
 from .rules import RULES as CATALOG
 from .rules import variants
@@ -65,8 +66,8 @@ def along(F: Callable, point: Sequence[sp.Matrix], direction: Sequence[sp.Matrix
     e_11 + e_22
     """
     if len(point) != len(direction):
-        raise MdlibError(f"give one direction per input: {len(point)} inputs, "
-                         f"{len(direction)} directions")
+        raise MdlibError(_("give one direction per input: {inputs} inputs, {directions} "
+                           "directions").format(inputs=len(point), directions=len(direction)))
     value = F(*(P + _T * E for P, E in zip(point, direction, strict=True)))
     derivative = value.diff(_T) if isinstance(value, sp.MatrixBase) else sp.diff(value, _T)
     return derivative.subs(_T, 0)
@@ -99,16 +100,18 @@ def order_rows(labels: Sequence[str], seed: int = 0) -> list[tuple[str, str, str
     rows = []
     for label in labels:
         if label not in CATALOG:
-            raise MdlibError(f"no rule {label!r}; choose one of {list(CATALOG)}")
+            raise MdlibError(_("no rule {label!r}; choose one of {known}").format(
+                label=label, known=list(CATALOG)))
         rule = CATALOG[label]
         study = rule.study(seed=seed)
         if rule.correct and not study.is_second_order():
-            raise MdlibError(f"{label} is meant to be right, but its remainder has order "
-                             f"{study.order:.2f}")
+            raise MdlibError(_("{label} is meant to be right, but its remainder has order "
+                               "{order}").format(label=label, order=f"{study.order:.2f}"))
         if not rule.correct and abs(study.order - 1) >= _FIRST_ORDER_TOLERANCE:
-            raise MdlibError(f"{label} is meant to be wrong, but its remainder has order "
-                             f"{study.order:.2f} instead of 1")
-        order = "exact (r = 0)" if study.exact else f"{study.order:.2f}"
+            raise MdlibError(_("{label} is meant to be wrong, but its remainder has order "
+                               "{order} instead of 1").format(label=label,
+                                                             order=f"{study.order:.2f}"))
+        order = _("exact (r = 0)") if study.exact else f"{study.order:.2f}"
         claim = f"$d({rule.function}) = {rule.claim}$"
         rows.append((label, claim, order, rule.correct))
     return rows
@@ -120,11 +123,11 @@ def order_markdown(labels: Sequence[str], seed: int = 0) -> str:
     >>> print(order_markdown(["M3"]).splitlines()[2])
     | M3 | $d(X^T) = (dX)^T$ | exact (r = 0) | ✅ a differential |
     """
-    lines = ["| rule | claim | fitted order | verdict |", "|---|---|---|---|"]
+    lines = [_("| rule | claim | fitted order | verdict |"), "|---|---|---|---|"]
     for label, claim, order, correct in order_rows(labels, seed):
-        verdict = "✅ a differential" if correct else "❌ not the differential"
+        verdict = _("✅ a differential") if correct else _("❌ not the differential")
         # A bare "|" (as in |X|) would split a Markdown table cell.
-        lines.append(f"| {_cell(label)} | {_math_cell(claim)} | {order} | {verdict} |")
+        lines.append(f"| {_cell(_(label))} | {_math_cell(claim)} | {order} | {verdict} |")
     return "\n".join(lines)
 
 
@@ -152,8 +155,9 @@ def show(name: str, result: GradientCheck, expect: bool = True) -> None:
     """
     display(Markdown(f"**{name}:** {result._repr_markdown_()}"))
     if bool(result) is not expect:
-        wanted = "pass" if expect else "fail"
-        raise MdlibError(f"{name}: the check was expected to {wanted}: {result.message}")
+        wanted = _("{name}: the check was expected to pass: {message}") if expect else _(
+            "{name}: the check was expected to fail: {message}")
+        raise MdlibError(wanted.format(name=name, message=result.message))
 
 
 def _final_lines(derivation: object) -> str:
@@ -188,15 +192,17 @@ def engine_agrees(derivation: object, f: Callable, point: object, /, name: str =
     here = check_gradient(f, point, G)
     engine = derivation.verification
     if not engine or not here:
-        reason = here.message if engine else "the engine did not verify its result"
-        raise MdlibError(f"the engine's gradient is not confirmed: {reason}")
-    title = f"**{name}, the engine agrees:**" if name else "**The engine agrees:**"
+        reason = here.message if engine else _("the engine did not verify its result")
+        raise MdlibError(_("the engine's gradient is not confirmed: {reason}").format(reason=reason))
+    title = _("**{name}, the engine agrees:**").format(name=name) if name else _(
+        "**The engine agrees:**")
     text = (f"{title} $${_final_lines(derivation)}$$\n\n"
-            f"engine: {engine._repr_markdown_()}  \n"
-            f"this notebook's data: {here._repr_markdown_()}")
+            + _("engine: {verdict}").format(verdict=engine._repr_markdown_()) + "  \n"
+            + _("this notebook's data: {verdict}").format(verdict=here._repr_markdown_()))
     if narrate:
         lines = Derivation(list(derivation.steps)).to_latex()
-        text += f"\n\n<details><summary>The engine's lines</summary>\n\n$${lines}$$\n\n</details>"
+        summary = _("The engine's lines")
+        text += f"\n\n<details><summary>{summary}</summary>\n\n$${lines}$$\n\n</details>"
     display(Markdown(text))
     return G
 
@@ -209,21 +215,21 @@ SUMMARY_IDS = ("M1", "M2", "M3", "M4", "M5", "M6", "M7", "M8", "L", "T1", "T2", 
 
 # Which trick each tempting false identity of mdlib.tricks imitates, and why it fails.
 _FALSE_IDENTITY_OF = {
-    "tr(AB) = tr(A) tr(B)": ("T3", "the trace adds up (T3) but does not multiply"),
-    "tr(ABC) = tr(BAC)": ("T4", "only cyclic moves keep the trace; swapping two factors does not"),
-    "tr(A (B ⊙ C)) = tr((A ⊙ B) C)": ("T5", "without the transposes the two sides differ"),
+    "tr(AB) = tr(A) tr(B)": ("T3", N_("the trace adds up (T3) but does not multiply")),
+    "tr(ABC) = tr(BAC)": ("T4", N_("only cyclic moves keep the trace; swapping two factors does not")),
+    "tr(A (B ⊙ C)) = tr((A ⊙ B) C)": ("T5", N_("without the transposes the two sides differ")),
 }
 
 # Slips for the ids that have no wrong variant in the tables; each is shown false by a test.
 _OTHER_SLIPS = {
     "L": (r"$df = \mathrm{tr}(M\,dX) \Rightarrow \partial f/\partial X = M$",
-          "the transpose is missing: the gradient is $M^T$"),
+          N_("the transpose is missing: the gradient is $M^T$")),
     "T1": (r"$xx^T = \mathrm{tr}(xx^T)$",
-           "only a scalar ($1\\times 1$) equals its trace; $\\mathrm{tr}(xx^T) = x^Tx$"),
+           N_("only a scalar ($1\\times 1$) equals its trace; $\\mathrm{tr}(xx^T) = x^Tx$")),
     "T2": (r"$\mathrm{tr}(dX^T A X) = \mathrm{tr}(dX\,A X)$",
-           "T2 transposes the whole product, never one factor"),
+           N_("T2 transposes the whole product, never one factor")),
     "P": (r"$d(X^2) = 2X\,dX$",
-          "scalar habits: $d(X^2) = dX\\,X + X\\,dX$ keeps the order (M2)"),
+          N_("scalar habits: $d(X^2) = dX\\,X + X\\,dX$ keeps the order (M2)")),
 }
 
 
@@ -242,20 +248,22 @@ def _latex_of(plain: str) -> str:
 
 
 def tempting_slips(rule_id: str) -> list[tuple[str, str]]:
-    """``(wrong statement, what is wrong)`` for one id, from the course's tables.
+    """``(wrong statement, what is wrong)`` for one id, from the course's tables, the reason in
+    the reader's language.
 
     >>> tempting_slips("M5")[0]
     ('$d(X^{-1}) = +X^{-1}\\\\,dX\\\\,X^{-1}$', 'the sign is flipped')
     >>> tempting_slips("T4")[0][0]
     '$\\\\mathrm{tr}(ABC) = \\\\mathrm{tr}(BAC)$'
     """
-    slips = [(f"$d({r.function}) = {r.claim}$", r.mistake)
+    slips = [(f"$d({r.function}) = {r.claim}$", r.shown_mistake())
              for r in variants(rule_id) if not r.correct]
-    slips += [(_latex_of(statement), _FALSE_IDENTITY_OF[statement][1])
+    slips += [(_latex_of(statement), _(_FALSE_IDENTITY_OF[statement][1]))
               for statement in FALSE_IDENTITIES
               if _FALSE_IDENTITY_OF.get(statement, ("",))[0] == rule_id]
     if rule_id in _OTHER_SLIPS:
-        slips.append(_OTHER_SLIPS[rule_id])
+        wrong, why = _OTHER_SLIPS[rule_id]
+        slips.append((wrong, _(why)))
     return slips
 
 
@@ -268,16 +276,17 @@ def rules_summary(ids: Sequence[str] = SUMMARY_IDS) -> str:
     >>> table.splitlines()[2].startswith("| M1 | sum |")
     True
     """
-    lines = ["| id | name | statement | tempting but wrong | why it is wrong |",
+    lines = [_("| id | name | statement | tempting but wrong | why it is wrong |"),
              "|---|---|---|---|---|"]
     for rule_id in ids:
         if rule_id not in IDS:
-            raise MdlibError(f"no rule or trick {rule_id!r}; choose one of {list(IDS)}")
+            raise MdlibError(_("no rule or trick {id!r}; choose one of {known}").format(
+                id=rule_id, known=list(IDS)))
         rule = IDS[rule_id]
         slips = tempting_slips(rule_id)
         wrong, why = slips[0] if slips else ("", "")
-        statement = f"${rule.latex}$"
-        lines.append(f"| {rule_id} | {rule.name} | {_math_cell(statement)} | {_math_cell(wrong)} "
+        statement = f"${rule.statement_latex()}$"
+        lines.append(f"| {rule_id} | {rule.title()} | {_math_cell(statement)} | {_math_cell(wrong)} "
                      f"| {_cell(why)} |")
     return "\n".join(lines)
 

@@ -335,6 +335,11 @@ _OPERATOR_HINTS = {"^": "is not a power here: write ** for powers, e.g. tr(X)**2
                    "@": "is not used here: write * for the matrix product"}
 
 
+class SizeMismatch(MdlibError):
+    """Matrices whose sizes do not fit together (a product, a sum): the text itself reads fine,
+    so a caller can say "the sizes do not match" rather than "cannot be read"."""
+
+
 def _shape(value: MatrixExpr) -> str:
     rows, cols = value.shape
     return f"{rows}×{cols}"
@@ -456,8 +461,8 @@ class _Reader:
         right = self.size_identity(right, left, node.right, node, "added to")
         lm, rm = isinstance(left, MatrixExpr), isinstance(right, MatrixExpr)
         if lm and rm and left.shape != right.shape:
-            raise MdlibError(f"cannot add {self.describe(node.left, left)} and "
-                             f"{self.describe(node.right, right)}: the shapes differ")
+            raise SizeMismatch(f"cannot add {self.describe(node.left, left)} and "
+                               f"{self.describe(node.right, right)}: the shapes differ")
         if lm != rm:  # a matrix meets a number: only a 1×1 matrix is a number (T1)
             matrix, side = (left, node.left) if lm else (right, node.right)
             if matrix.shape != (1, 1):
@@ -465,7 +470,7 @@ class _Reader:
                 number = self.source(number_node)
                 atom = isinstance(number_node, (ast.Name, ast.Constant, ast.Call, ast.Attribute))
                 factor = number if atom else f"({number})"
-                raise MdlibError(
+                raise SizeMismatch(
                     f"cannot add the number {number} and the matrix {self.describe(side, matrix)}"
                     f"; for a multiple of the identity write {factor}*I")
             left, right = (_number_of(left), right) if lm else (left, _number_of(right))
@@ -502,7 +507,7 @@ class _Reader:
                     return _number_of(left) * right
                 if right.shape == (1, 1):
                     return left * _number_of(right)
-                raise MdlibError(
+                raise SizeMismatch(
                     f"cannot multiply {self.describe(node.left, left)} times "
                     f"{self.describe(node.right, right)}: inner sizes {left.shape[1]} and "
                     f"{right.shape[0]} differ")
@@ -661,9 +666,9 @@ class _Reader:
                     for a, n in zip(args, node.args, strict=True)]
             for arg_node, arg in zip(node.args[1:], args[1:], strict=True):
                 if arg.shape != args[0].shape:
-                    raise MdlibError(f"{name} needs matrices of the same shape, but "
-                                     f"{self.describe(node.args[0], args[0])} and "
-                                     f"{self.describe(arg_node, arg)} differ")
+                    raise SizeMismatch(f"{name} needs matrices of the same shape, but "
+                                       f"{self.describe(node.args[0], args[0])} and "
+                                       f"{self.describe(arg_node, arg)} differ")
             return args
         (arg,), (arg_node,) = args, node.args
         if isinstance(arg, _Identity):
@@ -678,8 +683,8 @@ class _Reader:
                              f"but {self.source(arg_node)} ({self.column(arg_node)}) is a number: "
                              f"{FUNCTIONS[name].on_a_number}")
         if needs == "square" and arg.shape[0] != arg.shape[1]:
-            raise MdlibError(f"{name} needs a square matrix, but {self.describe(arg_node, arg)} "
-                             "is not square")
+            raise SizeMismatch(f"{name} needs a square matrix, but {self.describe(arg_node, arg)} "
+                               "is not square")
         return args
 
 
@@ -792,6 +797,67 @@ def _check_text(text: str) -> None:
                              "within Python's recursion limit")
 
 
+def _syntax_message(text: str, err: SyntaxError, lead: int) -> str:
+    """The course's hint for a slip Python's parser refuses, first; its own words only as a last
+    resort. Columns count from 1 in the text as typed (``lead`` blanks were stripped)."""
+    def at(index: int) -> int:
+        return index + lead + 1
+
+    quote = re.search(r"['\"]", text)
+    if quote:  # X' for a transpose, as printed formulas write it
+        return (f"write X.T for a transpose: the quote {quote.group()} (column "
+                f"{at(quote.start())}) is not part of the expression language")
+    stack: list[int] = []
+    for i, char in enumerate(text):
+        if char in "([{":
+            stack.append(i)
+        elif char in ")]}":
+            if not stack:
+                return f"this {char!r} (column {at(i)}) closes nothing: remove it or add its '('"
+            opened = text[stack.pop()]
+            if "([{".index(opened) != ")]}".index(char):
+                return (f"this {char!r} (column {at(i)}) does not match the {opened!r} it closes: "
+                        f"write {')]}'['([{'.index(opened)]!r}")
+    if stack:
+        opened = text[stack[-1]]
+        return (f"this {opened!r} (column {at(stack[-1])}) is never closed: add a "
+                f"{')]}'['([{'.index(opened)]!r}")
+    bar = text.find("|")
+    if bar >= 0:  # |X| for a determinant
+        return (f"write det(X) for a determinant (or logdet(X) for log|det X|): the bar | (column "
+                f"{at(bar)}) is not part of the expression language")
+    glued = re.search(r"(?<![\w.])(\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)([A-Za-z_]\w*)", text)
+    if glued and not re.fullmatch(r"[eE][+-]?\d*", glued.group(2)):  # 2X, 2tr(X)
+        number, name = glued.groups()
+        return (f"write {number}*{name} for {number}{name}: a number before a name needs * "
+                f"(column {at(glued.start())})")
+    side = re.search(r"([\w.)]+)\s+([A-Za-z_(\d]\w*)", text)
+    if side and not keyword.iskeyword(side.group(2)):  # X.T dX, tr X, 2 X
+        left, right = side.groups()
+        if left in FUNCTIONS:
+            return (f"write {left}({right}): a function takes its argument in brackets (column "
+                    f"{at(side.start())})")
+        return (f"write {left}*{right} for '{left} {right}': a product needs * between its "
+                f"factors (column {at(side.start(2))})")
+    touching = re.search(r"\)\s*([A-Za-z_]\w*)", text)
+    if touching:  # tr(X)tr(X)
+        return (f"write * before {touching.group(1)} (column {at(touching.start(1))}): a product "
+                "needs * between its factors")
+    equals = re.search(r"(?<![=!<>])=(?!=)", text)
+    if equals:  # df = ... = ... on one line
+        return (f"write only the right-hand side, without = (column {at(equals.start())}): one "
+                "expression per line")
+    gap = re.search(r"(\*\*|(?<!\*)\*(?!\*)|[-+/(,])\s*(?=[)/,]|\*|$)", text)
+    if gap:  # tr(X) +, tr(X*), f(,X)
+        return (f"something is missing after {gap.group(1)} (column {at(gap.start())}): an "
+                "operator, a bracket or a comma needs something to follow it")
+    dot = re.search(r"(?<!\d)\.(?!T\b|\d)", text)
+    if dot:  # X.T. or X..T
+        return f"only .T (the transpose) may follow a dot (column {at(dot.start())})"
+    return (f"check the brackets and operators near column {(err.offset or 1) + lead} (Python's "
+            f"parser says: {err.msg})")
+
+
 def _syntax_tree(text: str, lead: int) -> ast.Expression:
     try:
         with warnings.catch_warnings():  # e.g. "invalid decimal literal": the error says it
@@ -802,13 +868,7 @@ def _syntax_tree(text: str, lead: int) -> ast.Expression:
         if words:
             raise MdlibError(f"{words[0]!r} is a Python keyword and not part of the expression "
                              f"language; it knows {_LANGUAGE}") from None
-        hint = "check the brackets and operators"
-        if err.msg.startswith("invalid decimal literal"):  # 2X
-            hint = "a number before a name needs *, e.g. 2*X"
-        elif "'" in text or '"' in text:  # X' for a transpose
-            hint = "quotes are not part of the expression language; write X.T for a transpose"
-        raise MdlibError(f"cannot read the expression: {err.msg} (column "
-                         f"{(err.offset or 1) + lead}); {hint}") from None
+        raise MdlibError(_syntax_message(text, err, lead)) from None
     except (MemoryError, RecursionError, ValueError):
         raise MdlibError("the expression is too complex to read; write it in a simpler "
                          "form") from None

@@ -9,6 +9,10 @@ linear map), a wrong one a remainder of order 1.
 Inputs come as a tuple ``point = (X,)`` or ``(X, Y)``; ``differential(point, dpoint)`` returns
 ``df`` with the shape of ``f``.
 
+Labels with words (``"M5 (wrong sign)"``), the wrong variants' mistakes and the direction kinds
+are English message ids, marked with ``N_``: they stay the keys a notebook types, and are shown
+in the reader's language with :func:`mdlib.i18n._` (as :func:`order_table` does).
+
 >>> rule = RULES["M5"]
 >>> rule.study(seed=0).is_second_order()
 True
@@ -24,13 +28,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import MdlibError
+from .i18n import N_, _
 from .remainder import RemainderStudy, remainder_study
 from .validation import as_matrix, check_invertible, check_square
 
 Point = tuple[np.ndarray, ...]
 
 #: The perturbation directions a reader can pick, in display order.
-DIRECTION_KINDS = ("random", "e_11", "symmetric", "rank one (u v^T)", "only X moves")
+DIRECTION_KINDS = (N_("random"), "e_11", N_("symmetric"), N_("rank one (u v^T)"),
+                   N_("only X moves"))
 
 # Independent random streams for points and directions (see MatrixRule.point).
 _POINT_STREAM, _DIRECTION_STREAM = 1, 2
@@ -138,6 +144,14 @@ class MatrixRule:
     mistake: str = ""
     needs_invertible: bool = False
 
+    def shown_label(self) -> str:
+        """The label in the reader's language (``"M5 (wrong sign)"`` in English)."""
+        return _(self.label)
+
+    def shown_mistake(self) -> str:
+        """What went wrong, in the reader's language (empty for a right rule)."""
+        return _(self.mistake) if self.mistake else ""
+
     def point(self, seed: int = 0, m: int = 3, n: int = 3) -> Point:
         """A seeded point of sizes ``m``, ``n`` (square rules use ``m``).
 
@@ -216,14 +230,16 @@ def make_direction(kind: str, point: Point, seed: int = 0) -> Point:
             p[0, 0] = 1.0
     elif kind == "symmetric":
         if any(len(s) != 2 or s[0] != s[1] for s in shapes):
-            raise MdlibError(f"a symmetric direction needs square inputs, got shapes {shapes}")
+            raise MdlibError(_("a symmetric direction needs square inputs, got shapes {shapes}").format(
+                shapes=shapes))
         parts = [(a + a.T) / 2 for a in (rng.standard_normal(s) for s in shapes)]
     elif kind == "rank one (u v^T)":
         parts = [np.outer(rng.standard_normal(s[0]), rng.standard_normal(s[1])) for s in shapes]
     elif kind == "only X moves":
         parts = [rng.standard_normal(shapes[0])] + [np.zeros(s) for s in shapes[1:]]
     else:
-        raise MdlibError(f"unknown direction {kind!r}; choose one of {list(DIRECTION_KINDS)}")
+        raise MdlibError(_("unknown direction {kind!r}; choose one of {known}").format(
+            kind=kind, known=list(DIRECTION_KINDS)))
     norm = float(np.linalg.norm(pack(parts)))
     return tuple(p / norm for p in parts)
 
@@ -259,72 +275,72 @@ _CATALOG: list[MatrixRule] = [
     # M1: sums
     MatrixRule("M1", "M1", "X + Y", r"dX + dY", _sum,
                lambda p, d: d[0] + d[1], _pair_same),
-    MatrixRule("M1", "M1 (minus)", "X - Y", r"dX - dY", lambda X, Y: X - Y,
+    MatrixRule("M1", N_("M1 (minus)"), "X - Y", r"dX - dY", lambda X, Y: X - Y,
                lambda p, d: d[0] - d[1], _pair_same),
-    MatrixRule("M1", "M1 (dY forgotten)", "X + Y", r"dX", _sum,
-               lambda p, d: d[0], _pair_same, False, "the change of Y is ignored"),
-    MatrixRule("M1", "M1 (minus: sign lost)", "X - Y", r"dX + dY", lambda X, Y: X - Y,
-               lambda p, d: d[0] + d[1], _pair_same, False, "the minus sign is dropped"),
+    MatrixRule("M1", N_("M1 (dY forgotten)"), "X + Y", r"dX", _sum,
+               lambda p, d: d[0], _pair_same, False, N_("the change of Y is ignored")),
+    MatrixRule("M1", N_("M1 (minus: sign lost)"), "X - Y", r"dX + dY", lambda X, Y: X - Y,
+               lambda p, d: d[0] + d[1], _pair_same, False, N_("the minus sign is dropped")),
     # M2: products
     MatrixRule("M2", "M2", "XY", r"(dX)\,Y + X\,dY", lambda X, Y: X @ Y,
                lambda p, d: d[0] @ p[1] + p[0] @ d[1], _pair_product),
-    MatrixRule("M2", "M2 ((dX)Y only)", "XY", r"(dX)\,Y", lambda X, Y: X @ Y,
-               lambda p, d: d[0] @ p[1], _pair_product, False, "the term X dY is missing"),
-    MatrixRule("M2", "M2 (X dY only)", "XY", r"X\,dY", lambda X, Y: X @ Y,
-               lambda p, d: p[0] @ d[1], _pair_product, False, "the term (dX) Y is missing"),
+    MatrixRule("M2", N_("M2 ((dX)Y only)"), "XY", r"(dX)\,Y", lambda X, Y: X @ Y,
+               lambda p, d: d[0] @ p[1], _pair_product, False, N_("the term X dY is missing")),
+    MatrixRule("M2", N_("M2 (X dY only)"), "XY", r"X\,dY", lambda X, Y: X @ Y,
+               lambda p, d: p[0] @ d[1], _pair_product, False, N_("the term (dX) Y is missing")),
     MatrixRule("M2", "M2 (dX dY)", "XY", r"dX\,dY", lambda X, Y: X @ Y,
                lambda p, d: d[0] @ d[1], _pair_product, False,
-               "the product of the differentials is second order, not the linear part"),
+               N_("the product of the differentials is second order, not the linear part")),
     # M3: transpose
     MatrixRule("M3", "M3", "X^T", r"(dX)^T", lambda X: X.T,
                lambda p, d: d[0].T, _rectangular),
-    MatrixRule("M3", "M3 (no transpose)", "X^T", r"dX", lambda X: X.T,
-               lambda p, d: d[0], _square, False, "the transpose of dX is missing"),
+    MatrixRule("M3", N_("M3 (no transpose)"), "X^T", r"dX", lambda X: X.T,
+               lambda p, d: d[0], _square, False, N_("the transpose of dX is missing")),
     # M4: trace
     MatrixRule("M4", "M4", r"\mathrm{tr}(X)", r"\mathrm{tr}(dX)", lambda X: np.trace(X),
                lambda p, d: np.trace(d[0]), _square),
-    MatrixRule("M4", "M4 (sum of all entries)", r"\mathrm{tr}(X)", r"\textstyle\sum_{ij} dX_{ij}",
+    MatrixRule("M4", N_("M4 (sum of all entries)"), r"\mathrm{tr}(X)", r"\textstyle\sum_{ij} dX_{ij}",
                lambda X: np.trace(X), lambda p, d: np.sum(d[0]), _square, False,
-               "the trace adds the diagonal only, not every entry"),
+               N_("the trace adds the diagonal only, not every entry")),
     # M5: inverse
     MatrixRule("M5", "M5", "X^{-1}", r"-X^{-1}\,dX\,X^{-1}", lambda X: _inv(X),
                lambda p, d: -_inv(p[0]) @ d[0] @ _inv(p[0]), _invertible, needs_invertible=True),
-    MatrixRule("M5", "M5 (wrong sign)", "X^{-1}", r"+X^{-1}\,dX\,X^{-1}", lambda X: _inv(X),
+    MatrixRule("M5", N_("M5 (wrong sign)"), "X^{-1}", r"+X^{-1}\,dX\,X^{-1}", lambda X: _inv(X),
                lambda p, d: _inv(p[0]) @ d[0] @ _inv(p[0]), _invertible, False,
-               "the sign is flipped", needs_invertible=True),
-    MatrixRule("M5", "M5 (order swapped)", "X^{-1}", r"-X^{-1}X^{-1}\,dX", lambda X: _inv(X),
+               N_("the sign is flipped"), needs_invertible=True),
+    MatrixRule("M5", N_("M5 (order swapped)"), "X^{-1}", r"-X^{-1}X^{-1}\,dX", lambda X: _inv(X),
                lambda p, d: -_inv(p[0]) @ _inv(p[0]) @ d[0], _invertible, False,
-               "matrices do not commute: dX must sit between the two inverses",
+               N_("matrices do not commute: dX must sit between the two inverses"),
                needs_invertible=True),
     # M6: determinant
     MatrixRule("M6", "M6", "|X|", r"|X|\,\mathrm{tr}(X^{-1}dX)", lambda X: np.linalg.det(X),
                _det_form, _invertible, needs_invertible=True),
-    MatrixRule("M6", "M6 (adjugate form)", "|X|", r"\mathrm{tr}(\mathrm{adj}(X)\,dX)",
+    MatrixRule("M6", N_("M6 (adjugate form)"), "|X|", r"\mathrm{tr}(\mathrm{adj}(X)\,dX)",
                lambda X: np.linalg.det(X), lambda p, d: np.trace(adjugate(p[0]) @ d[0]), _square),
-    MatrixRule("M6", "M6 (no |X| factor)", "|X|", r"\mathrm{tr}(X^{-1}dX)",
+    MatrixRule("M6", N_("M6 (no |X| factor)"), "|X|", r"\mathrm{tr}(X^{-1}dX)",
                lambda X: np.linalg.det(X), lambda p, d: np.trace(_inv(p[0]) @ d[0]), _invertible,
-               False, "the factor |X| is missing", needs_invertible=True),
-    MatrixRule("M6", "M6 (adj transposed)", "|X|", r"\mathrm{tr}(\mathrm{adj}(X)^T dX)",
+               False, N_("the factor |X| is missing"), needs_invertible=True),
+    MatrixRule("M6", N_("M6 (adj transposed)"), "|X|", r"\mathrm{tr}(\mathrm{adj}(X)^T dX)",
                lambda X: np.linalg.det(X), lambda p, d: np.trace(adjugate(p[0]).T @ d[0]), _square,
-               False, "adj(X) must not be transposed inside tr(· dX)"),
+               False, N_("adj(X) must not be transposed inside tr(· dX)")),
     # M7: Hadamard product
     MatrixRule("M7", "M7", r"X \odot Y", r"dX \odot Y + X \odot dY", lambda X, Y: X * Y,
                lambda p, d: d[0] * p[1] + p[0] * d[1], _pair_same),
     MatrixRule("M7", "M7 (dX ⊙ dY)", r"X \odot Y", r"dX \odot dY", lambda X, Y: X * Y,
                lambda p, d: d[0] * d[1], _pair_same, False,
-               "the product of the differentials is second order, not the linear part"),
-    MatrixRule("M7", "M7 (dX ⊙ Y only)", r"X \odot Y", r"dX \odot Y", lambda X, Y: X * Y,
-               lambda p, d: d[0] * p[1], _pair_same, False, "the term X ⊙ dY is missing"),
+               N_("the product of the differentials is second order, not the linear part")),
+    MatrixRule("M7", N_("M7 (dX ⊙ Y only)"), r"X \odot Y", r"dX \odot Y", lambda X, Y: X * Y,
+               lambda p, d: d[0] * p[1], _pair_same, False, N_("the term X ⊙ dY is missing")),
     # M8: elementwise functions
     MatrixRule("M8", "M8", r"\sin X", r"\cos X \odot dX", _sin,
                lambda p, d: np.cos(p[0]) * d[0], _rectangular),
     MatrixRule("M8", "M8 (exp)", r"\exp X", r"\exp X \odot dX", np.exp,
                lambda p, d: np.exp(p[0]) * d[0], _rectangular),
-    MatrixRule("M8", "M8 (matrix product)", r"\sin X", r"(\cos X)\,dX", _sin,
+    MatrixRule("M8", N_("M8 (matrix product)"), r"\sin X", r"(\cos X)\,dX", _sin,
                lambda p, d: np.cos(p[0]) @ d[0], _square, False,
-               "σ'(X) multiplies dX entry by entry (⊙), not as a matrix product"),
-    MatrixRule("M8", "M8 (wrong sign)", r"\sin X", r"-\cos X \odot dX", _sin,
-               lambda p, d: -np.cos(p[0]) * d[0], _rectangular, False, "the sign is flipped"),
+               N_("σ'(X) multiplies dX entry by entry (⊙), not as a matrix product")),
+    MatrixRule("M8", N_("M8 (wrong sign)"), r"\sin X", r"-\cos X \odot dX", _sin,
+               lambda p, d: -np.cos(p[0]) * d[0], _rectangular, False, N_("the sign is flipped")),
 ]
 
 #: Every rule and wrong variant by label, in course order ("M1", "M1 (minus)", ...).
@@ -344,7 +360,8 @@ def get_rule(label: str) -> MatrixRule:
     try:
         return RULES[label]
     except KeyError:
-        raise MdlibError(f"no rule {label!r}; choose one of {list(RULES)}") from None
+        raise MdlibError(_("no rule {label!r}; choose one of {known}").format(
+            label=label, known=list(RULES))) from None
 
 
 def variants(rule_id: str) -> list[MatrixRule]:
@@ -362,13 +379,13 @@ def order_table(labels: list[str], seed: int = 0) -> str:
     >>> print(order_table(["M3"]).splitlines()[2])
     | M3 | $d(X^T) = (dX)^T$ | exact (r = 0) | ✅ a differential |
     """
-    rows = ["| rule | claim | fitted order | verdict |", "|---|---|---|---|"]
+    rows = [_("| rule | claim | fitted order | verdict |"), "|---|---|---|---|"]
     for label in labels:
         rule = get_rule(label)
         study = rule.study(seed=seed)
-        order = "exact (r = 0)" if study.exact else f"{study.order:.2f}"
-        verdict = "✅ a differential" if study.is_second_order() else "❌ not the differential"
+        order = _("exact (r = 0)") if study.exact else f"{study.order:.2f}"
+        verdict = _("✅ a differential") if study.is_second_order() else _("❌ not the differential")
         # A bare "|" (as in |X|) would split a markdown table cell.
         claim = f"$d({rule.function}) = {rule.claim}$".replace("|", r"\vert ")
-        rows.append(f"| {label.replace('|', '&#124;')} | {claim} | {order} | {verdict} |")
+        rows.append(f"| {rule.shown_label().replace('|', '&#124;')} | {claim} | {order} | {verdict} |")
     return "\n".join(rows)

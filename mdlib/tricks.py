@@ -3,7 +3,8 @@
 Each function takes the matrices of one identity, checks that their shapes fit (with a
 sentence saying what must match when they do not) and returns :class:`Sides`: the value of
 the left side, of the right side, and whether they agree. ``random_check`` draws compatible
-random matrices for an identity; ``WRONG`` holds tempting identities that are false.
+random matrices for an identity; ``WRONG`` holds tempting identities that are false. The
+sentences are in the reader's language (:mod:`mdlib.i18n`); ids and formulas are not translated.
 
 >>> import numpy as np
 >>> rng = np.random.default_rng(0)
@@ -24,7 +25,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import MdlibError
+from .i18n import N_, _
 from .validation import as_array, as_matrix
+
+#: The id of a tempting identity that is false in general (shown as a word: translated).
+FALSE_ID = N_("wrong")
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,8 @@ class Sides:
 
     def __str__(self) -> str:
         mark = "=" if self.holds else "≠"
-        return f"{self.id}: {self.statement}:  {self.lhs:.6g} {mark} {self.rhs:.6g}"
+        shown = _(self.id) if self.id == FALSE_ID else self.id
+        return f"{shown}: {self.statement}:  {self.lhs:.6g} {mark} {self.rhs:.6g}"
 
     def __repr__(self) -> str:
         return str(self)
@@ -53,16 +59,26 @@ def _size(M: np.ndarray) -> str:
     return "×".join(str(k) for k in M.shape)
 
 
-def _same(id_: str, names: str, mats: dict[str, np.ndarray]) -> None:
-    shapes = {name: M.shape for name, M in mats.items()}
-    if len(set(shapes.values())) > 1:
-        listed = ", ".join(f"{name} is {_size(M)}" for name, M in mats.items())
-        raise MdlibError(f"{id_} needs {names} of the same size, but {listed}")
+def _same(id_: str, mats: dict[str, np.ndarray]) -> None:
+    """Raise unless the two or three matrices have one size (``id_`` names the identity)."""
+    if len({M.shape for M in mats.values()}) > 1:
+        (a, A), (b, B), *third = mats.items()
+        if not third:
+            message = _("{rule} needs {a} and {b} of the same size, but {a} is {size_a}, {b} is "
+                        "{size_b}")
+            raise MdlibError(message.format(rule=_(id_), a=a, b=b, size_a=_size(A),
+                                            size_b=_size(B)))
+        (c, C), = third
+        message = _("{rule} needs {a}, {b} and {c} of the same size, but {a} is {size_a}, {b} is "
+                    "{size_b}, {c} is {size_c}")
+        raise MdlibError(message.format(rule=_(id_), a=a, b=b, c=c, size_a=_size(A),
+                                        size_b=_size(B), size_c=_size(C)))
 
 
 def _square(id_: str, name: str, M: np.ndarray) -> None:
     if M.shape[0] != M.shape[1]:
-        raise MdlibError(f"{id_}: the trace needs a square matrix, but {name} is {_size(M)}")
+        raise MdlibError(_("{rule}: the trace needs a square matrix, but {name} is {size}").format(
+            rule=_(id_), name=name, size=_size(M)))
 
 
 def t1(a: object) -> Sides:
@@ -73,7 +89,8 @@ def t1(a: object) -> Sides:
     """
     value = as_array(a, "a")
     if value.size != 1:
-        raise MdlibError(f"T1 is about a scalar (1×1), but a has shape {value.shape}")
+        raise MdlibError(_("T1 is about a scalar (1×1), but a has shape {shape}").format(
+            shape=value.shape))
     return Sides("T1", "a = tr(a)", float(value.reshape(())), float(np.trace(value.reshape(1, 1))))
 
 
@@ -95,10 +112,10 @@ def t3(A: object, B: object, sign: int = 1) -> Sides:
     0.0
     """
     A, B = as_matrix(A, "A"), as_matrix(B, "B")
-    _same("T3", "A and B", {"A": A, "B": B})
+    _same("T3", {"A": A, "B": B})
     _square("T3", "A", A)
     if sign not in (1, -1):
-        raise MdlibError(f"sign must be +1 or -1, got {sign!r}")
+        raise MdlibError(_("sign must be +1 or -1, got {sign!r}").format(sign=sign))
     op = "+" if sign == 1 else "-"
     return Sides("T3", f"tr(A {op} B) = tr(A) {op} tr(B)", float(np.trace(A + sign * B)),
                  float(np.trace(A) + sign * np.trace(B)))
@@ -112,10 +129,10 @@ def t4(A: object, B: object) -> Sides:
     """
     A, B = as_matrix(A, "A"), as_matrix(B, "B")
     if A.shape != B.T.shape:
-        raise MdlibError(
-            f"T4 needs A and B^T of the same size: A is {_size(A)}, so B must be "
-            f"{A.shape[1]}×{A.shape[0]}, but B is {_size(B)}"
-        )
+        raise MdlibError(_(
+            "T4 needs A and B^T of the same size: A is {size_a}, so B must be {rows}×{cols}, but B "
+            "is {size_b}").format(size_a=_size(A), rows=A.shape[1], cols=A.shape[0],
+                                  size_b=_size(B)))
     return Sides("T4", "tr(AB) = tr(BA)", float(np.trace(A @ B)), float(np.trace(B @ A)))
 
 
@@ -126,7 +143,7 @@ def t5(A: object, B: object, C: object) -> Sides:
     6.0
     """
     A, B, C = as_matrix(A, "A"), as_matrix(B, "B"), as_matrix(C, "C")
-    _same("T5", "A, B and C", {"A": A, "B": B, "C": C})
+    _same("T5", {"A": A, "B": B, "C": C})
     return Sides("T5", "tr(A^T (B ⊙ C)) = tr((A ⊙ B)^T C)", float(np.trace(A.T @ (B * C))),
                  float(np.trace((A * B).T @ C)))
 
@@ -138,7 +155,7 @@ def link(G: object, dX: object) -> Sides:
     2.0
     """
     G, dX = as_matrix(G, "G"), as_matrix(dX, "dX")
-    _same("L", "G and dX", {"G": G, "dX": dX})
+    _same("L", {"G": G, "dX": dX})
     return Sides("L", "tr(G^T dX) = Σ G_ij dX_ij", float(np.trace(G.T @ dX)), float(np.sum(G * dX)))
 
 
@@ -152,9 +169,9 @@ def not_any_order(A: object, B: object, C: object) -> Sides:
     False
     """
     A, B, C = as_matrix(A, "A"), as_matrix(B, "B"), as_matrix(C, "C")
-    _same("tr(ABC) vs tr(BAC)", "A, B and C", {"A": A, "B": B, "C": C})
+    _same("tr(ABC) vs tr(BAC)", {"A": A, "B": B, "C": C})
     _square("tr(ABC) vs tr(BAC)", "A", A)
-    return Sides("wrong", "tr(ABC) = tr(BAC)", float(np.trace(A @ B @ C)), float(np.trace(B @ A @ C)))
+    return Sides(FALSE_ID, "tr(ABC) = tr(BAC)", float(np.trace(A @ B @ C)), float(np.trace(B @ A @ C)))
 
 
 def not_multiplicative(A: object, B: object) -> Sides:
@@ -164,10 +181,14 @@ def not_multiplicative(A: object, B: object) -> Sides:
     False
     """
     A, B = as_matrix(A, "A"), as_matrix(B, "B")
-    _same("tr(AB) vs tr(A)tr(B)", "A and B", {"A": A, "B": B})
+    _same("tr(AB) vs tr(A)tr(B)", {"A": A, "B": B})
     _square("tr(AB) vs tr(A)tr(B)", "A", A)
-    return Sides("wrong", "tr(AB) = tr(A) tr(B)", float(np.trace(A @ B)),
+    return Sides(FALSE_ID, "tr(AB) = tr(A) tr(B)", float(np.trace(A @ B)),
                  float(np.trace(A) * np.trace(B)))
+
+
+#: The name of T5 with its transposes dropped (a phrase: translated when shown).
+_WITHOUT_TRANSPOSE = N_("T5 without transpose")
 
 
 def not_without_transpose(A: object, B: object, C: object) -> Sides:
@@ -178,9 +199,9 @@ def not_without_transpose(A: object, B: object, C: object) -> Sides:
     False
     """
     A, B, C = as_matrix(A, "A"), as_matrix(B, "B"), as_matrix(C, "C")
-    _same("T5 without transpose", "A, B and C", {"A": A, "B": B, "C": C})
-    _square("T5 without transpose", "A", A)
-    return Sides("wrong", "tr(A (B ⊙ C)) = tr((A ⊙ B) C)", float(np.trace(A @ (B * C))),
+    _same(_WITHOUT_TRANSPOSE, {"A": A, "B": B, "C": C})
+    _square(_WITHOUT_TRANSPOSE, "A", A)
+    return Sides(FALSE_ID, "tr(A (B ⊙ C)) = tr((A ⊙ B) C)", float(np.trace(A @ (B * C))),
                  float(np.trace((A * B) @ C)))
 
 
@@ -216,6 +237,7 @@ def random_check(identity: str, seed: int = 0, m: int = 3, n: int = 4) -> Sides:
     True
     """
     if identity not in IDENTITIES:
-        raise MdlibError(f"no identity {identity!r}; choose one of {list(IDENTITIES)}")
+        raise MdlibError(_("no identity {name!r}; choose one of {known}").format(
+            name=identity, known=list(IDENTITIES)))
     inputs = _random_inputs(np.random.default_rng(seed), m, n)[identity]()
     return IDENTITIES[identity](*inputs)

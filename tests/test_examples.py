@@ -182,6 +182,24 @@ def test_e7_two_layer_gradients(seed: int, n: int) -> None:
                               (W2.T @ bp.g2) @ X.T)
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("n", [1, 4])
+def test_e7_with_biases_all_four_gradients(seed: int, n: int) -> None:
+    """The article's network σ(W1 x + b1), W2 h1 + b2: weights and biases against differences."""
+    W1, W2, X, Y = ex.network_data(d=3, hidden=4, classes=3, n=n, seed=seed)
+    b1, b2 = ex.network_biases(hidden=4, classes=3, seed=seed)
+    bp = ex.two_layer_backprop(W1, W2, X, Y, b1, b2)
+    assert check_gradient(lambda W1: ex.two_layer_loss(W1, W2, X, Y, b1, b2), W1, bp.grad_W1)
+    assert check_gradient(lambda W2: ex.two_layer_loss(W1, W2, X, Y, b1, b2), W2, bp.grad_W2)
+    assert check_gradient(lambda b: ex.two_layer_loss(W1, W2, X, Y, b, b2), b1, bp.grad_b1)
+    assert check_gradient(lambda b: ex.two_layer_loss(W1, W2, X, Y, b1, b), b2, bp.grad_b2)
+    # the biases really enter: the loss differs from the network without them
+    assert not np.isclose(ex.two_layer_loss(W1, W2, X, Y, b1, b2), ex.two_layer_loss(W1, W2, X, Y))
+    # ∂l/∂b1 without σ'(a1) is rejected
+    assert not check_gradient(lambda b: ex.two_layer_loss(W1, W2, X, Y, b, b2), b1,
+                              (W2.T @ bp.g2).sum(axis=1))
+
+
 def test_e7_vector_and_one_column_batch_agree() -> None:
     W1, W2, X, Y = ex.network_data(n=1, seed=3)
     column = ex.two_layer_backprop(W1, W2, X, Y)
@@ -203,3 +221,5 @@ def test_bad_shapes_get_a_sentence() -> None:
         ex.two_layer_backprop(W1.T, W2, X, Y)
     with pytest.raises(MdlibError, match="labels"):
         ex.two_layer_backprop(W1, W2, X, Y[:2])
+    with pytest.raises(MdlibError, match="b1 has 3 entries but the layer has 5 outputs"):
+        ex.two_layer_backprop(W1, W2, X, Y, b1=np.zeros(3))

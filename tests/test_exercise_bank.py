@@ -16,8 +16,9 @@ MISTAKES = [(ex, name) for ex in BANK for name in ex.mistakes]
 
 
 def test_every_chapter_has_exercises():
+    # Chapter 0 has one warm-up, to show how an exercise cell works.
     chapters = {ex.id.split(".")[0] for ex in BANK}
-    assert chapters == {str(n) for n in range(1, 9)}
+    assert chapters == {str(n) for n in range(0, 9)}
 
 
 @pytest.mark.parametrize("exercise", BANK, ids=[ex.id for ex in BANK])
@@ -82,3 +83,37 @@ def test_an_unlisted_wrong_answer_gets_only_the_numeric_hint():
     assert not result
     assert not any(feedback_of(n, m) in result.message for n, m in get("2.3").mistakes.items())
     assert "values differ" in result.message
+
+
+def _scaffold(**inputs):
+    """The scaffold a chapter gives the reader, ``def answer(...): ...``: its body is not written."""
+    ...
+
+
+@pytest.mark.parametrize("exercise", BANK, ids=[ex.id for ex in BANK])
+def test_an_unwritten_scaffold_is_not_answered_yet(exercise):
+    """A stub is neither right nor wrong, raises nothing, and says what to write with which inputs."""
+    names = ", ".join(exercise.make_inputs(np.random.default_rng(0)))
+    for stub in (_scaffold, ..., lambda **inputs: ...):
+        result = check(exercise, stub)
+        assert not result and not result.answered, (exercise.id, result.message)
+        assert repr(result).startswith(f"✏️ exercise {exercise.id}: not answered yet")
+        assert result._repr_markdown_().startswith(f"✏️ **exercise {exercise.id}**: not answered yet")
+        assert "✅" not in repr(result) and "❌" not in repr(result)
+        assert exercise.wanted() in result.message and f"written with {names};" in result.message
+        assert "`...`" in result.message and "run the cell again" in result.message
+
+
+def test_the_three_verdicts_have_three_marks():
+    right = check("0.1", lambda x: 3 * x**2)
+    wrong = check("0.1", lambda x: x**2)
+    unanswered = check("0.1", ...)
+    assert [r.mark for r in (right, wrong, unanswered)] == ["✅", "❌", "✏️"]
+    assert right.answered and wrong.answered and not unanswered.answered
+    assert "exponent 3 also comes down as a factor" in wrong.message
+    # what is asked for, by kind: a derivative, a differential, a Jacobian, a Hessian
+    assert get("1.2").wanted() == "the derivative φ′(x)"
+    assert get("3.1").wanted() == "the differential df(X; E)"
+    assert get("2.1").wanted() == "the Jacobian ∂f/∂c^T"
+    assert get("4.1").wanted() == "the gradient ∂f/∂X"
+    assert get("8.3").wanted() == "the Hessian ∇²f (mn × mn)"

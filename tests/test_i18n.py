@@ -1,9 +1,12 @@
 """mdlib speaks English and Chinese: the catalog is complete, exact in its placeholders, and used.
 
-Every message marked in mdlib's source (``_``, ``N_``, ``ngettext``) is extracted here with
-Babel, as ``make catalog`` does, and must have a Chinese translation that is not fuzzy and has
-the same placeholders (``{name}``) as the English. The checks are shown to fail on a catalog
-spoiled in each of those ways. A Chinese figure must draw without a missing glyph.
+Every message marked in mdlib's source (``_``, ``N_``, ``ngettext``) and in the code cells of
+the English notebooks (figure titles, legends, printed sentences: ``from mdlib.i18n import _``)
+is extracted here with Babel, as ``pybabel extract -F mdlib/locale/babel.cfg`` does, and must
+have a Chinese translation that is not fuzzy and has the same placeholders (``{name}``,
+``{order:.2f}``) as the English. The checks are shown to fail on a catalog spoiled in each of
+those ways. In Chinese, an exercise's verdicts and a rule's citation come out in Chinese, and in
+English exactly as before. A Chinese figure must draw without a missing glyph.
 """
 
 from __future__ import annotations
@@ -20,28 +23,41 @@ from babel.messages.pofile import read_po
 
 import mdlib
 from mdlib import i18n
+from mdlib.locale import extract_notebook
 
 MDLIB = Path(mdlib.__file__).resolve().parent
+REPO = MDLIB.parent
 PO = i18n.catalog_path("zh", compiled=False)
-PLACEHOLDER = re.compile(r"\{[^{}]*\}|%\(\w+\)[sdrf]|%[sdrf]")
+#: The English edition: its code cells are the Chinese edition's code cells.
+NOTEBOOKS = REPO / "notebooks"
+# A format field as str.format reads it ({name}, {0}, {}, {x.y}, {name!r}, {order:.2f}), or a
+# %-placeholder. Braces of LaTeX or of a formula ({-1}, {√x}, \text{ via }) are not fields: a
+# message with them is never formatted, and a translation writes its words in its own language.
+PLACEHOLDER = re.compile(r"\{(?:[A-Za-z_]\w*|\d*)(?:\.\w+|\[[^\]{}]*\])*(?:![rsa])?(?::[^{}]*)?\}"
+                         r"|%\(\w+\)[sdrf]|%[sdrf]")
 
 
 def extracted() -> dict[str, str]:
-    """Every message id in mdlib's source, with where it is (``file:line``)."""
+    """Every message id in mdlib's source and the English notebooks, with where it is."""
     found: dict[str, str] = {}
-    for filename, line, message, _comments, _context in extract_from_dir(
-            str(MDLIB), [("**.py", "python")], keywords=DEFAULT_KEYWORDS):
-        for text in (message if isinstance(message, tuple) else (message,)):
-            if text:
-                found.setdefault(text, f"mdlib/{filename}:{line}")
+    sources = [(MDLIB, "mdlib", [("**.py", "python")]),
+               (NOTEBOOKS, "notebooks", [("*.ipynb", extract_notebook)])]
+    for root, name, methods in sources:
+        for filename, line, message, _comments, _context in extract_from_dir(
+                str(root), methods, keywords=DEFAULT_KEYWORDS):
+            for text in (message if isinstance(message, tuple) else (message,)):
+                if text:
+                    found.setdefault(text, f"{name}/{filename}:{line}")
     return found
 
 
 def placeholders(text: str) -> list[str]:
     """The placeholders of a message, sorted (a translation may move them, not change them).
 
-    >>> placeholders("{name} is {n}×{n}, not {shape!r}")
-    ['{name}', '{n}', '{n}', '{shape!r}']
+    >>> placeholders("{name} is {n}×{n}, not {shape!r}; order {order:.2f}")
+    ['{name}', '{n}', '{n}', '{order:.2f}', '{shape!r}']
+    >>> placeholders(r"d(X^{-1}) = −X^{-1} dX X^{-1}, dY \\text{ via } dX, x_{{ij}}")
+    []
     """
     return sorted(PLACEHOLDER.findall(text.replace("{{", "").replace("}}", "")))
 
@@ -75,6 +91,87 @@ def _catalog() -> Catalog:
 def test_every_message_has_an_exact_chinese_translation() -> None:
     problems = catalog_problems(extracted(), _catalog())
     assert not problems, f"{len(problems)} problems in {PO.name}:\n" + "\n".join(problems[:40])
+
+
+def test_the_notebooks_code_cells_are_extracted() -> None:
+    """A figure title and a printed sentence of the English notebooks are messages, and a
+    notebook's markdown is not code."""
+    messages = extracted()
+    assert messages["the same remainder in two arithmetics"].startswith(
+        "notebooks/01_scalar_derivative.ipynb:")
+    assert messages["training the two-layer network with the E7 gradients"].startswith(
+        "notebooks/06_worked_examples.ipynb:")
+    assert not any(where.startswith("notebooks/zh/") for where in messages.values())
+
+
+def test_a_placeholder_changed_by_a_translation_is_caught() -> None:
+    """A format spec is part of the placeholder; LaTeX braces are not placeholders."""
+    catalog = Catalog(locale="zh_CN")
+    catalog.add("fitted order {order:.2f}", "拟合阶数 {order}")
+    catalog.add(r"dY \text{ via } dX", r"dY \text{ 用 } dX \text{ 表示}")
+    problems = catalog_problems({"fitted order {order:.2f}": "a.py:1",
+                                 r"dY \text{ via } dX": "a.py:2"}, catalog)
+    assert problems == ["placeholders differ: 'fitted order {order:.2f}' has ['{order:.2f}'], "
+                        "the translation '拟合阶数 {order}' has ['{order}']"]
+
+
+@pytest.fixture
+def chinese():
+    """Speak Chinese for one test, English again afterwards whatever happens."""
+    mdlib.set_language("zh")
+    try:
+        yield
+    finally:
+        mdlib.set_language("en")
+
+
+def _readings() -> dict[str, str]:
+    """What mdlib says, in the language it speaks now: an exercise not answered yet, a named
+    mistake, a rule's label and a citation of rules."""
+    from mdlib.curriculum import RuleUse, cite, rule_label
+    from mdlib.exercises import check, get
+
+    def stub(X, A, B):
+        ...
+
+    mistake = get("1.2").mistakes["forgot the 2 from x²"]
+    return {
+        "unanswered": check("4.1", stub)._repr_markdown_(),
+        "mistake": check("1.2", mistake).message,
+        "label": rule_label("T4"),
+        "cite": cite({RuleUse("M2"), RuleUse("T4")}),
+    }
+
+
+ENGLISH = {
+    "unanswered": "✏️ **exercise 4.1**: not answered yet: in your function, replace `...` by "
+                  "`return` followed by the gradient ∂f/∂X, written with X, A, B; then run the "
+                  "cell again",
+    "mistake": "not yet: the inner derivative of 1 + x² is 2x, not x: the factor 2 is missing. "
+               "Numerically: off by a constant factor: yours is 0.5 times the right answer",
+    "label": "T4: cyclic trace",
+    "cite": "M2: product; T4: cyclic trace",
+}
+
+
+def test_mdlib_speaks_english_exactly_as_before() -> None:
+    mdlib.set_language("en")
+    assert _readings() == ENGLISH
+
+
+def test_mdlib_speaks_chinese_after_set_language(chinese) -> None:
+    said = _readings()
+    assert said == {
+        "unanswered": "✏️ **练习 4.1**：尚未作答：在你的函数里把 `...` 换成 `return`，后面写上梯度 "
+                      "∂f/∂X（用 X, A, B 表示），然后重新运行这个单元格",
+        "mistake": "还不对：1 + x² 的内层导数是 2x 而不是 x：漏了因子 2。从数值上看：差一个常数因子："
+                   "你的答案是正确答案的 0.5 倍",
+        "label": "T4：矩阵乘法交换（迹的循环性）",
+        "cite": "M2：乘积；T4：矩阵乘法交换（迹的循环性）",
+    }
+    # and back: the language is a setting, not a one-way switch
+    mdlib.set_language("en")
+    assert _readings() == ENGLISH
 
 
 def _spoiled() -> tuple[dict[str, str], Catalog]:

@@ -210,8 +210,8 @@ def test_numbers_read_from_one_by_one_matrices_stay_numbers_where_numbers_go():
 # Every refusal: (text, shapes, words the message must contain).
 REFUSALS = [
     # syntax and operators
-    ("tr(X*A", SHAPES, "check the brackets"), ("tr(X)^2", SHAPES, "write ** for powers"),
-    ("tr(X^T*A)", SHAPES, "^T (column 5): write X.T for the transpose"), ("2X", SHAPES, "e.g. 2*X"),
+    ("tr(X*A", SHAPES, "is never closed: add a ')'"), ("tr(X)^2", SHAPES, "write ** for powers"),
+    ("tr(X^T*A)", SHAPES, "^T (column 5): write X.T for the transpose"), ("2X", SHAPES, "write 2*X for 2X"),
     ("tr(X'*A)", SHAPES, "write X.T for a transpose"), ("(X)(A)", SHAPES, "for a product write X*(...)"),
     ("(X + A)(A)", SHAPES, "(X + A)(A) (column 1): a product needs *, e.g. (X + A)*(...)"),
     ("X @ A", SHAPES, "write * for the matrix product"), ("X // 2", SHAPES, "// (column 3) is not part"),

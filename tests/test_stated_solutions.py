@@ -1,7 +1,7 @@
 """Every worked solution stated in a notebook's prose is checked numerically, or says why not.
 
-A ``<details>`` block whose ``<summary>`` starts with "Solution" must carry, on a line of its own,
-at least one marker:
+A ``<details>`` block whose ``<summary>`` starts with "Solution" ("解答" in the Chinese edition)
+must carry, on a line of its own, at least one marker:
 
     <!-- check: f = tr(X.T*A*X); wrt = X; shapes = X: 3x3, A: 3x3; gradient = (A + A.T)*X -->
     <!-- unchecked: the reason -->
@@ -13,7 +13,8 @@ where a formula needs it: ``spd = S`` (symmetric positive definite), ``positive 
 in [0.5, 2]). Every other square matrix is drawn invertible with det > 0 and *not* symmetric, so
 a missing transpose cannot pass; every other array is standard normal.
 
-The notebook list is discovered at collection time: the test applies to every chapter.
+The notebook list is discovered at collection time: the test applies to every chapter of both
+editions, the English notebooks in ``notebooks/`` and the Chinese ones in ``notebooks/zh/``.
 """
 
 from __future__ import annotations
@@ -29,10 +30,13 @@ import pytest
 from mdlib.engine.numeric import evaluate, scalar_value
 from mdlib.parse import parse_expression
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb")) + sorted((NOTEBOOK_DIR / "zh").glob("*.ipynb"))
 
+# The summary of a solution in each edition: "Solution (try first)", "解答（先自己试一试）".
 SOLUTION_BLOCK = re.compile(
-    r"<details>\s*<summary>\s*Solution.*?</summary>(?P<body>.*?)</details>", re.DOTALL | re.IGNORECASE
+    r"<details>\s*<summary>\s*(?:Solution|解答).*?</summary>(?P<body>.*?)</details>",
+    re.DOTALL | re.IGNORECASE,
 )
 CHECK = re.compile(r"^\s*<!--\s*check:(?P<fields>.*?)-->\s*$", re.MULTILINE)
 UNCHECKED = re.compile(r"^\s*<!--\s*unchecked:\s*(?P<reason>\S.*?)-->\s*$", re.MULTILINE)
@@ -79,10 +83,15 @@ def solution_blocks(nb: nbformat.NotebookNode) -> list[tuple[int, str]]:
             for match in SOLUTION_BLOCK.finditer(cell.source)]
 
 
+def _name(path: Path) -> str:
+    """``04_trace_tricks.ipynb``, or ``zh/04_trace_tricks.ipynb`` in the Chinese edition."""
+    return path.relative_to(NOTEBOOK_DIR).as_posix()
+
+
 def check_markers(path: Path) -> list[Marker]:
     """Every check marker in a notebook's markdown, inside a Solution block or not."""
     nb = nbformat.read(path, as_version=4)
-    return [Marker(path.name, index, parse_fields(match.group("fields")))
+    return [Marker(_name(path), index, parse_fields(match.group("fields")))
             for index, cell in enumerate(nb.cells) if cell.cell_type == "markdown"
             for match in CHECK.finditer(cell.source)]
 
@@ -135,13 +144,13 @@ def gradient_error(marker: Marker, seed: int) -> float:
     return float(np.linalg.norm(stated - reference) / max(np.linalg.norm(reference), 1e-12))
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.name for path in NOTEBOOKS])
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[_name(path) for path in NOTEBOOKS])
 def test_every_stated_solution_is_checked_or_marked_unchecked(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     bare = [index for index, body in solution_blocks(nb)
             if not CHECK.search(body) and not UNCHECKED.search(body)]
     assert not bare, (
-        f"{path.name}: Solution blocks in cells {bare} carry no '<!-- check: ... -->' or "
+        f"{_name(path)}: Solution blocks in cells {bare} carry no '<!-- check: ... -->' or "
         "'<!-- unchecked: reason -->' marker on a line of its own"
     )
 
@@ -170,10 +179,12 @@ def test_the_check_can_fail() -> None:
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
         "<details><summary>Solution</summary>\n\n$A^T$\n</details>\n"
         "<details><summary>Solutions (try first)</summary>\n\n"
-        "<!-- unchecked: a picture -->\n</details>")])
+        "<!-- unchecked: a picture -->\n</details>\n"
+        "<details><summary>解答（先自己试一试）</summary>\n\n$A^T$\n</details>")])
     blocks = solution_blocks(nb)
-    assert len(blocks) == 2
+    assert len(blocks) == 3
     assert not UNCHECKED.search(blocks[0][1]) and UNCHECKED.search(blocks[1][1])
+    assert not CHECK.search(blocks[2][1]) and not UNCHECKED.search(blocks[2][1])  # a bare 解答
 
 
 def test_a_marker_needs_its_own_line_and_a_reason() -> None:

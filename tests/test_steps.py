@@ -78,7 +78,8 @@ MUTANTS = [
     # tr(X^T A X)
     ("tr(X.T*A*X)", "X", "X: 3x3, A: 3x3", ["tr(X.T*A*dX)"], 1, ["lost", "M2"]),
     ("tr(X.T*A*X)", "X", "X: 3x3, A: 3x3",
-     ["tr(dX.T*A*X) + tr(X.T*A*dX)", "tr(X.T*A*dX) + tr(X.T*A*dX)"], 2, ["transpose"]),
+     ["tr(dX.T*A*X) + tr(X.T*A*dX)", "tr(X.T*A*dX) + tr(X.T*A*dX)"], 2,
+     ["you assumed A = A^T", "tr(X^T (A + A^T) dX)"]),
     ("tr(X.T*A*X)", "X", "X: 3x3, A: 3x3",
      ["tr(dX.T*A*X) + tr(X.T*A*dX)", "tr(X.T*A.T*dX) - tr(X.T*A*dX)"], 2, ["sign"]),
     ("tr(X.T*A*X)", "X", "X: 3x3, A: 3x3",
@@ -175,12 +176,14 @@ def test_generated_mutants(name, f, X, shapes, lines, wrong, kind):
     report = check_steps(f, X, lines, shapes)
     assert report.first_wrong == wrong, str(report)
     line = report.lines[wrong - 1]
-    if kind == "transpose" and line.ok is None:
-        assert "×" in line.message  # a dropped transpose that breaks the shapes: they are named
-        return
     assert line.ok is False, str(report)
+    if kind == "transpose" and line.kind == "size":
+        # a dropped transpose that breaks the shapes: the sizes are named
+        assert line.message.startswith("the sizes do not match: ") and "×" in line.message
+        return
     expected = {"sign": ["sign"], "lost": ["lost", "missing"],
-                "transpose": ["transpose", "order"]}[kind]
+                # two terms made equal by the dropped transpose: the merge assumed symmetry
+                "transpose": ["transpose", "order", "is not symmetric"]}[kind]
     assert any(word in line.message for word in expected), line.message
 
 
@@ -276,10 +279,8 @@ def test_fuzz_a_non_cyclic_swap_is_caught_where_it_happens(seed):
     ("tr(dX*A))", ["closes nothing"], 8),
     ("tr(X*C*dX)", ["unknown", "C"], 5),
     ("tr(dA*X)", ["constant", "dA = 0"], 3),
-    ("dX*A", ["matrix", "trace"], None),
     ("tr(X*A)", ["does not contain dX"], None),
     ("tr(X*dX) +", ["ends with an operator"], 9),
-    ("tr(a*dX)", ["3×1"], None),
 ])
 def test_unreadable_lines_point_at_the_place(line, words, column):
     report = check_steps("tr(X*A*X)", "X", [line], "X: 3x3, A: 3x3, a: 3")

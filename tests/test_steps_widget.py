@@ -19,7 +19,7 @@ def test_every_change_of_the_text_is_checked():
     assert checker.report.ok and "✔" in checker.table.value
     checker.textarea.value += "\ntr(X.T*A*dX) + tr(X.T*A*dX)"
     assert checker.report.first_wrong == 2
-    assert "✘" in checker.table.value and "A should be A^T" in checker.table.value
+    assert "✘" in checker.table.value and "you assumed A = A^T" in checker.table.value
     assert "Line 2 is the first wrong line" in checker.verdict.value
 
 
@@ -66,3 +66,21 @@ def test_in_a_running_kernel_the_check_waits_for_a_pause_in_typing():
     during, after, checker = asyncio.run(type_then_pause())
     assert during == 0 and after == 1  # twelve key presses, one check
     assert checker.report.lines[0].text == "tr(X.T*A*dX)" and not checker.report.ok
+
+
+def test_each_verdict_is_marked_with_the_text_it_judged():
+    import html
+
+    checker = StepChecker(F, X, SHAPES)
+    half = "tr(dX.T*A*X) + tr(X.T*A*dX)\ntr(X.T*A"  # a check that ran while the reader typed
+    checker.set_lines(half)
+    mark = f'data-checked-text="{html.escape(half)}"'
+    assert mark in checker.table.value and mark in checker.verdict.value
+    assert "Line 2 cannot be read" in checker.verdict.value  # a "Line 2 …" verdict already
+    whole = "tr(dX.T*A*X) + tr(X.T*A*dX)\ntr(X.T*A*dX) + tr(X.T*A*dX)"
+    checker.set_lines(whole)
+    mark = f'data-checked-text="{html.escape(whole)}"'
+    assert mark in checker.table.value and mark in checker.verdict.value
+    assert "Line 2 is the first wrong line" in checker.verdict.value
+    checker = StepChecker("X*A", X, SHAPES, lines="tr(dX) 'quoted' \"too\"")  # f refused
+    assert 'data-checked-text="tr(dX) &#x27;quoted&#x27; &quot;too&quot;"' in checker.verdict.value

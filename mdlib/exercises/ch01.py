@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..i18n import N_
 from .core import Exercise, Mistake, register
 
 
@@ -45,10 +46,10 @@ register(
             "dropped the inner derivative 1/(2√x) of √x": Mistake(
                 lambda x: float(
                     np.exp(np.sqrt(x)) * (np.cos(x) / (2 + np.sin(x)) + np.log(2 + np.sin(x)))),
-                "the inner derivative is missing: by the chain rule e^{√x} has the derivative e^{√x} · 1/(2√x), and the factor 1/(2√x) of √x was dropped"),
+                N_("the inner derivative is missing: by the chain rule e^{√x} has the derivative e^{√x} · 1/(2√x), and the factor 1/(2√x) of √x was dropped")),
             "product rule with one term only": Mistake(
                 lambda x: float(np.exp(np.sqrt(x)) * np.cos(x) / (2 + np.sin(x))),
-                "only one term of the product rule: (uv)′ = u′v + uv′, and the term log(2 + sin x) · (e^{√x})′ is missing"),
+                N_("only one term of the product rule: (uv)′ = u′v + uv′, and the term log(2 + sin x) · (e^{√x})′ is missing")),
         },
     ),
     Exercise(
@@ -61,10 +62,10 @@ register(
         mistakes={
             "sign slip: +2x/(1+x²)²": Mistake(
                 lambda x: 2 * x / (1 + x**2) ** 2,
-                "the minus sign is lost: the derivative of 1/u is −u′/u²"),
+                N_("the minus sign is lost: the derivative of 1/u is −u′/u²")),
             "forgot the 2 from x²": Mistake(
                 lambda x: -x / (1 + x**2) ** 2,
-                "the inner derivative of 1 + x² is 2x, not x: the factor 2 is missing"),
+                N_("the inner derivative of 1 + x² is 2x, not x: the factor 2 is missing")),
         },
     ),
     Exercise(
@@ -77,10 +78,10 @@ register(
         mistakes={
             "forgot the inner derivative 2x": Mistake(
                 lambda x: np.cos(x**2),
-                "the inner derivative is missing: by the chain rule sin(x²) needs the factor 2x, the derivative of x²"),
+                N_("the inner derivative is missing: by the chain rule sin(x²) needs the factor 2x, the derivative of x²")),
             "differentiated sin(x)² instead": Mistake(
                 lambda x: 2 * np.sin(x) * np.cos(x),
-                "you differentiated (sin x)², but here the square sits inside the sine: sin(x²)"),
+                N_("you differentiated (sin x)², but here the square sits inside the sine: sin(x²)")),
         },
     ),
 )

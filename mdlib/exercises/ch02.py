@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..i18n import N_
 from .core import Exercise, Mistake, register
 
 
@@ -42,10 +43,10 @@ register(
         mistakes={
             "columns as rows (the transpose)": Mistake(
                 lambda c: np.array([[2 * c[0] * c[1], 5.0], [c[0] ** 2, np.cos(c[1])]]),
-                "columns written as rows: row i of the Jacobian must hold the partial derivatives of f_i (you gave the transpose)"),
+                N_("columns written as rows: row i of the Jacobian must hold the partial derivatives of f_i (you gave the transpose)")),
             "forgot the factor c₂ in ∂(c₁²c₂)/∂c₁": Mistake(
                 lambda c: np.array([[2 * c[0], c[0] ** 2], [5.0, np.cos(c[1])]]),
-                "∂(c₁²c₂)/∂c₁ is 2c₁c₂: the factor c₂ was dropped"),
+                N_("∂(c₁²c₂)/∂c₁ is 2c₁c₂: the factor c₂ was dropped")),
         },
     ),
     Exercise(
@@ -59,10 +60,10 @@ register(
         mistakes={
             "transposed layout: A^T diag(cos(Ac))": Mistake(
                 lambda c, A: A.T * np.cos(A @ c)[None, :],
-                "this is the transpose A^T diag(cos(Ac)): the Jacobian ∂f/∂c^T has one row per output f_i, so it is m × n"),
+                N_("this is the transpose A^T diag(cos(Ac)): the Jacobian ∂f/∂c^T has one row per output f_i, so it is m × n")),
             "forgot the outer derivative cos(Ac)": Mistake(
                 lambda c, A: A,
-                "the outer derivative is missing: by the chain rule row i of A is multiplied by cos((Ac)_i)"),
+                N_("the outer derivative is missing: by the chain rule row i of A is multiplied by cos((Ac)_i)")),
         },
     ),
     Exercise(
@@ -76,10 +77,10 @@ register(
         mistakes={
             "assumed M symmetric: 2 M c": Mistake(
                 lambda c, M: 2 * M @ c,
-                "you assumed M is symmetric: 2Mc is the gradient only when M = M^T, and this M is not symmetric"),
+                N_("you assumed M is symmetric: 2Mc is the gradient only when M = M^T, and this M is not symmetric")),
             "kept only one of the two terms: M c": Mistake(
                 lambda c, M: M @ c,
-                "only one of the two terms: c occurs twice in c^T M c, and each occurrence contributes a term"),
+                N_("only one of the two terms: c occurs twice in c^T M c, and each occurrence contributes a term")),
         },
     ),
 )

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..gradcheck import numerical_gradient
+from ..i18n import N_, _
 from ..rules import well_conditioned
 from .core import Exercise, Mistake, register
 
@@ -38,6 +39,12 @@ class DirectionalExercise(Exercise):
     """
 
     direction: str = "E"
+
+    def wanted(self) -> str:
+        if self.asks_for:
+            return _(self.asks_for)
+        return _("the differential df({wrt}; {direction})").format(wrt=self.wrt,
+                                                                   direction=self.direction)
 
     def reference(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
         """Finite-difference ``df(X; E)`` at ``inputs`` (independent of ``solution``)."""
@@ -69,12 +76,12 @@ register(
         mistakes={
             "sign of M5 lost": Mistake(
                 lambda X, E: np.trace(_inv(X) @ E @ _inv(X)),
-                "the minus sign of the inverse rule d(X^{-1}) = −X^{-1} dX X^{-1} (M5) was "
-                "dropped"),
+                N_("the minus sign of the inverse rule d(X^{-1}) = −X^{-1} dX X^{-1} (M5) was "
+                "dropped")),
             "scalar analogy −tr(E)/tr(X)²": Mistake(
                 lambda X, E: -np.trace(E) / np.trace(X) ** 2,
-                "the scalar rule (1/x)′ = −1/x² was applied to the trace, but tr(X^{-1}) is not "
-                "1/tr(X): differentiate X^{-1} with M5 inside the trace"),
+                N_("the scalar rule (1/x)′ = −1/x² was applied to the trace, but tr(X^{-1}) is not "
+                "1/tr(X): differentiate X^{-1} with M5 inside the trace")),
         },
     ),
     DirectionalExercise(
@@ -87,10 +94,10 @@ register(
         mistakes={
             "forgot the factor |X|": Mistake(
                 lambda X, E: np.trace(_inv(X) @ E),
-                "the factor |X| is missing: d|X| = |X| tr(X^{-1} dX) (M6)"),
+                N_("the factor |X| is missing: d|X| = |X| tr(X^{-1} dX) (M6)")),
             "tr(E) instead of tr(X^{-1} E)": Mistake(
                 lambda X, E: np.linalg.det(X) * np.trace(E),
-                "the X^{-1} inside the trace is missing: d|X| = |X| tr(X^{-1} dX), not |X| tr(dX)"),
+                N_("the X^{-1} inside the trace is missing: d|X| = |X| tr(X^{-1} dX), not |X| tr(dX)")),
         },
     ),
     DirectionalExercise(
@@ -103,12 +110,12 @@ register(
         mistakes={
             "only one term of M7": Mistake(
                 lambda X, E: np.sum(X * np.cos(X) * E),
-                "only one term of the Hadamard product rule: d(X ⊙ sin X) = dX ⊙ sin X + X ⊙ "
-                "d(sin X) (M7)"),
+                N_("only one term of the Hadamard product rule: d(X ⊙ sin X) = dX ⊙ sin X + X ⊙ "
+                "d(sin X) (M7)")),
             "matrix product for σ'(X) dX": Mistake(
                 lambda X, E: np.sum(E * np.sin(X) + X * (np.cos(X) @ E)),
-                "cos X was multiplied with dX as a matrix product: the elementwise rule M8 gives "
-                "cos X ⊙ dX, entry by entry"),
+                N_("cos X was multiplied with dX as a matrix product: the elementwise rule M8 gives "
+                "cos X ⊙ dX, entry by entry")),
         },
     ),
     DirectionalExercise(
@@ -121,11 +128,11 @@ register(
         mistakes={
             "2 tr(X A E): as if X and A commuted": Mistake(
                 lambda X, E, A: 2 * np.trace(X @ A @ E),
-                "XA = AX was assumed: the two terms tr(dX A X) = tr(A X dX) and tr(X A dX) differ"
-                " unless A and X commute"),
+                N_("XA = AX was assumed: the two terms tr(dX A X) = tr(A X dX) and tr(X A dX) differ"
+                " unless A and X commute")),
             "only the (dX) A X term": Mistake(
                 lambda X, E, A: np.trace(E @ A @ X),
-                "only one term of the product rule: d(X A X) = dX A X + X A dX (M2)"),
+                N_("only one term of the product rule: d(X A X) = dX A X + X A dX (M2)")),
         },
     ),
 )

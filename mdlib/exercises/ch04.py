@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..i18n import N_
 from ..rules import well_conditioned
 from .core import Exercise, Mistake, register
 
@@ -52,12 +53,12 @@ register(
         mistakes={
             "read off B A without the transpose": Mistake(
                 lambda X, A, B: B @ A,
-                "you read off B A, the matrix in front of dX in df = tr(B A dX), without the "
-                "transpose: by L, df = tr(G^T dX) means ∂f/∂X = G = (B A)^T = A^T B^T"),
+                N_("you read off B A, the matrix in front of dX in df = tr(B A dX), without the "
+                "transpose: by L, df = tr(G^T dX) means ∂f/∂X = G = (B A)^T = A^T B^T")),
             "a factor 2 as for a quadratic form": Mistake(
                 lambda X, A, B: 2 * A.T @ B.T,
-                "a factor 2 crept in: X appears once in tr(A X B), so df = tr(B A dX) has a "
-                "single term and no 2 (the 2 belongs to quadratic forms)"),
+                N_("a factor 2 crept in: X appears once in tr(A X B), so df = tr(B A dX) has a "
+                "single term and no 2 (the 2 belongs to quadratic forms)")),
         },
     ),
     Exercise(
@@ -70,13 +71,13 @@ register(
         mistakes={
             "kept one of the two M2 terms": Mistake(
                 lambda X, a: X @ np.outer(a, a),
-                "only one of the two terms of d(X^T X) = dX^T X + X^T dX (M2) was kept: both give"
-                " the same trace, hence the factor 2"),
+                N_("only one of the two terms of d(X^T X) = dX^T X + X^T dX (M2) was kept: both give"
+                " the same trace, hence the factor 2")),
             "a a^T X^T (not read off through L)": Mistake(
                 lambda X, a: np.outer(a, a) @ X.T,
-                "you wrote down a a^T X^T, the matrix in front of dX in df = tr(2 a a^T X^T dX) "
+                N_("you wrote down a a^T X^T, the matrix in front of dX in df = tr(2 a a^T X^T dX) "
                 "without its 2, instead of reading off through L: ∂f/∂X is the transpose of the "
-                "whole matrix in front of dX, 2 X a a^T, with the shape of X"),
+                "whole matrix in front of dX, 2 X a a^T, with the shape of X")),
         },
     ),
     Exercise(
@@ -89,13 +90,13 @@ register(
         mistakes={
             "lost the 2 (one M2 term)": Mistake(
                 lambda X: X @ _inv(X.T @ X),
-                "the factor 2 is missing: d(X^T X) = dX^T X + X^T dX (M2) has two terms, and "
-                "after T2 and T4 they give the same trace, so both count"),
+                N_("the factor 2 is missing: d(X^T X) = dX^T X + X^T dX (M2) has two terms, and "
+                "after T2 and T4 they give the same trace, so both count")),
             "2 (X^T X)^{-1} X^T: read off without the transpose": Mistake(
                 lambda X: 2 * _inv(X.T @ X) @ X.T,
-                "you read off 2 (X^T X)^{-1} X^T, the matrix in front of dX in df = tr(2 (X^T "
+                N_("you read off 2 (X^T X)^{-1} X^T, the matrix in front of dX in df = tr(2 (X^T "
                 "X)^{-1} X^T dX), without the transpose: ∂f/∂X is its transpose 2 X (X^T X)^{-1},"
-                " with the shape of X"),
+                " with the shape of X")),
         },
     ),
     Exercise(
@@ -108,12 +109,12 @@ register(
         mistakes={
             "2 X ⊙ A: missing transpose on A": Mistake(
                 lambda X, A: 2 * X * A,
-                "the transpose on A is missing: write df = tr(A (2X ⊙ dX)) as tr((A^T)^T (2X ⊙ "
-                "dX)) before T5 moves the product, which gives ∂f/∂X = 2X ⊙ A^T"),
+                N_("the transpose on A is missing: write df = tr(A (2X ⊙ dX)) as tr((A^T)^T (2X ⊙ "
+                "dX)) before T5 moves the product, which gives ∂f/∂X = 2X ⊙ A^T")),
             "matrix product instead of ⊙": Mistake(
                 lambda X, A: 2 * X @ A.T,
-                "2 X A^T is a matrix product, but T5 moves a factor out of a Hadamard product: "
-                "the gradient is the entrywise product 2X ⊙ A^T"),
+                N_("2 X A^T is a matrix product, but T5 moves a factor out of a Hadamard product: "
+                "the gradient is the entrywise product 2X ⊙ A^T")),
         },
     ),
     Exercise(
@@ -126,12 +127,12 @@ register(
         mistakes={
             "−X^{-1} B A X^{-1}: the transpose is missing": Mistake(
                 lambda X, A, B: -_inv(X) @ B @ A @ _inv(X),
-                "you read off −X^{-1} B A X^{-1}, the matrix in front of dX in df = −tr(X^{-1} B "
-                "A X^{-1} dX), without the transpose: ∂f/∂X = −X^{-T} A^T B^T X^{-T}"),
+                N_("you read off −X^{-1} B A X^{-1}, the matrix in front of dX in df = −tr(X^{-1} B "
+                "A X^{-1} dX), without the transpose: ∂f/∂X = −X^{-T} A^T B^T X^{-T}")),
             "sign of M5 lost": Mistake(
                 lambda X, A, B: _inv(X).T @ A.T @ B.T @ _inv(X).T,
-                "the minus sign of the inverse rule d(X^{-1}) = −X^{-1} dX X^{-1} (M5) was "
-                "dropped"),
+                N_("the minus sign of the inverse rule d(X^{-1}) = −X^{-1} dX X^{-1} (M5) was "
+                "dropped")),
         },
     ),
 )

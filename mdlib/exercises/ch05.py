@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..i18n import N_
 from ..stable import sigmoid, sigmoid_prime
 from .core import Exercise, Mistake, register
 
@@ -42,12 +43,12 @@ register(
         mistakes={
             "forgot the 2 from ∂f/∂Y": Mistake(
                 lambda X, A, B: A.T @ A @ X @ B @ B.T,
-                "the factor 2 of ∂f/∂Y = 2Y is missing: C2 gives ∂f/∂X = A^T (∂f/∂Y) B^T = 2 A^T "
-                "A X B B^T"),
+                N_("the factor 2 of ∂f/∂Y = 2Y is missing: C2 gives ∂f/∂X = A^T (∂f/∂Y) B^T = 2 A^T "
+                "A X B B^T")),
             "gave ∂f/∂Y = 2Y instead of ∂f/∂X": Mistake(
                 lambda X, A, B: 2 * (A @ X @ B),
-                "that is ∂f/∂Y = 2Y, the gradient with respect to Y, not X: C2 carries it back as"
-                " ∂f/∂X = A^T (∂f/∂Y) B^T"),
+                N_("that is ∂f/∂Y = 2Y, the gradient with respect to Y, not X: C2 carries it back as"
+                " ∂f/∂X = A^T (∂f/∂Y) B^T")),
         },
     ),
     Exercise(
@@ -61,12 +62,12 @@ register(
         mistakes={
             "sign flipped": Mistake(
                 lambda X, A, B: -A.T @ (np.exp(A @ X @ B) / np.sum(np.exp(A @ X @ B))) @ B.T,
-                "d log s = ds / s with s = Σ exp(Y) > 0 carries no minus sign: ∂f/∂Y = P has "
-                "positive entries, and ∂f/∂X = A^T P B^T"),
+                N_("d log s = ds / s with s = Σ exp(Y) > 0 carries no minus sign: ∂f/∂Y = P has "
+                "positive entries, and ∂f/∂X = A^T P B^T")),
             "P without the 1/Σ normalisation": Mistake(
                 lambda X, A, B: A.T @ np.exp(A @ X @ B) @ B.T,
-                "the normalisation is missing: d log s = ds / s, so ∂f/∂Y is the softmax P = "
-                "exp(Y) / Σ exp(Y), not exp(Y)"),
+                N_("the normalisation is missing: d log s = ds / s, so ∂f/∂Y is the softmax P = "
+                "exp(Y) / Σ exp(Y), not exp(Y)")),
         },
     ),
     Exercise(
@@ -80,12 +81,12 @@ register(
         mistakes={
             "assumed C symmetric: 2 X C": Mistake(
                 lambda X, C: 2 * X @ C,
-                "you assumed C is symmetric: the two terms tr(C dX^T X) and tr(C X^T dX) give X C"
-                " and X C^T, and for the non-symmetric C of this exercise X C^T is not X C"),
+                N_("you assumed C is symmetric: the two terms tr(C dX^T X) and tr(C X^T dX) give X C"
+                " and X C^T, and for the non-symmetric C of this exercise X C^T is not X C")),
             "kept only one of the two M2 terms": Mistake(
                 lambda X, C: X @ C.T,
-                "only the X^T dX term of dY = dX^T X + X^T dX (M2, M3) was kept: the dX^T X term "
-                "adds X C, so ∂f/∂X = X (C + C^T)"),
+                N_("only the X^T dX term of dY = dX^T X + X^T dX (M2, M3) was kept: the dX^T X term "
+                "adds X C, so ∂f/∂X = X (C + C^T)")),
         },
     ),
     Exercise(
@@ -99,12 +100,12 @@ register(
         mistakes={
             "forgot σ' (M8)": Mistake(
                 lambda X, W, T: W.T @ (sigmoid(W @ X) - T),
-                "σ′ was dropped (M8): dσ(WX) = σ′(WX) ⊙ d(WX), so multiply (σ(WX) − T) entrywise "
-                "by σ′(WX) before applying W^T"),
+                N_("σ′ was dropped (M8): dσ(WX) = σ′(WX) ⊙ d(WX), so multiply (σ(WX) − T) entrywise "
+                "by σ′(WX) before applying W^T")),
             "W instead of W^T": Mistake(
                 lambda X, W, T: W @ ((sigmoid(W @ X) - T) * sigmoid_prime(W @ X)),
-                "W should be W^T: with G = ∂f/∂(WX), df = tr(G^T W dX) = tr((W^T G)^T dX), so "
-                "∂f/∂X = W^T G"),
+                N_("W should be W^T: with G = ∂f/∂(WX), df = tr(G^T W dX) = tr((W^T G)^T dX), so "
+                "∂f/∂X = W^T G")),
         },
     ),
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..i18n import N_
 from ..rules import well_conditioned
 from .core import Exercise, Mistake, register
 
@@ -43,12 +44,12 @@ register(
         mistakes={
             "no transposes on the inverses": Mistake(
                 lambda X, a, b: -np.linalg.inv(X) @ np.outer(a, b) @ np.linalg.inv(X),
-                "the inverses lost their transposes: df = tr(−X⁻¹ b aᵀ X⁻¹ dX), and L reads off "
-                "the transpose of that whole coefficient, −X⁻ᵀ a bᵀ X⁻ᵀ"),
+                N_("the inverses lost their transposes: df = tr(−X⁻¹ b aᵀ X⁻¹ dX), and L reads off "
+                "the transpose of that whole coefficient, −X⁻ᵀ a bᵀ X⁻ᵀ")),
             "the sign of M5 dropped": Mistake(
                 lambda X, a, b: _inv_T(X) @ np.outer(a, b) @ _inv_T(X),
-                "the minus sign of M5 is lost: d(X⁻¹) = −X⁻¹ dX X⁻¹, so the gradient is "
-                "−X⁻ᵀ a bᵀ X⁻ᵀ"),
+                N_("the minus sign of M5 is lost: d(X⁻¹) = −X⁻¹ dX X⁻¹, so the gradient is "
+                "−X⁻ᵀ a bᵀ X⁻ᵀ")),
         },
     ),
     Exercise(
@@ -61,12 +62,12 @@ register(
         mistakes={
             "only the first factor differentiated": Mistake(
                 lambda X: 2 * np.log(np.linalg.det(X)) * X,
-                "only tr(XᵀX) was differentiated: the product rule M2 also needs the term "
-                "tr(XᵀX) times the gradient X⁻ᵀ of log det X"),
+                N_("only tr(XᵀX) was differentiated: the product rule M2 also needs the term "
+                "tr(XᵀX) times the gradient X⁻ᵀ of log det X")),
             "X^{-1} instead of X^{-T}": Mistake(
                 lambda X: 2 * np.log(np.linalg.det(X)) * X + np.trace(X.T @ X) * np.linalg.inv(X),
-                "the gradient of log det X is X⁻ᵀ, not X⁻¹: L reads off the transpose of the "
-                "coefficient in tr(X⁻¹ dX)"),
+                N_("the gradient of log det X is X⁻ᵀ, not X⁻¹: L reads off the transpose of the "
+                "coefficient in tr(X⁻¹ dX)")),
         },
     ),
     Exercise(
@@ -79,12 +80,12 @@ register(
         mistakes={
             "cos(XA) alone, A forgotten": Mistake(
                 lambda X, A: np.cos(X @ A),
-                "the factor A of d(XA) = dX A is missing: rotate A to the front with T4, "
-                "then read off cos(XA) Aᵀ"),
+                N_("the factor A of d(XA) = dX A is missing: rotate A to the front with T4, "
+                "then read off cos(XA) Aᵀ")),
             "sin instead of its derivative": Mistake(
                 lambda X, A: np.sin(X @ A) @ A.T,
-                "sin was kept where its derivative belongs: M8 gives d sin(XA) = cos(XA) ⊙ d(XA), "
-                "so cos(XA) replaces sin(XA)"),
+                N_("sin was kept where its derivative belongs: M8 gives d sin(XA) = cos(XA) ⊙ d(XA), "
+                "so cos(XA) replaces sin(XA)")),
         },
     ),
 )

@@ -8,11 +8,16 @@ round-off. For the first wrong line the checker searches for the cause (a sign, 
 transpose, an order, a lost or extra term, a known wrong variant of a rule, a leftover dX·dX);
 for a right line it names the rule used where it can tell.
 
+A line whose sizes do not match, or that is identically 0, gets its own verdict. Every cause comes
+with the line it asks for, so the tests check that following a hint makes progress.
+
 The package: :mod:`.check` (the public function), :mod:`.report` (the verdicts),
 :mod:`.problem` (f, the verified gradient, the sample points, the numbers), :mod:`.reading`
 (a typed line), :mod:`.terms` (terms and printing), :mod:`.typed_latex` (a line as typed),
-:mod:`.diagnosis` (why a line is wrong) and :mod:`.recognise` (what a right line did);
-:mod:`.vec` checks lines written in vec form, ``d vec(F) = …`` (second order).
+:mod:`.diagnosis` (why a line is wrong: the search), :mod:`.accounting` (slips of whole terms),
+:mod:`.mutations` (slips inside one term), :mod:`.cause` (a cause in words, with its repair) and
+:mod:`.recognise` (what a right line did, and reading off the gradient); :mod:`.vec` checks
+lines written in vec form, ``d vec(F) = …`` (second order).
 
 >>> report = check_steps("tr(X.T*A*X)", "X", '''
 ... tr(dX.T*A*X) + tr(X.T*A*dX)

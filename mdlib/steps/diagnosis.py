@@ -1,211 +1,64 @@
-"""Why a line is wrong: a search for the single slip that explains it (a sign, a factor, a
-transpose, an order, a lost or extra term, a known wrong variant of a rule from
-:mod:`mdlib.rules` and :mod:`mdlib.tricks`), within a fixed budget of candidate repairs.
-
->>> _one_move_orders(2)
-[(1, 0)]
+"""Why a line is wrong: a search for the slip that explains it, within a fixed budget of
+candidate repairs. In order: a term without dX or not linear in dX; a sign, a factor or a
+determinant on the whole line; two terms merged as if a constant were symmetric
+(:mod:`.accounting`); terms lost, added, with a flipped sign or a wrong factor (ditto); one
+known slip in one term (:mod:`.mutations`: a transpose, an order, ⊙, tr(AB) = tr(A) tr(B), the
+wrong variants of M3, M5, M6, M8 from :mod:`mdlib.rules` and :mod:`mdlib.tricks`); a transpose
+added or dropped in the text as typed. Every cause carries the line it asks for, so a test can
+follow the hint and see that it makes progress.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
-from fractions import Fraction
 
 import numpy as np
 import sympy
 from sympy.matrices.expressions import (
-    HadamardProduct,
-    Inverse,
-    MatAdd,
-    MatMul,
-    MatrixExpr,
     MatrixSymbol,
-    Trace,
-    Transpose,
 )
 
 from ..rules import RULES as RULE_VARIANTS
-from ..tricks import WRONG as WRONG_TRACE_IDENTITIES
+from .accounting import _add, account, assumed_symmetric
+from .cause import Cause, cite_sign_rule, factor_words
+from .mutations import _merged_traces, _mutations
 from .problem import _close, _Problem, _safe_value, _value
 from .reading import _read
 from .terms import (
     _atoms,
-    _factors,
-    _false_t5,
-    _is,
-    _nodes,
-    _replace,
+    _coefficient,
     _spell_powers,
     _sum_text,
     _terms,
     _text,
-    _under_trace,
     _unit_atoms,
 )
 
 
-def _mutations(term: sympy.Basic, problem: _Problem, first: bool = True):
-    """(mutated term, what the reader wrote wrongly) — each a single known slip, undone."""
-    dname = problem.dname
-    # First the classic slip of reading off: tr(M dX) turned into tr(M^T dX).
-    for path, node in _nodes(term):
-        factors = _factors(node) if isinstance(node, MatMul) else []
-        if _under_trace(term, path) and len(factors) > 2 and _is(factors[-1], dname):
-            scalars = [a for a in node.args if not isinstance(a, MatrixExpr)]
-            left = MatMul(*factors[:-1])
-            try:
-                fixed = _replace(term, path, MatMul(*scalars, Transpose(left).doit(), factors[-1]))
-            except Exception:  # noqa: BLE001
-                continue
-            yield fixed, (f"a transpose is missing: {_text(left)} in front of {dname} should be "
-                          f"({_text(left)})^T = {_text(Transpose(left).doit())}")
-    for path, node in _nodes(term):
-        if not path or not isinstance(node, MatrixExpr) or isinstance(node, (MatAdd,)):
-            continue
-        try:
-            if isinstance(node, Transpose):
-                fixed = _replace(term, path, node.arg)
-                what = f"an extra transpose: {_text(node)} should be {_text(node.arg)}"
-            else:
-                fixed = _replace(term, path, Transpose(node))
-                what = f"a transpose is missing: {_text(node)} should be {_text(Transpose(node))}"
-                if _is(node, dname):
-                    what += f" ({RULE_VARIANTS['M3 (no transpose)'].mistake}, rule M3)"
-            if any(isinstance(n, HadamardProduct) for _, n in _nodes(term)):
-                what += f"; T5 keeps the transpose: {_false_t5()}"
-        except Exception:  # noqa: BLE001 - a transpose that does not fit the shapes
-            continue
-        yield fixed, what
-    for path, node in _nodes(term):
-        if isinstance(node, MatMul):
-            factors = _factors(node)
-            scalars = [a for a in node.args if not isinstance(a, MatrixExpr)]
-            if len(factors) < 2 or len(factors) > 5:
-                continue
-            for i, j in itertools.combinations(range(len(factors) + 1), 2):
-                if j - i < 2 or j - i == len(factors):
-                    continue  # single factors were toggled above; the whole product is T2
-                group = MatMul(*factors[i:j])
-                try:
-                    fixed = _replace(term, path, MatMul(*scalars, *factors[:i], Transpose(group),
-                                                        *factors[j:]))
-                except Exception:  # noqa: BLE001
-                    continue
-                yield fixed, (f"a transpose is missing on the product {_text(group)}: it should "
-                              f"be ({_text(group)})^T = {_text(Transpose(group).doit())}")
-                kept = MatMul(*[Transpose(f).doit() for f in factors[i:j]])
-                try:
-                    fixed = _replace(term, path, MatMul(*scalars, *factors[:i], kept, *factors[j:]))
-                except Exception:  # noqa: BLE001
-                    continue
-                yield fixed, (f"{_text(group)} should be {_text(kept)}: transposing a product "
-                              "reverses its order, (YZ)^T = Z^T Y^T")
-            for order in _one_move_orders(len(factors)):
-                try:
-                    fixed = _replace(term, path, MatMul(*scalars, *[factors[k] for k in order]))
-                except Exception:  # noqa: BLE001
-                    continue
-                yield fixed, _order_message(factors, order, problem, _under_trace(term, path), first)
-            for i in range(len(factors) - 1):
-                pair = factors[i:i + 2]
-                if pair[0].shape != pair[1].shape:
-                    continue
-                try:
-                    fixed = _replace(term, path, MatMul(*scalars, *factors[:i], HadamardProduct(*pair),
-                                                        *factors[i + 2:]))
-                except Exception:  # noqa: BLE001
-                    continue
-                yield fixed, (f"{_text(MatMul(*pair))} should be an elementwise product "
-                              f"({RULE_VARIANTS['M8 (matrix product)'].mistake}, rule M8)")
-    yield from _merged_traces(term)
-
-
-def _merged_traces(term: sympy.Basic):
-    """tr(A) tr(B) → tr(AB) or tr(BA): undoes the false identity tr(AB) = tr(A) tr(B)."""
-    traces = [a for a in (term.args if isinstance(term, sympy.Mul) else []) if isinstance(a, Trace)]
-    if len(traces) == 2:
-        rest = [a for a in term.args if not isinstance(a, Trace)]
-        A, B = traces[0].arg, traces[1].arg
-        for product in ((A, B), (B, A)):
-            try:
-                merged = sympy.Mul(*rest, Trace(MatMul(*product)))
-            except Exception:  # noqa: BLE001
-                continue
-            false = next(k for k in WRONG_TRACE_IDENTITIES if "tr(A) tr(B)" in k)
-            yield merged, (f"tr({_text(A)}) tr({_text(B)}) and tr({_text(MatMul(*product))}) differ: "
-                           f"{false} is false (the trace is not multiplicative)")
-
-
-def _one_move_orders(n: int) -> list[tuple[int, ...]]:
-    """Orders of n factors reached by one slip, the likeliest first: neighbours swapped (from the
-    right, where dX usually stands), then any two swapped, then one factor moved.
-
-    >>> _one_move_orders(3)
-    [(0, 2, 1), (1, 0, 2), (2, 1, 0), (1, 2, 0), (2, 0, 1)]
-    """
-    swaps = sorted(itertools.combinations(range(n), 2), key=lambda ij: (ij[1] - ij[0], -ij[0]))
-    out: list[tuple[int, ...]] = []
-    for i, j in swaps:
-        order = list(range(n))
-        order[i], order[j] = order[j], order[i]
-        out.append(tuple(order))
-    for i in range(n):
-        for j in range(n):
-            rest = [k for k in range(n) if k != i]
-            order = tuple(rest[:j] + [i] + rest[j:])
-            if order != tuple(range(n)) and order not in out:
-                out.append(order)
-    return out
-
-
-
-
-def _order_message(factors: list, order: tuple, problem: _Problem, under_trace: bool,
-                   first: bool) -> str:
-    wrote = " ".join(_text(f) for f in factors)
-    needed = " ".join(_text(factors[k]) for k in order)
-    message = f"the order of a product is wrong: {wrote} should be {needed}"
-    dX_at = [k for k, f in enumerate(factors) if _is(f, problem.dname)]
-    inverses = [k for k, f in enumerate(factors) if isinstance(f, Inverse)]
-    if first and dX_at and len(inverses) >= 2:  # differentiating: the M5 slip
-        message += f" ({RULE_VARIANTS['M5 (order swapped)'].mistake}, rule M5)"
-    elif under_trace:
-        message += (" (inside a trace only cyclic moves are allowed, T4: "
-                    f"{next(k for k in WRONG_TRACE_IDENTITIES if 'BAC' in k)} is false)")
-    else:
-        message += " (matrices do not commute: XY is not YX)"
-    return message
-
-
-def _ratio_message(got: np.ndarray, expected: np.ndarray, problem: _Problem, what: str) -> str | None:
-    """A constant or a determinant between the two values: name the factor."""
-    if np.any(np.abs(expected) < 1e-12):
-        return None
+def _ratio_cause(got: np.ndarray, expected: np.ndarray, term: sympy.Basic, problem: _Problem,
+                 what: str) -> tuple[str, sympy.Basic] | None:
+    """A constant or a determinant between the two values: the words, and ``term`` repaired."""
+    if np.any(np.abs(expected) < 1e-12) or np.all(np.abs(got) < 1e-12):
+        return None  # no ratio to speak of (and a line that is 0 has its own verdict)
     ratio = got / expected
     if _close(ratio, np.full_like(ratio, ratio[0])):
         c = float(ratio[0])
-        if _close(np.array([c]), np.array([-1.0])):
-            return f"the sign of {what} is flipped"
-        return f"{what} is {_number(c)} times what it should be" + (
-            f": a factor {_number(1 / c)} is lost" if abs(c) < 1 else f": an extra factor {_number(c)}")
+        return factor_words(c, what), term / sympy.nsimplify(c, rational=True)
     for name in [problem.X.name, *problem.constants]:
         values = [v[name] for v in problem.samples]
         if values[0].ndim != 2 or values[0].shape[0] != values[0].shape[1]:
             continue
         dets = np.asarray([np.linalg.det(v) for v in values])
+        det = sympy.Determinant(problem.symbols[name])
         if _close(ratio, 1 / dets):
             extra = RULE_VARIANTS["M6 (no |X| factor)"].mistake.replace("|X|", f"|{name}|")
-            return f"{extra} in {what} (rule M6: d|{name}| = |{name}| tr({name}^-1 d{name}))"
+            return (f"{extra} in {what} (rule M6: d|{name}| = |{name}| tr({name}^-1 d{name}))",
+                    det * term)
         if _close(ratio, dets):
-            return f"{what} has an extra factor |{name}| (only d|{name}| carries it, not d log|{name}|)"
+            why = (f" (only d|{name}| carries it, not d log|{name}|)" if problem.has_logdet
+                   else "")
+            return f"{what} has an extra factor |{name}|{why}", term / det
     return None
-
-
-def _number(c: float) -> str:
-    """A short exact-looking form: 2, 1/2, -3/4, else 6 digits."""
-    exact = Fraction(c).limit_denominator(12)
-    return str(exact) if abs(float(exact) - c) < 1e-9 * max(1.0, abs(c)) else f"{c:.6g}"
 
 
 def _operand_before(text: str, end: int) -> tuple[int, str]:
@@ -243,13 +96,6 @@ def _typed_transposes(text: str, problem: _Problem):
         yield text[:end] + ".T" + text[end:], message
 
 
-def _cite_sign_rule(message: str, got: sympy.Basic, first: bool) -> str:
-    """A lost sign in the differentiation step next to an inverse is rule M5's wrong variant."""
-    if first and "sign" in message and any(isinstance(n, Inverse) for n in sympy.preorder_traversal(got)):
-        return f"{message}: rule M5 says d(X^-1) = -X^-1 dX X^-1, with a minus sign"
-    return message
-
-
 class _OutOfBudget(Exception):
     """The search for a single slip took too long: the line is too far off for one cause."""
 
@@ -266,13 +112,14 @@ class _Budget:
             raise _OutOfBudget
         return _safe_value(expr, problem)
 
-    def typed_value(self, text: str, problem: _Problem) -> np.ndarray | None:
+    def typed(self, text: str, problem: _Problem) -> tuple[sympy.Basic, np.ndarray] | None:
         # parsing costs 1 ms for a short line and 40 for a long one, evaluating 0.1–1 ms
         self.left -= 10 + len(text)
         if self.left < 0:
             raise _OutOfBudget
         try:
-            return _value(_read(text, problem.key), problem)
+            expr = _read(text, problem.key)
+            return expr, _value(expr, problem)
         except Exception:  # noqa: BLE001 - a candidate the parser refuses is not the fix
             return None
 
@@ -281,8 +128,9 @@ class _Budget:
 SEARCH_BUDGET = 600
 
 
-def _diagnose(expected: sympy.Basic, got: sympy.Basic, problem: _Problem, typed: str = "") -> str:
-    """Why ``got`` is not equal to ``expected`` (both functions of X and dX), in words.
+def _diagnose(expected: sympy.Basic, got: sympy.Basic, problem: _Problem, typed: str = "") -> Cause:
+    """Why ``got`` is not equal to ``expected`` (both functions of X and dX), in words, with the
+    line the words ask for.
 
     ``typed`` is the line as the reader wrote it: sympy merges ``M + M`` into ``2 M``, so a
     transpose lost there can only be found in the text. Remembered per line, because a wrong
@@ -290,38 +138,121 @@ def _diagnose(expected: sympy.Basic, got: sympy.Basic, problem: _Problem, typed:
     """
     key = ("diagnosis", expected, got, typed)
     if key not in problem.memo:
+        first = expected is problem.differential
+        before = "df" if first else "the line before"
         try:
-            problem.memo[key] = _find_cause(expected, got, problem, typed, _Budget(SEARCH_BUDGET))
+            cause = _find_cause(expected, got, problem, typed, _Budget(SEARCH_BUDGET))
         except _OutOfBudget:
-            problem.memo[key] = ("this line does not equal the line before, and no single slip "
-                                 "(a sign, a factor, a transpose, an order, a term) explains the "
-                                 "difference: redo this step from the line before")
+            cause = Cause(f"this line does not equal {before}, and no single slip (a sign, a "
+                          "factor, a transpose, an order, a term) explains the difference: redo "
+                          f"this step from {before}")
+        if _is_zero_line(got, problem):
+            cause = _zero_cause(got, cause, problem, before)
+        problem.memo[key] = cause
     return problem.memo[key]
 
 
+def size_cause(text: str, expected: sympy.Basic, problem: _Problem) -> Cause | None:
+    """For a line whose sizes do not match: a transpose added or dropped in the text that makes it
+    read and equal ``expected`` (a dropped .T is the usual way sizes stop matching)."""
+    key = ("size cause", text, expected)
+    if key not in problem.memo:
+        budget, v_expected, found = _Budget(SEARCH_BUDGET), _value(expected, problem), None
+        try:
+            for candidate, what in _typed_transposes(text, problem):
+                read = budget.typed(candidate, problem)
+                if read is not None and _close(read[1], v_expected, v_expected):
+                    found = Cause(what, read[0])
+                    break
+        except _OutOfBudget:
+            pass
+        problem.memo[key] = found
+    return problem.memo[key]
+
+
+def _is_zero_line(got: sympy.Basic, problem: _Problem) -> bool:
+    value = _value(got, problem)
+    scale = np.asarray([values["__scale__"] for values in problem.samples])
+    return _close(value, np.zeros_like(value), scale)
+
+
+def _zero_cause(got: sympy.Basic, cause: Cause, problem: _Problem, before: str) -> Cause:
+    """A line that is 0 for every dX: say so first, and which terms cancel."""
+    dname = problem.dname
+    terms = _atoms(got)
+    said = f"this line is identically 0: its terms cancel for every {dname}"
+    if len(terms) == 2:
+        plus, minus = sorted(terms, key=lambda t: _coefficient(t)[0].is_negative)
+        if _coefficient(minus)[0].is_negative and not _coefficient(plus)[0].is_negative:
+            said = (f"this line is identically 0: {_text(plus)} and {_text(-minus)} are equal "
+                    f"for every {dname}, so {_text(plus)} - {_text(-minus)} = 0")
+    said += f", but {before} is not 0"
+    if cause.repair is not None and cause.slip not in ("lost", "terms", "generic"):
+        return Cause(f"{said}; {cause.message}", cause.repair, "zero")
+    return Cause(said, None, "zero")
+
+
+def _in_term(g: sympy.Basic, what: str) -> str:
+    return f"in the term {_text(_spell_powers(g))}: {what}"
+
+
 def _find_cause(expected: sympy.Basic, got: sympy.Basic, problem: _Problem, typed: str,
-                budget: _Budget) -> str:
+                budget: _Budget) -> Cause:
     dX = sympy.Symbol(problem.dname)
+    first = expected is problem.differential
+    before = "df" if first else "the line before"
+    if got == 0:  # its terms cancelled as it was read: the verdict of a line that is 0 says it
+        return Cause("this line is 0")
     constant = [t for t in _terms(got) if not (t.has(dX) or any(
         str(m.name) == problem.dname for m in t.atoms(MatrixSymbol)))]
     if constant:
-        return (f"{_sum_text(constant)} contains no {problem.dname}: the differential of a "
-                "constant is 0, and df has only terms with dX")
+        return Cause(f"{_sum_text(constant)} contains no {problem.dname}: the differential of a "
+                     f"constant is 0, and df has only terms with {problem.dname}",
+                     _add(got, [-t for t in constant]))
     # 1. a term that is not linear in dX
     nonlinear = [t for t in _atoms(got) if not _close(_value(t, problem, 2.0), 2 * _value(t, problem))]
     if nonlinear:
-        return (f"{_sum_text(nonlinear)} is not linear in {problem.dname}: "
-                f"{RULE_VARIANTS['M2 (dX dY)'].mistake}; drop it")
+        products = all(sum(str(m.name) == problem.dname for m in _matrix_leaves(t)) > 1
+                       for t in nonlinear)
+        why = (RULE_VARIANTS['M2 (dX dY)'].mistake if products
+               else f"every term of df is linear in {problem.dname}")
+        return Cause(f"{_sum_text(nonlinear)} is not linear in {problem.dname}: {why}; drop it",
+                     _add(got, [-t for t in nonlinear]))
     v_expected, v_got = _value(expected, problem), _value(got, problem)
-    first = expected is problem.differential
     # 2. the whole line: a sign, a factor or a determinant
-    whole = _ratio_message(v_got, v_expected, problem, "the whole line")
+    whole = _ratio_cause(v_got, v_expected, got, problem, "the whole line")
     if whole:
-        return _cite_sign_rule(whole, got, first)
-    # 3. term by term: match equal terms, diagnose what is left
+        return Cause(cite_sign_rule(whole[0], got, first), whole[1])
+    # 3. whole terms: merged as if a constant were symmetric; lost, added, one sign or factor
+    found = assumed_symmetric(expected, got, problem, first) or account(expected, got, problem, first)
+    if found:
+        return found
+    # 4. one slip in one term (a transpose, an order, ...), then several whole-term slips at once
+    try:
+        found = _one_slip(expected, got, problem, typed, budget, first)
+    except _OutOfBudget:
+        found = None
+    found = found or account(expected, got, problem, first, several=True)
+    if found:
+        return found
+    # 5. one of the reader's terms against one of the terms it should be
+    found = _term_for_term(expected, got, problem, budget, first)
+    if found:
+        return found
+    left_g, left_e = _unmatched(expected, got, problem)
+    got_text, expected_text = _sum_text([t for t, _ in left_g]), _sum_text([t for t, _ in left_e])
+    if not (left_g and left_e) or len(got_text) + len(expected_text) > 160:
+        raise _OutOfBudget  # nothing to quote, or too long to quote usefully: the general advice
+    return Cause(f"{got_text} does not equal {expected_text} of {before}",
+                 _add(got, [-t for t, _ in left_g] + [t for t, _ in left_e]), "generic")
+
+
+def _unmatched(expected: sympy.Basic, got: sympy.Basic, problem: _Problem):
+    """The terms of each line left when equal terms are paired off, so that a term the reader did
+    not touch is never blamed: (got's, expected's), each as (term, value)."""
+    v_expected = _value(expected, problem)
     left_e = [(t, _value(t, problem)) for t in _unit_atoms(expected)]
     left_g = [(t, _value(t, problem)) for t in _unit_atoms(got)]
-    # Identical terms first, so a term the reader did not touch is never blamed.
     for same in (lambda g, e: _text(g[0]) == _text(e[0]),
                  lambda g, e: _close(g[1], e[1], v_expected)):
         for g in list(left_g):
@@ -329,51 +260,54 @@ def _find_cause(expected: sympy.Basic, got: sympy.Basic, problem: _Problem, type
             if e is not None:
                 left_e.remove(e)
                 left_g.remove(g)
-    if left_e and not left_g:
-        lost = [t for t, _ in left_e]
-        hint = " (the product rule M2 gives one term for each factor that depends on X)" \
-            if first else ""
-        return f"a term is lost: {_sum_text(lost)} is missing{hint}"
-    if left_g and not left_e:
-        return f"an extra term: {_sum_text([t for t, _ in left_g])} is not in the line before"
-    if len(left_g) == 1 and len(left_e) == 1:  # one term for one: a sign or a factor says it all
-        pair = _ratio_message(left_g[0][1], left_e[0][1], problem, f"the term {_text(left_g[0][0])}")
-        if pair:
-            return _cite_sign_rule(pair, left_g[0][0], first)
-    # One slip in one of the reader's terms may account for everything left over.
+    return left_g, left_e
+
+
+def _one_slip(expected: sympy.Basic, got: sympy.Basic, problem: _Problem, typed: str,
+              budget: _Budget, first: bool) -> Cause | None:
+    """One slip in one of the reader's terms that accounts for everything left over."""
+    v_expected = _value(expected, problem)
+    left_g, left_e = _unmatched(expected, got, problem)
     total_e, total_g = sum(ve for _, ve in left_e), sum(vg for _, vg in left_g)
     for g, vg in left_g:
         for fixed, what in _mutations(_spell_powers(g), problem, first):
             v = budget.value(fixed, problem)
             if v is not None and _close(v, total_e - (total_g - vg), v_expected):
-                return f"in the term {_text(g)}: {what}"
+                return Cause(_in_term(g, what), _add(got, [-g, fixed]))
     # ... or a transpose added or removed in the text as typed
     if typed:
         for candidate, what in _typed_transposes(typed, problem):
-            v = budget.typed_value(candidate, problem)
-            if v is not None and _close(v, v_expected, v_expected):
-                return what
+            found = budget.typed(candidate, problem)
+            if found is not None and _close(found[1], v_expected, v_expected):
+                return Cause(what, found[0])
+    return None
+
+
+def _term_for_term(expected: sympy.Basic, got: sympy.Basic, problem: _Problem, budget: _Budget,
+                   first: bool) -> Cause | None:
+    """A term of the reader's that is a known slip away from one term it should be."""
+    left_g, left_e = _unmatched(expected, got, problem)
     for g, vg in left_g:
-        g = _spell_powers(g)
         for e, ve in left_e:
-            pair = _ratio_message(vg, ve, problem, f"the term {_text(g)}")
+            pair = _ratio_cause(vg, ve, g, problem, f"the term {_text(_spell_powers(g))}")
             if pair:
-                return _cite_sign_rule(pair, g, first)
-            for fixed, what in _mutations(g, problem, first):
+                return Cause(cite_sign_rule(pair[0], g, first), _add(got, [-g, pair[1]]))
+            for fixed, what in _mutations(_spell_powers(g), problem, first):
                 v = budget.value(fixed, problem)
                 if v is None:
                     continue
                 if _close(v, ve):
-                    return f"in the term {_text(g)}: {what}"
+                    return Cause(_in_term(g, what), _add(got, [-g, fixed]))
                 if _close(v, -ve):
-                    return f"in the term {_text(g)}: {what}, and its sign is flipped"
+                    return Cause(_in_term(g, f"{what}, and its sign is flipped"),
+                                 _add(got, [-g, -fixed]))
             for merged, what in _merged_traces(e):
                 v = budget.value(merged, problem)
                 if v is not None and _close(v, vg):
-                    return f"in the term {_text(g)}: {what}"
-    got_text, expected_text = _sum_text([t for t, _ in left_g]), _sum_text([t for t, _ in left_e])
-    if len(got_text) + len(expected_text) > 160:
-        raise _OutOfBudget  # too long to quote usefully: the general advice is better
-    return f"{got_text} does not equal {expected_text} of the line before"
+                    return Cause(_in_term(g, what), _add(got, [-g, e]))
+    return None
 
 
+def _matrix_leaves(term: sympy.Basic) -> list:
+    """Every matrix symbol in ``term``, once per occurrence."""
+    return [n for n in sympy.preorder_traversal(term) if isinstance(n, MatrixSymbol)]

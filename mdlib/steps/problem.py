@@ -53,6 +53,10 @@ class _Problem:
         from ..engine.printing import to_latex
 
         expr, symbols, self.X, self.dname = read_problem(f, X, shapes)
+        self.expr, self.symmetric, self.symbols = expr, tuple(symmetric), symbols
+        self.has_logdet = any(type(node).__name__ == "LogDet" or (
+            isinstance(node, sympy.log) and isinstance(node.args[0], Determinant))
+            for node in sympy.preorder_traversal(expr))
         rows, cols = self.X.shape
         self.line_shapes = f"{shapes}, {self.dname}: {rows}x{cols}"
         self.constants = sorted(name for name in symbols if name != X)

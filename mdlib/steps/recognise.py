@@ -15,6 +15,7 @@ from sympy.matrices.expressions import (
 )
 
 from ..curriculum import rule_label
+from ..engine.nodes import AsScalar
 from .problem import _close, _matrix_value, _Problem, _value
 from .terms import _coefficient, _is, _terms, _text
 
@@ -91,12 +92,39 @@ def _pair_rules(before: sympy.Basic, after: sympy.Basic, problem: _Problem) -> s
 
 # ------------------------------------------------------------------ the gradient of the last line
 
-def _read_off(expr: sympy.Basic, problem: _Problem) -> sympy.Basic | None:
-    """Σ c_k M_kᵀ when the line is Σ c_k tr(M_k dX) (or c aᵀ dX): the reader's gradient."""
+def _split_term(term: sympy.Basic, dname: str) -> tuple[sympy.Expr, list, sympy.Basic] | None:
+    """(numeric coefficient, other scalar factors, the one factor holding dX) of a term."""
+    coeff, body = _coefficient(term)
+    scalar_product = isinstance(term, sympy.Mul) and not isinstance(term, MatrixExpr)
+    if coeff == 1 and scalar_product:  # |X| tr(X^-1 dX): numbers, other scalars, one trace
+        coeff = sympy.Mul(*[a for a in term.args if a.is_Number])
+        body = [a for a in term.args if not a.is_Number]
+    parts = body if isinstance(body, list) else (
+        list(body.args) if isinstance(body, sympy.Mul) and not isinstance(body, MatrixExpr)
+        else [body])
+    holding = [a for a in parts if _has(a, dname)]
+    if len(holding) != 1:
+        return None
+    return coeff, [a for a in parts if not _has(a, dname)], holding[0]
+
+
+def _has(expr: object, dname: str) -> bool:
+    return isinstance(expr, sympy.Basic) and any(
+        str(m.name) == dname for m in expr.atoms(MatrixSymbol))
+
+
+def _read_off(expr: sympy.Basic, problem: _Problem) -> tuple[sympy.Basic, str] | None:
+    """(Σ c_k M_kᵀ, the non-numeric scalar factors as text) when the line is Σ c_k tr(M_k dX)
+    (or c aᵀ dX b); c_k may be any number that does not hold dX, such as |X| (T3)."""
     dname = problem.dname
-    parts = []
+    parts, scalar_texts = [], []
     for term in _terms(expr):
-        coeff, body = _coefficient(term)
+        split = _split_term(term, dname)
+        if split is None:
+            return None
+        coeff, others, body = split
+        if isinstance(body, AsScalar):
+            body = body.args[0]
         inner = body.arg if isinstance(body, Trace) else body
         if not isinstance(body, Trace) and not (isinstance(body, MatrixExpr) and body.shape == (1, 1)):
             return None
@@ -104,19 +132,42 @@ def _read_off(expr: sympy.Basic, problem: _Problem) -> sympy.Basic | None:
         if not factors or not _is(factors[-1], dname):
             return None
         left = factors[:-1]
-        if any(str(m.name) == dname for f in left for m in
-               (f.atoms(MatrixSymbol) if isinstance(f, sympy.Basic) else [])):
+        if any(_has(f, dname) for f in left):
             return None
         scalars = [f for f in left if not isinstance(f, MatrixExpr)]
         matrices = [f for f in left if isinstance(f, MatrixExpr)]
+        c = sympy.Mul(coeff, *others, *scalars)
+        scalar_texts += [_text(o) for o in others]
         if matrices:
-            parts.append(sympy.Mul(coeff, *scalars) * Transpose(MatMul(*matrices)).doit())
+            parts.append(c * Transpose(MatMul(*matrices)).doit())
         elif problem.X.shape[0] == problem.X.shape[1]:  # tr(c dX): M = c I
-            parts.append(sympy.Mul(coeff, *scalars) * sympy.Identity(problem.X.shape[0]))
+            parts.append(c * sympy.Identity(problem.X.shape[0]))
         else:
             return None
     if not parts:
         return None
-    return MatAdd(*parts).doit() if len(parts) > 1 else parts[0]
+    gradient = MatAdd(*parts).doit() if len(parts) > 1 else parts[0]
+    return gradient, " ".join(dict.fromkeys(scalar_texts))
 
 
+def _how_to_read_off(expr: sympy.Basic, problem: _Problem) -> str:
+    """What to do to a right last line so that the gradient can be read off it, by its first
+    term that is not yet c·tr(M dX)."""
+    dname = problem.dname
+    for term in _terms(expr):
+        split = _split_term(term, dname)
+        if split is None:
+            break
+        body = split[2]
+        if any(isinstance(n, HadamardProduct) and _has(n, dname)
+               for n in sympy.preorder_traversal(body)):
+            return f"take d{dname[1:]} out of the Hadamard product with T5".replace(
+                f"d{dname[1:]}", dname)
+        if any(isinstance(n, Transpose) and _is(n.arg, dname) for n in sympy.preorder_traversal(body)):
+            return f"turn {dname}^T into {dname} with T2, tr(M) = tr(M^T)"
+        if not isinstance(body, Trace) and not isinstance(body, AsScalar) and not (
+                isinstance(body, MatrixExpr) and body.shape == (1, 1)):
+            break
+    else:
+        return f"move {dname} to the end with T4"
+    return f"with the trace rules T1–T5, until every term is a number times tr(M {dname})"

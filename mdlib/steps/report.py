@@ -26,6 +26,10 @@ class LineVerdict:
     message: str
     rule: str = ""
     column: int | None = None  # where an unreadable line goes wrong (0-based), if known
+    kind: str = ""  # "size": its sizes do not match; "zero": it is identically 0
+    #: The line as the message says it should be (a sympy expression), when the message names
+    #: one repair: following the hint must make progress, and the tests check that it does.
+    repair: object = field(default=None, compare=False, repr=False)
 
     @property
     def mark(self) -> str:

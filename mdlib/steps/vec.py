@@ -23,6 +23,7 @@ swapped, a sign, a factor. A last line M*vec(dX) gives the reader's (∂F/∂X)�
 from __future__ import annotations
 
 import ast
+import re
 from functools import lru_cache
 
 import numpy as np
@@ -30,9 +31,11 @@ import sympy
 from sympy.matrices.expressions import KroneckerProduct, MatAdd, MatMul, MatrixExpr, Transpose
 
 from ..errors import MdlibError
-from ..parse import parse_expression
+from ..parse import SizeMismatch, parse_expression
+from .cause import Cause, factor_words
 from .check import split_lines
 from .problem import _close, _samples, read_problem
+from .reading import SIZES
 from .report import LineVerdict, StepReport, set_unfinished_verdict
 
 # ------------------------------------------------------------------ the problem
@@ -94,14 +97,18 @@ def _vec_problem(F: str, X: str, shapes: str, seed: int, symmetric: tuple[str, .
 # ------------------------------------------------------------------ reading a line
 
 def _read(text: str, problem: _VecProblem) -> sympy.Basic:
-    """The line as an expression; raises MdlibError with a message for the reader."""
+    """The line as an expression; raises MdlibError with a message for the reader
+    (:class:`~mdlib.parse.SizeMismatch` when its sizes do not match)."""
     expr, _ = parse_expression(text, problem.line_shapes)
     shape = tuple(int(d) for d in expr.shape) if isinstance(expr, MatrixExpr) else (1, 1)
     want = (problem.p * problem.q, 1)
     if shape != want:
-        raise MdlibError(f"this line is {shape[0]}×{shape[1]}, but d vec(F) is {want[0]}×1 "
-                         f"(F is {problem.p}×{problem.q}): write vec(...) of the differential, or "
-                         f"M*vec({problem.dname})")
+        raise SizeMismatch(f"this line is {shape[0]}×{shape[1]}, but d vec(F) is {want[0]}×1 "
+                           f"(F is {problem.p}×{problem.q}): write vec(...) of the differential, "
+                           f"or M*vec({problem.dname})")
+    mentions_dX = re.search(rf"(?<![\w.]){re.escape(problem.dname)}\b", text)
+    if mentions_dX and (expr == 0 or isinstance(expr, sympy.ZeroMatrix)):
+        return sympy.ZeroMatrix(*want)  # its terms cancelled as it was read: a line that is 0
     if not any(str(s.name) == problem.dname for s in expr.atoms(sympy.MatrixSymbol)):
         raise MdlibError(f"the line does not contain {problem.dname}: every line is d vec(F) "
                          f"written with vec({problem.dname})")
@@ -122,7 +129,6 @@ def _show(e: sympy.Basic) -> str:
 
 def _repairs(expr: sympy.Basic, problem: _VecProblem):
     """(repaired line, the cause in words), the most specific first."""
-    T = sympy.Transpose
     for kron in _nodes(expr, KroneckerProduct):
         if len(kron.args) != 2:
             continue
@@ -132,17 +138,17 @@ def _repairs(expr: sympy.Basic, problem: _VecProblem):
                f"the Kronecker factors are swapped: {_show(kron)} should be {_show(right)} "
                "(H1: vec(A dX B) = (Bᵀ ⊗ A) vec dX, the transposed factor on the left)")
         for i, factor in enumerate((a, b)):
-            flipped = factor.arg if isinstance(factor, Transpose) else T(factor)
+            flipped = _flip(factor)
             args = [a, b]
             args[i] = flipped
             right = KroneckerProduct(*args)
-            what = ("an extra transpose in a Kronecker factor" if isinstance(factor, Transpose)
-                    else "a transpose is missing in a Kronecker factor")
+            what = ("an extra transpose in a Kronecker factor" if _transposes(flipped) <
+                    _transposes(factor) else "a transpose is missing in a Kronecker factor")
             yield (expr.xreplace({kron: right}),
                    f"{what}: {_show(kron)} should be {_show(right)} "
                    "(H1: vec(A dX B) = (Bᵀ ⊗ A) vec dX)")
         for i, factor in enumerate((a, b)):
-            flipped = factor.arg if isinstance(factor, Transpose) else T(factor)
+            flipped = _flip(factor)
             args = [b, a]
             args[1 - i] = flipped
             right = KroneckerProduct(*args)
@@ -161,11 +167,12 @@ def _repairs(expr: sympy.Basic, problem: _VecProblem):
         yield (expr.xreplace({K: sympy.Identity(int(r * c))}),
                f"an extra commutation matrix {_show(K)}: vec(d{problem.X.name}) needs none; "
                "K appears only where a transpose of the differential is vectorised")
-    for sizes in ((m, n), (n, m)):
+    for sizes in ((m, n), (n, m)) if m != n else ((m, n),):
         right = MatMul(problem.K(*sizes), problem.vec_dX)
         yield (expr.xreplace({problem.vec_dX: right}),
-               f"the commutation matrix is missing: vec(d{problem.X.name}ᵀ) = K({m}, {n}) "
-               f"vec(d{problem.X.name}) for {problem.X.name} {m}×{n}, not vec(d{problem.X.name})")
+               f"the commutation matrix is missing: write K({sizes[0]}, {sizes[1]}) "
+               f"vec(d{problem.X.name}) for vec(d{problem.X.name}) here, as vec(d{problem.X.name}ᵀ) "
+               f"= K({m}, {n}) vec(d{problem.X.name}) for {problem.X.name} {m}×{n}")
     p, q = problem.p, problem.q
     for sizes in ((q, p), (p, q)):
         if p != q or sizes == (q, p):
@@ -174,31 +181,44 @@ def _repairs(expr: sympy.Basic, problem: _VecProblem):
                    f"matrix K({sizes[0]}, {sizes[1]}) is missing in front")
 
 
-def _diagnose(expr: sympy.Basic, target: np.ndarray, problem: _VecProblem) -> str:
+def _flip(factor: sympy.Basic) -> sympy.Basic:
+    """The factor transposed, in its simplest form ((X^-T)^T is X^-1)."""
+    return factor.arg if isinstance(factor, Transpose) else Transpose(factor).doit()
+
+
+def _transposes(expr: sympy.Basic) -> int:
+    return len(_nodes(expr, Transpose))
+
+
+def _diagnose(expr: sympy.Basic, target: np.ndarray, problem: _VecProblem) -> Cause:
     value = problem.value(expr)
     scale = problem.scale
+    if _close(value, np.zeros_like(value), scale):
+        return Cause(f"this line is identically 0: its terms cancel for every {problem.dname}, "
+                     "but vec dF is not 0", slip="zero")
     if _close(-value, target, scale):
-        return "the sign of the whole line is flipped"
+        return Cause("the sign of the whole line is flipped", -expr)
     terms = list(expr.args) if isinstance(expr, MatAdd) else [expr]
     if len(terms) > 1:
         for term in terms:
             flipped = problem.safe_value(term)
             if flipped is not None and _close(value - 2 * flipped, target, scale):
-                return f"the sign of the term {_show(term)} is flipped"
+                return Cause(f"the sign of the term {_show(term)} is flipped",
+                             MatAdd(expr, -2 * term))
     nonzero = np.abs(target) > 1e-6 * np.max(np.abs(target), initial=1e-300)
     if np.any(nonzero):
         ratio = value[nonzero] / target[nonzero]
         c = float(np.median(ratio))
         if abs(c) > 1e-12 and not np.isclose(c, 1) and _close(value / c, target, scale):
-            return (f"a factor: the line is {c:.4g} times what it should be (count the terms, "
-                    "and the factors 2 and 1/2)")
+            return Cause(factor_words(c, "the line") + " (count the terms, and the factors 2 "
+                         "and 1/2)", expr / sympy.nsimplify(c, rational=True))
     for repaired, cause in _repairs(expr, problem):
         fixed = problem.safe_value(repaired)
         if fixed is not None and _close(fixed, target, scale):
-            return cause
-    return ("it does not equal the line before (or vec dF), and no single slip explains it: "
-            "redo this step with H1, vec(A dX B) = (Bᵀ ⊗ A) vec dX, vec(dXᵀ) = K vec dX and "
-            "vec(A ⊙ dX) = diag(vec A) vec dX")
+            return Cause(cause, repaired)
+    return Cause("it does not equal the line before (or vec dF), and no single slip explains "
+                 "it: redo this step with H1, vec(A dX B) = (Bᵀ ⊗ A) vec dX, vec(dXᵀ) = K vec dX "
+                 "and vec(A ⊙ dX) = diag(vec A) vec dX")
 
 
 def _typed_repairs(text: str):
@@ -275,13 +295,16 @@ def check_vec_steps(F: str, X: str, lines: str | list[str], shapes: str, seed: i
         except MdlibError as err:
             cause = _typed_cause(text, problem)
             if cause:  # the shapes do not fit, and a known slip explains why
-                report.lines.append(LineVerdict(number, text, "", False, f"{cause}; as typed, {err}"))
-                report.first_wrong = report.first_wrong or number
-                previous, previous_ok, have_previous, last = None, False, True, None
-                continue
-            report.lines.append(LineVerdict(number, text, "", None, str(err)))
+                report.lines.append(LineVerdict(number, text, "", False, f"{cause[0]}; as typed, {err}",
+                                                kind="size", repair=cause[1]))
+            elif isinstance(err, SizeMismatch):  # wrong, not unreadable: it reads fine
+                report.lines.append(LineVerdict(number, text, "", False, SIZES + str(err),
+                                                kind="size"))
+            else:
+                report.lines.append(LineVerdict(number, text, "", None, str(err)))
             report.first_wrong = report.first_wrong or number
             previous, have_previous, last = None, True, None
+            previous_ok = previous_ok and not (cause or isinstance(err, SizeMismatch))
             continue
         from ..engine.vectorize import to_latex
 
@@ -300,8 +323,12 @@ def check_vec_steps(F: str, X: str, lines: str | list[str], shapes: str, seed: i
             report.lines.append(LineVerdict(number, text, latex, True, message,
                                             _rule(expr, previous)))
         else:
+            repair, kind = None, ""
             if have_previous and previous is None:
-                message = "it does not equal vec dF (the line before could not be read)"
+                cause = _diagnose(expr, problem.reference, problem)
+                message = (f"it does not equal vec dF (the line before could not be read): "
+                           f"{cause.message}")
+                repair, kind = cause.repair, cause.slip
             elif previous is not None and not previous_ok and _close(
                     value, problem.value(previous), problem.scale):
                 message = "it follows from the line before, but carries that line's mistake"
@@ -312,15 +339,17 @@ def check_vec_steps(F: str, X: str, lines: str | list[str], shapes: str, seed: i
                 message = (f"it is not linear in {problem.dname}: every line of d vec(F) is "
                            f"some matrix times vec({problem.dname})")
             else:
-                message = _diagnose(expr, problem.reference, problem)
-            report.lines.append(LineVerdict(number, text, latex, False, message))
+                cause = _diagnose(expr, problem.reference, problem)
+                message, repair, kind = cause.message, cause.repair, cause.slip
+            report.lines.append(LineVerdict(number, text, latex, False, message,
+                                            kind="zero" if kind == "zero" else "", repair=repair))
             report.first_wrong = report.first_wrong or number
         previous, previous_ok, have_previous, last = expr, ok, True, expr
     _conclude(report, problem, last)
     return report
 
 
-def _typed_cause(text: str, problem: _VecProblem) -> str:
+def _typed_cause(text: str, problem: _VecProblem) -> tuple[str, sympy.Basic] | None:
     for repaired, cause in _typed_repairs(text):
         try:
             expr = _read(repaired, problem)
@@ -328,8 +357,8 @@ def _typed_cause(text: str, problem: _VecProblem) -> str:
             continue
         value = problem.safe_value(expr)
         if value is not None and _close(value, problem.reference, problem.scale):
-            return cause
-    return ""
+            return cause, expr
+    return None
 
 
 def _factor(last: sympy.Basic, problem: _VecProblem) -> sympy.Basic | None:

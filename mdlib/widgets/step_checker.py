@@ -96,25 +96,36 @@ class StepChecker:
         self._pending = loop.call_later(self.delay, self.check)
 
     def check(self) -> StepReport | None:
-        """Check the current text; show the verdicts (or why f itself cannot be checked)."""
+        """Check the current text; show the verdicts (or why f itself cannot be checked).
+
+        The table and the verdict each carry the text they were computed for
+        (``data-checked-text``): a debounced check may run on a half-typed line, and a reader's
+        tools (and the browser tests) can tell that verdict from the one for the text in the box.
+        """
         if self._pending is not None:
             self._pending.cancel()
             self._pending = None
+        text = self.textarea.value
         try:
             checker = check_vec_steps if self.vec else check_steps
-            self.report = checker(self.f, self.X, self.textarea.value, self.shapes,
-                                  symmetric=self.symmetric)
+            self.report = checker(self.f, self.X, text, self.shapes, symmetric=self.symmetric)
         except MdlibError as err:
             self.report = None
-            self.table.value = ""
-            self.verdict.value = _live(f"mdlib: {err}")
+            self.table.value = _checked("", text)
+            self.verdict.value = _live(f"mdlib: {err}", text)
             return None
-        self.table.value = self.report.html().split("<div role='status'")[0]
-        self.verdict.value = _live(self.report.verdict)
+        self.table.value = _checked(self.report.html().split("<div role='status'")[0], text)
+        self.verdict.value = _live(self.report.verdict, text)
         return self.report
 
 
-def _live(text: str) -> str:
+def _checked(table: str, text: str) -> str:
+    """The table of verdicts, marked with the text it judges."""
+    return (f"<div class='mdlib-steps-table' data-checked-text=\"{html.escape(text)}\">"
+            f"{table}</div>")
+
+
+def _live(verdict: str, text: str) -> str:
     # role=status + aria-live: screen readers announce the verdict when it changes.
-    return (f"<div role='status' aria-live='polite' class='mdlib-steps-verdict'>"
-            f"<b>{html.escape(text)}</b></div>")
+    return (f"<div role='status' aria-live='polite' class='mdlib-steps-verdict' "
+            f"data-checked-text=\"{html.escape(text)}\"><b>{html.escape(verdict)}</b></div>")

@@ -341,6 +341,24 @@ JS_WIDGET_STATE = f"""
 """
 
 
+def wait_for_verdict_of(page: Any, checker: str, text: str, timeout_ms: float = 120_000) -> None:
+    """Wait until the step checker ``checker`` (a CSS selector) shows its verdicts for ``text``.
+
+    The widget marks its table and its verdict with the text they judged
+    (``data-checked-text``); a verdict computed on a half-typed line carries that line, so it is
+    never taken for the verdict of the text in the box. A state, not a time or a phrase.
+    """
+    page.wait_for_function(
+        """(args) => {
+             const root = document.querySelector(args.checker);
+             if (!root) return false;
+             const area = root.querySelector('textarea');
+             const marked = [...root.querySelectorAll('[data-checked-text]')];
+             return area && area.value === args.text && marked.length >= 2
+                    && marked.every(m => m.getAttribute('data-checked-text') === args.text);
+           }""", arg={"checker": checker, "text": text}, timeout=timeout_ms, polling=100)
+
+
 class NotebookSession:
     """One notebook open in the browser: run it, inspect the DOM, move its sliders."""
 
@@ -402,7 +420,7 @@ class NotebookSession:
             return 0
         return self.page.locator(".jp-MarkdownOutput mjx-container").count()
 
-    def wait_for_widgets(self, expected: int, timeout_ms: float = 30_000) -> None:
+    def wait_for_widgets(self, expected: int, timeout_ms: float = 120_000) -> None:
         """Wait until ``expected`` widget views are rendered (rendering is asynchronous)."""
         if expected == 0:
             return
@@ -433,26 +451,34 @@ class NotebookSession:
         for _ in range(times):
             handle.press(key)
 
-    def move_slider_until_changed(self, index: int, timeout_ms: float = 10_000) -> tuple[dict, dict]:
-        """Press ArrowRight (or ArrowLeft at the top end) and wait until the plot image changes.
+    def move_slider_until_changed(self, index: int, timeout_ms: float = 120_000) -> tuple[dict, dict]:
+        """Press an arrow key on a slider (ArrowLeft when it is at its top end) and wait until
+        both its plot image and its readout have changed.
 
-        Returns the widget state before and after.
+        The direction is read from the handle's ``aria-valuenow`` and ``aria-valuemax`` before
+        pressing, not guessed by waiting: a busy kernel may answer late, and pressing the other
+        way meanwhile could bring the slider back to where it started. Returns the widget state
+        before and after.
         """
         before = self.widget_state(index)
-        for key in ("ArrowRight", "ArrowLeft"):
-            self.press_on_slider(index, key, times=3)
-            try:
-                self.page.wait_for_function(
-                    f"""(args) => {{
-                      const s = ({JS_WIDGET_STATE})(args.index);
-                      return JSON.stringify(s.images) !== JSON.stringify(args.before.images)
-                             && s.readout !== args.before.readout;
-                    }}""",
-                    arg={"index": index, "before": before}, timeout=timeout_ms / 2, polling=50,
-                )
-                break
-            except Exception:  # noqa: BLE001 - try the other direction, then report
-                continue
+        handle = self.slider_handle(index)
+        now, top = (handle.get_attribute(name) for name in ("aria-valuenow", "aria-valuemax"))
+        try:
+            at_top = float(now) >= float(top)
+        except (TypeError, ValueError):  # no numbers to compare: the right arrow moves it
+            at_top = False
+        self.press_on_slider(index, "ArrowLeft" if at_top else "ArrowRight", times=3)
+        try:
+            self.page.wait_for_function(
+                f"""(args) => {{
+                  const s = ({JS_WIDGET_STATE})(args.index);
+                  return JSON.stringify(s.images) !== JSON.stringify(args.before.images)
+                         && s.readout !== args.before.readout;
+                }}""",
+                arg={"index": index, "before": before}, timeout=timeout_ms, polling=50,
+            )
+        except Exception:  # noqa: BLE001 - the caller asserts on the states and says which
+            pass
         return before, self.widget_state(index)
 
     def key_to_image_latency(self, index: int, key: str, timeout_ms: float = 5_000) -> float:
