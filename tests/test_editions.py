@@ -96,7 +96,8 @@ def test_sync_keeps_translations_across_inserted_and_changed_cells() -> None:
     changed = copy.deepcopy(en)
     changed.cells.insert(1, new_md("A new paragraph."))
     changed.cells[3].source = "Prose with $y$."
-    out = editions.synced(changed, zh, "03_x.ipynb")
+    history = {editions.digest(c.source): c.source for c in en.cells if c.cell_type == "markdown"}
+    out = editions.synced(changed, zh, "03_x.ipynb", history)
     assert [c.source for c in out.cells] == [
         editions.LANGUAGE_SOURCE, "# 法则", "A new paragraph.", "plot()", "含有 $x$ 的正文。"]
     assert out.cells[3].outputs[0]["text"] == "kept\n"  # the code did not change

@@ -12,6 +12,7 @@ Commands (run from the repository root)::
 
     python tools/editions.py status            # what is missing, stale or untranslated
     python tools/editions.py sync [NN_name]    # create or update the Chinese skeletons
+    python tools/editions.py diff [NN_name]    # what changed in English since each translation
 
 ``sync`` never loses a translation: a cell whose English source is unchanged keeps its text;
 a cell whose English source changed keeps its old text as a draft (its hash no longer matches,
@@ -40,6 +41,7 @@ import difflib
 import hashlib
 import json
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -54,6 +56,8 @@ LANGUAGE_SOURCE = 'import mdlib\n\nmdlib.set_language("zh")'
 EDITION = {"language": "zh-CN", "translation_of": "notebooks/{name}"}
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _WORDS = re.compile(r"[A-Za-z]{3,}")
+#: How alike an old English cell must be to a new one for its translation to be kept as a draft.
+_SIMILAR = 0.4
 
 
 def digest(value: object) -> str:
@@ -115,23 +119,63 @@ def _mirror(en_cell, old: nbformat.NotebookNode | None) -> nbformat.NotebookNode
     return cell
 
 
+def english_history(path: Path) -> dict[str, str]:
+    """Every version of an English notebook's markdown cells in git: hash → source.
+
+    A Chinese cell records only the hash of the English it translates; the history gives that
+    English back, to pair a changed cell with its old translation and to show what changed.
+    """
+    try:
+        relative = path.resolve().relative_to(REPO)
+        commits = subprocess.run(["git", "log", "--format=%H", "--", str(relative)], cwd=REPO,
+                                 capture_output=True, text=True, check=True).stdout.split()
+    except (ValueError, OSError, subprocess.CalledProcessError):
+        return {}
+    versions: dict[str, str] = {}
+    for commit in commits:
+        shown = subprocess.run(["git", "show", f"{commit}:{relative}"], cwd=REPO,
+                               capture_output=True, text=True)
+        if shown.returncode:
+            continue
+        for cell in nbformat.reads(shown.stdout, as_version=4).cells:
+            if cell.cell_type == "markdown":
+                versions.setdefault(digest(cell.source), cell.source)
+    return versions
+
+
+def _similarity(old: nbformat.NotebookNode, new: nbformat.NotebookNode,
+                history: dict[str, str]) -> float:
+    """How alike the English behind ``old`` (a Chinese cell) and the English cell ``new`` are."""
+    if old.cell_type != new.cell_type:
+        return 0.0
+    before = (history.get(old.metadata.get("translation_of"), "") if old.cell_type == "markdown"
+              else old.source)
+    return difflib.SequenceMatcher(a=before, b=new.source, autojunk=False).ratio()
+
+
 def synced(en: nbformat.NotebookNode, zh: nbformat.NotebookNode | None,
-           name: str = "") -> nbformat.NotebookNode:
+           name: str = "", history: dict[str, str] | None = None) -> nbformat.NotebookNode:
     """The Chinese notebook for ``en``: ``zh``'s translations kept, its cells in English order.
 
     Cells are matched by what they stand for (a markdown cell by the hash it records, a code
-    cell by its source); a changed English cell inherits the Chinese cell in its place as a
-    draft.
+    cell by its source). Where English cells changed, each inherits, in order, the Chinese cell
+    whose English (``history``: hash → old English source) is most like it, as a draft.
     """
     old = _body(zh)
+    history = history or {}
     matcher = difflib.SequenceMatcher(a=[_key(c, False) for c in old],
                                       b=[_key(c, True) for c in en.cells], autojunk=False)
     partner: dict[int, nbformat.NotebookNode] = {}
     for tag, a0, a1, b0, b1 in matcher.get_opcodes():
-        if tag in ("equal", "replace"):
-            for k in range(min(a1 - a0, b1 - b0)):
-                if old[a0 + k].cell_type == en.cells[b0 + k].cell_type:
-                    partner[b0 + k] = old[a0 + k]
+        if tag == "equal":
+            partner.update({b0 + k: old[a0 + k] for k in range(b1 - b0)})
+        elif tag == "replace":
+            start = a0
+            for j in range(b0, b1):
+                scores = [(_similarity(old[i], en.cells[j], history), i) for i in range(start, a1)]
+                best, i = max(scores, default=(0.0, None))
+                if best >= _SIMILAR and i is not None:
+                    partner[j], start = old[i], i + 1
     out = copy.deepcopy(zh) if zh is not None else nbformat.v4.new_notebook()
     out.metadata = copy.deepcopy(en.metadata)
     out.metadata["mdlib_edition"] = {**EDITION, "translation_of": EDITION["translation_of"].format(
@@ -228,8 +272,26 @@ def _read(path: Path) -> nbformat.NotebookNode:
     return nbformat.read(path, as_version=4)
 
 
+def changes(en: nbformat.NotebookNode, zh: nbformat.NotebookNode,
+            history: dict[str, str]) -> list[str]:
+    """For each Chinese cell that translates an older English text: what changed in English."""
+    out = []
+    for k, (e, z) in enumerate(zip(en.cells, _body(zh), strict=False)):
+        recorded = z.metadata.get("translation_of")
+        if e.cell_type != "markdown" or recorded in (None, digest(e.source)):
+            continue
+        before = history.get(recorded)
+        if before is None:
+            out.append(f"cell {k + 1}: the English it translated is not in git's history")
+            continue
+        diff = difflib.unified_diff(before.splitlines(), e.source.splitlines(), "before", "now",
+                                    lineterm="", n=1)
+        out.append(f"cell {k + 1} (English cell {k}):\n" + "\n".join(list(diff)[2:]))
+    return out
+
+
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("status", "sync"):
+    if not argv or argv[0] not in ("status", "sync", "diff"):
         print(__doc__.split("Commands")[1].split("``sync``")[0].strip())
         return 2
     command, names = argv[0], argv[1:]
@@ -237,10 +299,15 @@ def main(argv: list[str]) -> int:
     for en_path, zh_path in pairs(names):
         en = _read(en_path)
         zh = _read(zh_path) if zh_path.exists() else None
+        history = english_history(en_path) if command != "status" else {}
         if command == "sync":
             zh_path.parent.mkdir(exist_ok=True)
-            zh = synced(en, zh, en_path.name)
+            zh = synced(en, zh, en_path.name, history)
             nbformat.write(zh, zh_path)
+        if command == "diff" and zh is not None:
+            for change in changes(en, zh, history):
+                print(f"{zh_path.relative_to(REPO)} {change}\n")
+            continue
         found = problems(en, zh) if zh is not None else ["missing: run sync"]
         bad += bool(found)
         print(f"{zh_path.relative_to(REPO)}: {'ok' if not found else f'{len(found)} to do'}")
