@@ -599,6 +599,6 @@ class NotebookSession:
                 for name, value in self.page.evaluate("() => window.__mdlibLatency").items()}
 
     def screenshot(self, folder: Path) -> Path:
-        path = Path(folder) / f"{Path(self.name).stem}.png"
+        path = Path(folder) / f"{Path(self.name).with_suffix('').as_posix().replace('/', '-')}.png"
         self.page.screenshot(path=str(path))
         return path

@@ -1,4 +1,4 @@
-"""Every notebook, run in a real JupyterLab in headless Chromium, as a student would see it.
+"""Every notebook of both editions, run in a real JupyterLab in headless Chromium, as a student would see it.
 
 One server and one browser are shared by the module (each notebook gets a fresh browser
 context and workspace). For each notebook: restart the kernel and run all cells, then check
@@ -32,7 +32,10 @@ from lab_driver import (
 
 pytestmark = pytest.mark.browser
 
-NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))  # discovered at collection: new ones count
+# Both editions, discovered at collection (new notebooks count): the English chapters, then
+# the Chinese ones, whose sliders must also be named in Chinese.
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb")) + sorted(NOTEBOOK_DIR.glob("zh/*.ipynb"))
+CJK = re.compile(r"[\u3400-\u9fff]")
 VIEWPORT = {"width": 1280, "height": 900}
 
 
@@ -73,71 +76,80 @@ def page(browser):
 def _params() -> list:
     if not NOTEBOOKS:
         return [pytest.param(None, marks=pytest.mark.skip(reason="no notebooks/*.ipynb yet"))]
-    return [pytest.param(path, id=path.name) for path in NOTEBOOKS]
+    return [pytest.param(path, id=_name(path)) for path in NOTEBOOKS]
+
+
+def _name(path: Path) -> str:
+    """The notebook's path under the server's root, e.g. ``zh/01_scalar_derivative.ipynb``."""
+    return path.relative_to(NOTEBOOK_DIR).as_posix()
 
 
 @pytest.mark.parametrize("path", _params())
 def test_notebook_runs_and_renders_in_jupyterlab(path: Path, lab: JupyterLab, page,
                                                  screenshot_dir: Path) -> None:
     stored = path.read_bytes()
-    session = NotebookSession(page, lab, path.name, f"test-{NOTEBOOKS.index(path)}")
+    name = _name(path)
+    chinese = name.startswith("zh/")
+    session = NotebookSession(page, lab, name, f"test-{NOTEBOOKS.index(path)}")
     try:
         session.open()
         state = session.restart_and_run_all()
-        assert not state["errors"], f"{path.name}: error outputs: {state['errors']}"
+        assert not state["errors"], f"{name}: error outputs: {state['errors']}"
         assert state["executed"] == state["code"], (
-            f"{path.name}: only {state['executed']} of {state['code']} code cells ran")
+            f"{name}: only {state['executed']} of {state['code']} code cells ran")
 
         views = stored_widget_views(path)
         session.wait_for_widgets(views)
         report = session.dom_report()
-        assert not report["stderr"], f"{path.name}: stderr or traceback shown: {report['stderr']}"
-        assert not report["widgetErrors"], f"{path.name}: {report['widgetErrors']}"
+        assert not report["stderr"], f"{name}: stderr or traceback shown: {report['stderr']}"
+        assert not report["widgetErrors"], f"{name}: {report['widgetErrors']}"
         assert report["widgetViews"] == views, (
-            f"{path.name}: {report['widgetViews']} widget views shown, the stored notebook has {views}")
+            f"{name}: {report['widgetViews']} widget views shown, the stored notebook has {views}")
         assert report["renderedWidgets"] == views, (
-            f"{path.name}: only {report['renderedWidgets']} of {views} widget views rendered")
+            f"{name}: only {report['renderedWidgets']} of {views} widget views rendered")
 
         if stored_has_math(path):
-            assert session.wait_for_math() > 0, f"{path.name}: MathJax rendered no formula"
+            assert session.wait_for_math() > 0, f"{name}: MathJax rendered no formula"
         images = stored_images(path)
         assert report["images"] >= images, (
-            f"{path.name}: {report['images']} images shown, the stored notebook has {images} plots")
+            f"{name}: {report['images']} images shown, the stored notebook has {images} plots")
 
         assert report["noUiSliders"] == 0, (
-            f"{path.name}: an ipywidgets slider, whose handle has no accessible name")
+            f"{name}: an ipywidgets slider, whose handle has no accessible name")
         sliders = session.accessible_sliders()
         assert len(sliders) == report["sliders"], sliders
         for found in sliders:
             symbol = (found["valuetext"] or "").partition(" = ")[0]
             assert found["role"] == "slider" and re.fullmatch(
                 r"\S+ = -?\d\.\d+(e[+-]\d+)?", found["valuetext"] or ""), (
-                f"{path.name}: a slider announces {found['valuetext']!r}, not its value in words")
-            assert symbol in found["name"] and len(found["name"]) > len(symbol) + 2, (
-                f"{path.name}: slider named {found['name']!r}: say what {symbol} is")
+                f"{name}: a slider announces {found['valuetext']!r}, not its value in words")
+            assert symbol in found["name"] and len(found["name"]) > len(symbol) + 1, (
+                f"{name}: slider named {found['name']!r}: say what {symbol} is")
+            assert not chinese or CJK.search(found["name"]), (
+                f"{name}: a slider of the Chinese edition is named {found['name']!r}")
 
         for index in range(report["sliders"]):
             before, after = session.move_slider_until_changed(index)
             assert after["images"] and after["images"] != before["images"], (
-                f"{path.name}: slider of widget {index} moved but its plot did not change")
+                f"{name}: slider of widget {index} moved but its plot did not change")
             assert after["readout"] != before["readout"], (
-                f"{path.name}: slider of widget {index} moved but its readout stayed "
+                f"{name}: slider of widget {index} moved but its readout stayed "
                 f"{before['readout']!r}")
             assert after["valuetext"] != before["valuetext"], (
-                f"{path.name}: slider of widget {index} moved but still announces "
+                f"{name}: slider of widget {index} moved but still announces "
                 f"{before['valuetext']!r}")
             assert session.wait_until_readout_agrees(index), (
-                f"{path.name}: widget {index} announces {after['valuetext']!r} but its readout "
+                f"{name}: widget {index} announces {after['valuetext']!r} but its readout "
                 f"shows {session.widget_state(index)['readout']!r}")
     finally:
         try:
-            print(f"screenshot of {path.name}: {session.screenshot(screenshot_dir)}")
+            print(f"screenshot of {name}: {session.screenshot(screenshot_dir)}")
         except Exception as exc:  # noqa: BLE001 - never hide the failure being reported
-            print(f"no screenshot of {path.name}: {exc}")
+            print(f"no screenshot of {name}: {exc}")
         if page.page_errors:
-            print(f"JavaScript errors in {path.name}: {page.page_errors}")
+            print(f"JavaScript errors in {name}: {page.page_errors}")
         lab.shutdown_kernels()
     assert path.read_bytes() == stored, (
-        f"{path.name} changed on disk during its browser test (a save from JupyterLab, "
+        f"{name} changed on disk during its browser test (a save from JupyterLab, "
         "or someone editing it meanwhile)")
 

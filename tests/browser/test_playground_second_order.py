@@ -5,7 +5,8 @@ The notebook is run from a fresh kernel. Then, as a reader without a mouse: Spac
 to the *Hessian* option, Space, Tab into the expression, type ``log(det(X))``, Enter on
 *Derive*: the output shows the verified Hessian, typeset, with the second-order expansion;
 then the *Jacobian* option, a matrix expression ``X.T*A*X`` and its shapes typed, Enter: the
-verified Jacobian with its layout line. Every key goes to the element the test checks has the
+verified Jacobian with its layout line. Both editions: the Chinese chapter's playground says
+the same in Chinese (its options, rule names and verdicts from the catalog). Every key goes to the element the test checks has the
 focus (a radio input, a text box, the button), so the choice is shown to be keyboard-usable.
 
 Each wait is for a *state*: the status line (a polite live region) carries the mode, the
@@ -33,7 +34,28 @@ from lab_driver import (
 
 pytestmark = pytest.mark.browser
 
-NOTEBOOK = NOTEBOOK_DIR / "07_try_your_own.ipynb"
+#: Each edition's chapter 7, and what its playground says, in the words of its catalog.
+EDITIONS = {
+    "en": {"notebook": "07_try_your_own.ipynb",
+           "options": ["gradient ∇f", "Jacobian ∂F/∂X", "Hessian ∇²f"],
+           "gradient": ("L: gradient link", "verified"),
+           "hessian": ("L: gradient link", "H3: vec dF", "H5: second-order expansion",
+                       "9×9 (mn×mn)", "✓", "verified: ∇²f vec(V)", "symmetric to round-off"),
+           "hessian status": "Hessian ∇²f of f = log(det(X)) by X",
+           "jacobian": ("M2: product", "H1: vec(dXᵀ) = K vec dX", "H3: vec dF",
+                        "is 6×4 (mn×pq)", "✓", "verified: J vec(V)"),
+           "jacobian status": "Jacobian ∂F/∂X of F = X.T*A*X"},
+    "zh": {"notebook": "zh/07_try_your_own.ipynb",
+           "options": ["梯度 ∇f", "雅可比矩阵 ∂F/∂X", "海森矩阵 ∇²f"],
+           "gradient": ("L：微分与梯度的联系", "已数值验证"),
+           "hessian": ("L：微分与梯度的联系", "H3：vec dF", "H5：二阶展开式",
+                       "9×9 (mn×mn)", "✓", "已验证：沿 3 个随机方向 V 比较 ∇²f vec(V)",
+                       "在舍入误差以内对称"),
+           "hessian status": "f = log(det(X)) 关于 X 的海森矩阵 ∇²f",
+           "jacobian": ("M2：乘积", "H1：vec(dXᵀ) = K vec dX", "H3：vec dF",
+                        "是 6×4 (mn×pq)", "✓", "已验证：沿 3 个随机方向 V 比较 J vec(V)"),
+           "jacobian status": "F = X.T*A*X 的雅可比矩阵 ∂F/∂X"},
+}
 PLAYGROUND = ".mdlib-second-order-playground"
 RADIO = f"{PLAYGROUND} input[type=radio]"  # gradient, Jacobian, Hessian, in this order
 TEXT = f"{PLAYGROUND} input[type=text]"  # f, shapes, by, in this order
@@ -58,10 +80,7 @@ OPTION = {"gradient": "radio 0", "jacobian": "radio 1", "hessian": "radio 2"}
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    path = required_chromium()
-    if not NOTEBOOK.exists():
-        skip_or_fail(f"{NOTEBOOK.name} is not in {NOTEBOOK_DIR}")
-    return path
+    return required_chromium()
 
 
 def press(page, key: str, then: str) -> None:
@@ -118,19 +137,25 @@ def wait_until_shown(page, mode: str, expression: str, shapes: str, timeout_ms: 
     return re.sub(r"\s+", " ", page.locator(OUTPUT).first.evaluate("o => o.textContent"))
 
 
-def test_choosing_a_hessian_and_a_jacobian_by_keyboard(chromium: str) -> None:
-    stored = NOTEBOOK.read_bytes()
+@pytest.mark.parametrize("edition", sorted(EDITIONS))
+def test_choosing_a_hessian_and_a_jacobian_by_keyboard(chromium: str, edition: str) -> None:
+    expect = EDITIONS[edition]
+    notebook = NOTEBOOK_DIR / expect["notebook"]
+    if not notebook.exists():
+        skip_or_fail(f"{expect['notebook']} is not in {NOTEBOOK_DIR}")
+    stored = notebook.read_bytes()
     with JupyterLab(NOTEBOOK_DIR) as lab, running_chromium(chromium) as browser:
         page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
         page.set_default_timeout(30_000)
         try:
-            session = NotebookSession(page, lab, NOTEBOOK.name, "test-second-order-playground")
+            session = NotebookSession(page, lab, expect["notebook"],
+                                      f"test-second-order-playground-{edition}")
             session.open()
             state = session.restart_and_run_all()
             assert not state["errors"], state["errors"]
             page.wait_for_selector(RADIO, state="attached", timeout=120_000)
             assert [page.locator(RADIO).nth(i).evaluate("r => r.parentElement.textContent")
-                    for i in range(3)] == ["gradient ∇f", "Jacobian ∂F/∂X", "Hessian ∇²f"]
+                    for i in range(3)] == expect["options"]
 
             # The gradient of the stored example: Space on its option, Tab to Derive, Enter.
             first = page.locator(RADIO).first
@@ -142,7 +167,8 @@ def test_choosing_a_hessian_and_a_jacobian_by_keyboard(chromium: str) -> None:
             page.keyboard.press("Enter")
             shapes = page.locator(TEXT).nth(1).input_value()
             text = wait_until_shown(page, "gradient", "tr(X)**2", shapes)
-            assert "L: gradient link" in text and "verified" in text
+            for piece in expect["gradient"]:
+                assert piece in text, piece
 
             # Back to the Hessian option, a new f typed, Derive.
             for then in ("text 2", "text 1", "text 0", "radio 2"):
@@ -155,10 +181,9 @@ def test_choosing_a_hessian_and_a_jacobian_by_keyboard(chromium: str) -> None:
             page.keyboard.press("Enter")
             text = wait_until_shown(page, "hessian", "log(det(X))", shapes)
             assert "log⁡|detX|" in text  # f as typeset, read through the MathML
-            for piece in ("L: gradient link", "H3: vec dF", "H5: second-order expansion",
-                          "9×9 (mn×mn)", "✓", "verified: ∇²f vec(V)", "symmetric to round-off"):
+            for piece in expect["hessian"]:
                 assert piece in text, piece
-            assert "Hessian ∇²f of f = log(det(X)) by X" in page.locator(STATUS).inner_text()
+            assert expect["hessian status"] in page.locator(STATUS).inner_text()
 
             # The Jacobian of a matrix expression, with its own shapes.
             for then in ("text 2", "text 1", "text 0", "radio 2", "radio 1"):
@@ -173,12 +198,11 @@ def test_choosing_a_hessian_and_a_jacobian_by_keyboard(chromium: str) -> None:
             press(page, "Tab", "button")
             page.keyboard.press("Enter")
             text = wait_until_shown(page, "jacobian", "X.T*A*X", "X: 3x2, A: 3x3")
-            for piece in ("M2: product", "H1: vec(dXᵀ) = K vec dX", "H3: vec dF",
-                          "is 6×4 (mn×pq)", "✓", "verified: J vec(V)"):
+            for piece in expect["jacobian"]:
                 assert piece in text, piece
             assert "H5" not in text  # a Jacobian has no second-order expansion
-            assert "Jacobian ∂F/∂X of F = X.T*A*X" in page.locator(STATUS).inner_text()
+            assert expect["jacobian status"] in page.locator(STATUS).inner_text()
         finally:
             lab.shutdown_kernels()
             browser.close()
-    assert NOTEBOOK.read_bytes() == stored, "the notebook changed on disk during the browser test"
+    assert notebook.read_bytes() == stored, "the notebook changed on disk during the browser test"
