@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import importlib.resources
 import io
+import logging
 import re
 import shutil
 import sys
@@ -301,7 +302,10 @@ def sphinx_settings(edition: Edition, course: str, root: str, binder: Binder,
                            sorted(p.stem for p in course_notebooks(e.notebooks)))
                           for e in others],
         "book_prefix": edition.prefix,
-        "suppress_warnings": ["myst.header"],
+        # Each edition is a Sphinx app in this one process, and docutils' registry of nodes,
+        # directives and roles is global: the second app's extensions find their own entries
+        # there and warn. Nothing is overridden that differs, so those warnings are noise.
+        "suppress_warnings": ["myst.header", "app.add_node", "app.add_directive", "app.add_role"],
     }
 
 
@@ -309,6 +313,15 @@ def run_sphinx(src: Path, out: Path, doctrees: Path, settings: dict) -> list[str
     """Build HTML from ``src`` into ``out``; return Sphinx's warnings."""
     from sphinx.application import Sphinx
 
+    # Sphinx's Chinese search splits words with jieba, which logs its dictionary loading at
+    # DEBUG level to the terminal: not news for a reader running make book. (jieba sets its
+    # logger's level when imported, so it is imported first.)
+    try:
+        import jieba
+    except ImportError:  # no Chinese word splitting: Sphinx falls back to its own
+        pass
+    else:
+        jieba.setLogLevel(logging.WARNING)
     warnings = io.StringIO()
     app = Sphinx(str(src), None, str(out), str(doctrees), "html", confoverrides=settings,
                  status=None, warning=warnings, freshenv=True, parallel=1)
