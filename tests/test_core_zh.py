@@ -53,16 +53,6 @@ ENGLISH = re.compile(r"(?<![A-Za-z_.])(write|column|cannot|declare|unknown|needs
                      r"matches|sign|factor|layout|wrong|entries|entry|must|got)(?![A-Za-z_(])")
 
 
-@pytest.fixture
-def zh():
-    """Speak Chinese for one test, English again afterwards whatever happens."""
-    mdlib.set_language("zh")
-    try:
-        yield
-    finally:
-        mdlib.set_language("en")
-
-
 def in_both(call: Callable[[], object]) -> tuple[object, object]:
     """What ``call`` returns or raises in English, then in Chinese (the language left as zh)."""
     said = []

@@ -18,7 +18,6 @@ import re
 import numpy as np
 import pytest
 import sympy
-from test_steps_zh import zh  # noqa: F401 - the fixture: Chinese for one test, English after
 
 import mdlib
 from mdlib import MdlibError

@@ -115,16 +115,6 @@ def test_a_placeholder_changed_by_a_translation_is_caught() -> None:
                         "the translation '拟合阶数 {order}' has ['{order}']"]
 
 
-@pytest.fixture
-def chinese():
-    """Speak Chinese for one test, English again afterwards whatever happens."""
-    mdlib.set_language("zh")
-    try:
-        yield
-    finally:
-        mdlib.set_language("en")
-
-
 def _readings() -> dict[str, str]:
     """What mdlib says, in the language it speaks now: an exercise not answered yet, a named
     mistake, a rule's label and a citation of rules."""
@@ -159,7 +149,7 @@ def test_mdlib_speaks_english_exactly_as_before() -> None:
     assert _readings() == ENGLISH
 
 
-def test_mdlib_speaks_chinese_after_set_language(chinese) -> None:
+def test_mdlib_speaks_chinese_after_set_language(zh) -> None:
     said = _readings()
     assert said == {
         "unanswered": "✏️ **练习 4.1**：尚未作答：在你的函数里把 `...` 换成 `return`，后面写上梯度 "

@@ -25,15 +25,6 @@ S3 = "X: 3x3, A: 3x3"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-@pytest.fixture
-def zh():
-    mdlib.set_language("zh")
-    try:
-        yield
-    finally:
-        mdlib.set_language("en")
-
-
 # ------------------------------------------------------------------ the five cases of issue 15
 
 def test_the_assumed_symmetry_is_named_in_chinese(zh):

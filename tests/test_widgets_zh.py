@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import warnings
 
-import matplotlib
 import numpy as np
 import pytest
 
@@ -29,18 +28,6 @@ from mdlib.widgets import (
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # Words a formula may hold; any other run of three or more Latin letters is an English word.
 FORMULA_WORDS = {"log", "det", "tr", "sin", "cos", "exp", "vec", "adj", "diag"}
-
-
-@pytest.fixture
-def chinese(monkeypatch):
-    """Speak Chinese for one test; English again afterwards, whatever happens."""
-    monkeypatch.setitem(matplotlib.rcParams, "font.family",
-                        list(matplotlib.rcParams["font.family"]))
-    mdlib.set_language("zh")
-    try:
-        yield
-    finally:
-        mdlib.set_language("en")
 
 
 def figure_texts(widget) -> list[str]:
@@ -60,7 +47,7 @@ def english_words(text: str) -> list[str]:
             if w not in FORMULA_WORDS]
 
 
-def test_each_widget_made_in_chinese_speaks_chinese_and_draws_every_glyph(chinese) -> None:
+def test_each_widget_made_in_chinese_speaks_chinese_and_draws_every_glyph(zh) -> None:
     for cls in ALL_WIDGETS:
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # matplotlib warns of a missing glyph: fail on it
@@ -76,14 +63,14 @@ def test_each_widget_made_in_chinese_speaks_chinese_and_draws_every_glyph(chines
             assert not english_words(text), (cls.__name__, text)
 
 
-def test_slider_names_in_chinese(chinese) -> None:
+def test_slider_names_in_chinese(zh) -> None:
     assert RemainderExplorer.demo().slider.accessible_name == "步长 h"
     assert SecondOrderExplorer.demo().slider.accessible_name == "步长 h"
     assert JacobianEllipse.demo().slider.accessible_name == "圆的半径 ρ"
     assert SlopeExplorer.demo().slider.accessible_name == "沿直线的位置 t"
 
 
-def test_remainder_explorer_titles_legends_and_menus(chinese) -> None:
+def test_remainder_explorer_titles_legends_and_menus(zh) -> None:
     ex = RemainderExplorer(np.sin, 0.3, lambda x, dx: np.cos(x) * dx)
     assert ex.direction.description == "方向"
     assert ex.direction.options == (("随机（种子 0）", "random (seed 0)"),)
@@ -93,7 +80,7 @@ def test_remainder_explorer_titles_legends_and_menus(chinese) -> None:
     assert [t.get_text() for t in left.get_legend().get_texts()] == ["‖r(h)‖", "斜率 1", "斜率 2"]
 
 
-def test_jacobian_ellipse_readout_and_labels(chinese) -> None:
+def test_jacobian_ellipse_readout_and_labels(zh) -> None:
     w = JacobianEllipse.demo()
     w.set_radius(1e-2)
     assert "<code>最大间距 = " in w.readout.value and "<code>间距/ρ = " in w.readout.value
@@ -103,7 +90,7 @@ def test_jacobian_ellipse_readout_and_labels(chinese) -> None:
     assert not english_words(w.readout.value)
 
 
-def test_slope_explorer_readout_summary_and_verdicts(chinese) -> None:
+def test_slope_explorer_readout_summary_and_verdicts(zh) -> None:
     w = SlopeExplorer.demo()
     w.set_t(1.0)
     assert w.summary().startswith("t = 1.00：f = ") and "由梯度得到的斜率 = 0.0000" in w.summary()
@@ -117,7 +104,7 @@ def test_slope_explorer_readout_summary_and_verdicts(chinese) -> None:
         SlopeExplorer(lambda x: 1.0, lambda x: x, np.ones(2), np.ones(2))
 
 
-def test_rule_explorer_menus_statement_and_singular_message(chinese) -> None:
+def test_rule_explorer_menus_statement_and_singular_message(zh) -> None:
     ex = RuleExplorer(rule="M5")
     assert (ex.rule_picker.description, ex.point_picker.description) == ("法则", "点")
     labels = dict((value, label) for label, value in ex.rule_picker.options)
@@ -132,7 +119,7 @@ def test_rule_explorer_menus_statement_and_singular_message(chinese) -> None:
     assert "<i>可逆的 X</i>" in ex.readout.value and "<i>M6（伴随矩阵形式）</i>" in ex.readout.value
 
 
-def test_second_order_explorer_title_caption_readout(chinese) -> None:
+def test_second_order_explorer_title_caption_readout(zh) -> None:
     ex = SecondOrderExplorer.demo()
     assert ex.choice.description == "海森矩阵"
     assert [label for label, _key in ex.choice.options][0] == "正确：−K (X⁻ᵀ ⊗ X⁻¹)"
@@ -144,7 +131,7 @@ def test_second_order_explorer_title_caption_readout(chinese) -> None:
     assert not english_words(ex.caption.value) and not english_words(ex.readout.value)
 
 
-def test_a_widget_keeps_the_language_it_was_made_in(chinese) -> None:
+def test_a_widget_keeps_the_language_it_was_made_in(zh) -> None:
     chinese_widget = JacobianEllipse.demo()
     mdlib.set_language("en")
     english_widget = JacobianEllipse.demo()

@@ -78,9 +78,10 @@ class _Problem:
         reader_dX = sympy.MatrixSymbol(self.dname, rows, cols)
         self.differential = self.derivation.differential.xreplace({self.derivation.dX: reader_dX})
         self.verified_latex = to_latex(self.gradient)
-        self.engine_rules = sorted({part.split(":")[0].strip() for step in self.derivation.steps
-                                    for part in step.rule.split(";")
-                                    if part.strip()[:2] in {f"M{k}" for k in range(1, 9)}})
+        # ids, not labels: the labels are in the language of the moment, and this problem is
+        # cached across languages
+        self.engine_rules = sorted(rule for rule in self.derivation.rule_ids
+                                   if rule in {f"M{k}" for k in range(1, 9)})
         self.samples = _samples(expr, symbols, X, self.dname, seed, symmetric)
         self.memo: dict = {}  # values and rules of lines already seen
         self.key = (f, X, shapes, seed, symmetric)
