@@ -18,7 +18,7 @@ $(STAMP): binder/requirements.txt pyproject.toml
 PO := mdlib/locale/zh_CN/LC_MESSAGES/mdlib.po
 MO := $(PO:.po=.mo)
 $(MO): $(PO) $(STAMP)
-	$(BIN)/pybabel compile --domain mdlib --directory mdlib/locale
+	$(BIN)/pybabel compile --domain mdlib --output-dir mdlib/locale
 
 # JupyterLab settings that ship with the course (one file, also installed by binder/postBuild):
 # no news pop-up, and widget state saved with the notebook, so that a notebook saved in
@@ -104,7 +104,7 @@ lock: $(STAMP)
 catalog: $(STAMP)
 	$(BIN)/pybabel extract --mapping-file mdlib/locale/babel.cfg --output-file $(VENV)/mdlib.pot \
 	    --project mdlib --no-wrap .
-	$(BIN)/pybabel update --input-file $(VENV)/mdlib.pot --domain mdlib --directory mdlib/locale \
+	$(BIN)/pybabel update --input-file $(VENV)/mdlib.pot --domain mdlib --output-dir mdlib/locale \
 	    --no-fuzzy-matching
 
 clean:
