@@ -56,7 +56,7 @@ from ..curriculum import RuleUse
 from ..errors import MdlibError
 from ..i18n import N_, _
 from . import ops, printing
-from .algebra import kron, mat_mul, product_or_none, scaled
+from .algebra import kron, mat_mul, product_or_none, scaled, tidy_coefficient
 from .nodes import CommutationMatrix, DiagVec, Vec, built, depends_on, shape_of
 from .readoff import tidy
 
@@ -333,16 +333,19 @@ def _split_coeff(t: sympy.Basic) -> tuple:
 
 
 def _collect_like(terms: list) -> list:
-    """A + A = 2A: equal matrix parts add their coefficients."""
+    """A + A = 2A: equal matrix parts add their coefficients (a sum of them brought to its
+    shortest form, one fraction where that is shorter)."""
     order: list = []
     coeffs: dict = {}
     for t in terms:
         c, m = _split_coeff(t)
         if m not in coeffs:
             order.append(m)
-            coeffs[m] = sympy.S.Zero
-        coeffs[m] += c
-    return [scaled(coeffs[m], m) for m in order if coeffs[m] != 0]
+            coeffs[m] = []
+        coeffs[m].append(c)
+    summed = {m: sympy.Add(*cs) for m, cs in coeffs.items()}
+    summed = {m: tidy_coefficient(c) if len(coeffs[m]) > 1 else c for m, c in summed.items()}
+    return [scaled(summed[m], m) for m in order if summed[m] != 0]
 
 
 def _as_scaled_kron(t: sympy.Basic) -> tuple | None:
@@ -540,9 +543,7 @@ class _Show:
             coeff = sympy.Mul(*[a for a in e.args if not isinstance(a, MatrixExpr)])
             mats = [a for a in e.args if isinstance(a, MatrixExpr)]
             body = " ".join(self.factor(m) for m in mats)
-            num, den = sympy.fraction(coeff)
-            sign = "-" if num.could_extract_minus_sign() else ""
-            num = -num if sign else num
+            sign, num, den = _signed_fraction(coeff)
             if num != 1:
                 ntext = self.base(num)
                 body = f"{self.paren(ntext) if isinstance(num, sympy.Add) else ntext} {body}"
@@ -550,7 +551,7 @@ class _Show:
                 dtext = self.base(den)
                 if L:
                     return rf"{sign}\frac{{{body}}}{{{dtext}}}"
-                simple = printing.level(den) >= ops.ATOM  # a name, a number, tr(M)
+                simple = printing.level(den) >= ops.POWER  # a name, a number, tr(M), s^2
                 return f"{sign}{body} / {dtext if simple else self.paren(dtext)}"
             return sign + body
         if isinstance(e, MatAdd) and (_has_own(e) or e.has(Identity)):
@@ -571,6 +572,32 @@ class _Show:
         s = self.show(e)
         needs = isinstance(e, (MatAdd, HadamardProduct, KroneckerProduct)) or s.startswith("-")
         return self.paren(s) if needs else s
+
+
+def _signed_fraction(coeff: sympy.Basic) -> tuple[str, sympy.Basic, sympy.Basic]:
+    """(sign, numerator, denominator) of a scalar coefficient, the numerator's factors kept as
+    they are: 2 (1 - t²) / (1 + t²)² stays so (sympy's ``fraction`` would give 2 - 2t²)."""
+    numer, denom = [], []
+    for f in sympy.Mul.make_args(coeff):
+        n, d = sympy.fraction(f)
+        numer += [] if n == 1 else [n]
+        denom += [] if d == 1 else [d]
+    den = sympy.Mul(*denom)
+    if len(numer) <= 1:
+        num = numer[0] if numer else sympy.S.One
+        sign = "-" if num.could_extract_minus_sign() else ""
+        return sign, (-num if sign else num), den
+    number = sympy.Mul(*[f for f in numer if f.is_Number])
+    negative = bool(number < 0)
+    rest = []
+    for f in numer:  # a sum that reads better negated: -(a + b) c, not (-a - b) c
+        if not f.is_Number:
+            flip = isinstance(f, sympy.Add) and f.could_extract_minus_sign()
+            negative ^= flip
+            rest.append(-f if flip else f)
+    sign = "-" if negative else ""
+    factors = ([abs(number)] if abs(number) != 1 else []) + rest
+    return sign, (factors[0] if len(factors) == 1 else sympy.Mul(*factors, evaluate=False)), den
 
 
 @functools.lru_cache(maxsize=16384)
