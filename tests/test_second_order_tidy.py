@@ -129,3 +129,36 @@ def test_tidy_coefficient_takes_the_shortest_equal_form_and_keeps_traces_whole()
     assert abs(float(c.subs(point).doit() - tidy.subs(point).doit())) < 1e-12
     assert tidy_coefficient(t + 1) == t + 1  # nothing shorter: unchanged
     assert tidy_coefficient(2 * t) == 2 * t  # not a sum: unchanged
+
+
+def test_each_new_rewrite_keeps_the_value():
+    """The read-off's new steps, one at a time on random data: a ⊗ b of two vectors as
+    vec(b aᵀ), K vec(u vᵀ) = vec(v uᵀ), vec(1) of a ones matrix as vec(1 1ᵀ), and
+    diag(vec A) diag(vec B) = diag(vec(A ⊙ B)); each must change the text and keep the value."""
+    from sympy.matrices.expressions.kronecker import KroneckerProduct as Kron
+
+    from mdlib.engine import vectorize
+    from mdlib.engine.numeric import evaluate
+    from mdlib.engine.vectorize import CommutationMatrix, DiagVec, Vec
+
+    u, v = sp.MatrixSymbol("u", 3, 1), sp.MatrixSymbol("v", 4, 1)
+    A, B = sp.MatrixSymbol("A", 3, 4), sp.MatrixSymbol("B", 3, 4)
+    w = sp.MatrixSymbol("w", 12, 1)
+    ones = sp.OneMatrix(3, 4)
+    cases = [
+        (sp.MatMul(Kron(v, u), w.T), "vec(u v^T) w^T"),
+        (sp.MatMul(w, Kron(v.T, u.T)), "w vec(u v^T)^T"),
+        (sp.MatMul(CommutationMatrix(4, 3), Kron(u, v), w.T), "vec(u v^T) w^T"),
+        (sp.MatMul(w, sp.Transpose(Vec(ones))), "w vec(1 1^T)^T"),
+        (sp.MatMul(DiagVec(A), DiagVec(B)), "diag(vec(B ⊙ A))"),
+    ]
+    rng = np.random.default_rng(18)
+    values = {"u": rng.standard_normal((3, 1)), "v": rng.standard_normal((4, 1)),
+              "A": rng.standard_normal((3, 4)), "B": rng.standard_normal((3, 4)),
+              "w": rng.standard_normal((12, 1))}
+    for expr, expected in cases:
+        used: set[str] = set()
+        tidy = vectorize.simplify(expr, used)
+        assert used and vectorize.to_text(tidy) == expected, vectorize.to_text(tidy)
+        assert np.allclose(np.asarray(evaluate(tidy, values), dtype=float),
+                           np.asarray(evaluate(expr, values), dtype=float))

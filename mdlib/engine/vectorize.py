@@ -18,8 +18,12 @@ node of L            vec L                                 rule
 :func:`read_off` turns ``J`` into ``∂F/∂X = Jᵀ`` (H3) and tidies it with the Kronecker rules
 H2: (A ⊗ B)ᵀ = Aᵀ ⊗ Bᵀ, K_mnᵀ = K_nm, (A ⊗ B)(C ⊗ D) = AC ⊗ BD (also with a vector factor,
 (a ⊗ B) P = a ⊗ BP), (A ⊗ B) K_nq = K_mp (B ⊗ A), vec(a bᵀ) = b ⊗ a, A ⊗ B + A ⊗ C = A ⊗ (B + C),
-and (Bᵀ ⊗ A) vec M = vec(A M B) read backwards. Every rewrite is checked to keep the value
-(``tests/test_vec.py``), and every result is verified numerically before it is shown.
+and (Bᵀ ⊗ A) vec M = vec(A M B) read backwards. Inside a product, a ⊗ b of two vectors is
+written back as vec(b aᵀ) unless a mixed product merges it (vec(a bᵀ) vec(I)ᵀ, not
+b ⊗ (a vec(I)ᵀ)), the matrix of ones as 1 1ᵀ, diag(vec A) diag(vec B) = diag(vec(A ⊙ B)), and
+a sum of like coefficients is brought to its shortest form (one fraction, as a teacher writes
+it). Every rewrite is checked to keep the value (``tests/test_vec.py``), and every result is
+verified numerically before it is shown.
 Their numpy values and their printing are rows of :mod:`~mdlib.engine.ops` too, so
 :func:`mdlib.engine.numeric.evaluate` gives any of these expressions as a numpy array.
 
