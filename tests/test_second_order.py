@@ -389,7 +389,7 @@ def test_the_answers_are_tidy_and_the_tidying_is_shown():
     tidying = [s.rule for s in H.steps if "like terms collected" in s.rule]
     assert tidying and "H1: vec(dXᵀ) = K vec dX" in tidying[0]  # a named line, not silent
     S = mdlib.hessian("tr(A*sigmoid(X))", "X", "X: 3x3, A: 3x3")
-    assert S.text == "diag(vec(σ''(X))) diag(vec(A^T))"  # σ'' named, not expanded
+    assert S.text == "diag(vec(A^T ⊙ σ''(X)))"  # σ'' named, not expanded; diag(u) diag(v) merged
     expansion = S.steps[-1].plain()[1]
     assert "tr((A ⊙ σ'(X)^T) dX)" in expansion  # parenthesised like the df lines
     df_line = next(s.plain()[1] for s in S.steps if s.rule.startswith("T5"))

@@ -11,6 +11,8 @@ factors, no stacked transposes); the passes of the engine share them.
 
 from __future__ import annotations
 
+import random
+
 import sympy
 from sympy.matrices.expressions import (
     HadamardProduct,
@@ -164,3 +166,70 @@ def collect(terms: list) -> sympy.Basic:
             counts[t] = counts.get(t, 0) + 1
         summed = [t if k == 1 else MatMul(k, t) for t, k in counts.items()]
         return summed[0] if len(summed) == 1 else MatAdd(*summed)
+
+
+#: A scalar coefficient longer than this (sympy's ``count_ops``) is left as it is: tidying is
+#: for the short coefficients a reader sees in front of a term, and must stay cheap.
+TIDY_COEFFICIENT_OPS = 40
+
+
+def tidy_coefficient(c: sympy.Basic) -> sympy.Basic:
+    """A scalar sum as a teacher writes it: the shortest of itself, ``together``, ``cancel``
+    and ``factor`` (by ``count_ops``), with traces, determinants and other functions kept
+    whole; a candidate is taken only when it equals ``c`` at random values.
+
+    >>> X = sympy.MatrixSymbol("X", 3, 3)
+    >>> t = sympy.Trace(X)
+    >>> tidy_coefficient(2 / (1 + t**2) - 4 * t**2 / (1 + t**2)**2)
+    2*(1 - Trace(X)**2)/(Trace(X)**2 + 1)**2
+    """
+    if not isinstance(c, sympy.Add) or sympy.count_ops(c) > TIDY_COEFFICIENT_OPS:
+        return c
+    atoms: dict = {}
+    masked = _masked(c, atoms)
+    best, best_ops = masked, sympy.count_ops(masked)
+    for rewrite in (sympy.together, sympy.cancel, sympy.factor):
+        try:
+            candidate = rewrite(masked)
+        except (sympy.PolynomialError, *_SYMPY_ALGEBRA_SLIPS):
+            continue
+        ops = sympy.count_ops(candidate)
+        if ops < best_ops and _equal_at_random_values(candidate, masked, list(atoms.values())):
+            best, best_ops = candidate, ops
+    if best is masked:
+        return c
+    try:
+        return best.xreplace({d: e for e, d in atoms.items()})
+    except _SYMPY_ALGEBRA_SLIPS:
+        return c
+
+
+_SYMPY_ALGEBRA_SLIPS = (TypeError, NotImplementedError, AttributeError, ValueError)
+
+
+def _masked(e: sympy.Basic, atoms: dict) -> sympy.Basic:
+    """``e`` with every part other than sums, products, numbers and rational powers replaced by
+    a symbol (the same part, the same symbol): tr X, |X|, exp(aᵀ X b) stay whole."""
+    if isinstance(e, (sympy.Add, sympy.Mul)):
+        return e.func(*[_masked(a, atoms) for a in e.args])
+    if isinstance(e, sympy.Pow) and e.exp.is_Rational:
+        return sympy.Pow(_masked(e.base, atoms), e.exp)
+    if isinstance(e, sympy.Number):
+        return e
+    if e not in atoms:
+        atoms[e] = sympy.Dummy(f"a{len(atoms)}")
+    return atoms[e]
+
+
+def _equal_at_random_values(a: sympy.Basic, b: sympy.Basic, symbols: list) -> bool:
+    """a = b at three random points (values in [0.3, 1.7], away from the usual poles)."""
+    rng = random.Random(0)
+    for _ in range(3):
+        point = {s: rng.uniform(0.3, 1.7) for s in symbols}
+        try:
+            va, vb = complex(a.evalf(subs=point)), complex(b.evalf(subs=point))
+        except (TypeError, ValueError, ZeroDivisionError):
+            return False
+        if not abs(va - vb) <= 1e-9 * (1 + abs(vb)):
+            return False
+    return True

@@ -18,8 +18,12 @@ node of L            vec L                                 rule
 :func:`read_off` turns ``J`` into ``∂F/∂X = Jᵀ`` (H3) and tidies it with the Kronecker rules
 H2: (A ⊗ B)ᵀ = Aᵀ ⊗ Bᵀ, K_mnᵀ = K_nm, (A ⊗ B)(C ⊗ D) = AC ⊗ BD (also with a vector factor,
 (a ⊗ B) P = a ⊗ BP), (A ⊗ B) K_nq = K_mp (B ⊗ A), vec(a bᵀ) = b ⊗ a, A ⊗ B + A ⊗ C = A ⊗ (B + C),
-and (Bᵀ ⊗ A) vec M = vec(A M B) read backwards. Every rewrite is checked to keep the value
-(``tests/test_vec.py``), and every result is verified numerically before it is shown.
+and (Bᵀ ⊗ A) vec M = vec(A M B) read backwards. Inside a product, a ⊗ b of two vectors is
+written back as vec(b aᵀ) unless a mixed product merges it (vec(a bᵀ) vec(I)ᵀ, not
+b ⊗ (a vec(I)ᵀ)), the matrix of ones as 1 1ᵀ, diag(vec A) diag(vec B) = diag(vec(A ⊙ B)), and
+a sum of like coefficients is brought to its shortest form (one fraction, as a teacher writes
+it). Every rewrite is checked to keep the value (``tests/test_vec.py``), and every result is
+verified numerically before it is shown.
 Their numpy values and their printing are rows of :mod:`~mdlib.engine.ops` too, so
 :func:`mdlib.engine.numeric.evaluate` gives any of these expressions as a numpy array.
 
@@ -56,7 +60,7 @@ from ..curriculum import RuleUse
 from ..errors import MdlibError
 from ..i18n import N_, _
 from . import ops, printing
-from .algebra import kron, mat_mul, product_or_none, scaled
+from .algebra import hadamard, kron, mat_mul, product_or_none, scaled, tidy_coefficient
 from .nodes import CommutationMatrix, DiagVec, Vec, built, depends_on, shape_of
 from .readoff import tidy
 
@@ -85,6 +89,9 @@ H2_SWAP = _english(RuleUse("H2", "K_pm (A ⊗ B) K_nq = B ⊗ A"))
 H2_BILINEAR = _english(RuleUse("H2", "A ⊗ B + A ⊗ C = A ⊗ (B + C)"))
 H2_OUTER = _english(RuleUse("H2", "vec(a bᵀ) = b ⊗ a"))
 DIAG_ONES = "diag(v) 1 = v, 1ᵀ diag(v) = vᵀ"
+ONES_OUTER = N_("the matrix of ones is 1 1ᵀ")
+DIAG_PRODUCT = N_("diag(vec A) diag(vec B) = diag(vec(A ⊙ B)): diagonal matrices multiply "
+                  "entry by entry")
 DIAG_T = N_("a diagonal matrix is its own transpose")
 LIKE_TERMS = N_("like terms collected")
 TRANSPOSE_PRODUCT = "(AB)ᵀ = BᵀAᵀ"
@@ -275,9 +282,15 @@ def _ones_with_diag(factors: list, used: set[str]) -> list:
 
 def _merge_pair(a: sympy.Basic, b: sympy.Basic, used: set[str]) -> list | None:
     """One H2 step on two neighbouring factors, or None."""
+    if isinstance(a, DiagVec) and isinstance(b, DiagVec) and a.arg.shape == b.arg.shape:
+        used.add(DIAG_PRODUCT)  # diagonal matrices commute: the constant (read off last) first
+        return [DiagVec(hadamard(b.arg, a.arg))]
     if (isinstance(a, CommutationMatrix) and isinstance(b, Vec) and isinstance(b.arg, MatrixExpr)
             and tuple(a.args) == tuple(b.arg.shape)):  # K_pq vec M = vec(Mᵀ), M p×q (H1)
         used.add(H1_TRANSPOSE)
+        outer = _outer_vectors(b.arg) if isinstance(b.arg, MatMul) else None
+        if outer is not None:  # K vec(u vᵀ) = vec(v uᵀ): still an outer product (vec(1 1ᵀ))
+            return [Vec(_outer(outer[1], outer[0]))]
         return [Vec(tidy(b.arg, transposed=True))]
     if (isinstance(a, KroneckerProduct) and isinstance(b, KroneckerProduct)
             and len(a.args) == 2 and len(b.args) == 2
@@ -297,13 +310,16 @@ def _merge_pair(a: sympy.Basic, b: sympy.Basic, used: set[str]) -> list | None:
         used.add(H1_PRODUCT)
         inner = product_or_none([a.args[1], b.arg, tidy(a.args[0], transposed=True)])
         return [Vec(inner if inner is not None else b.arg)]
-    # (a ⊗ B) P = (a ⊗ B)(1 ⊗ P) = a ⊗ BP when a has one column; likewise P (a ⊗ B) for a row a
+    # (a ⊗ B) P = (a ⊗ B)(1 ⊗ P) = a ⊗ BP when a has one column; likewise P (a ⊗ B) for a row
+    # a. Not for a ⊗ b of two columns (or rows): that is vec(b aᵀ), which reads better.
     if (isinstance(a, KroneckerProduct) and len(a.args) == 2 and _is_plain(b)
-            and a.args[0].shape[1] == 1 and a.args[1].shape[1] == b.shape[0]):
+            and a.args[0].shape[1] == 1 and a.args[1].shape[1] == b.shape[0]
+            and _vector_kron(a) is None):
         used.add(H2_MIXED)
         return [kron(a.args[0], product_or_none([a.args[1], b]) or Identity(b.shape[1]))]
     if (isinstance(b, KroneckerProduct) and len(b.args) == 2 and _is_plain(a)
-            and b.args[0].shape[0] == 1 and b.args[1].shape[0] == a.shape[1]):
+            and b.args[0].shape[0] == 1 and b.args[1].shape[0] == a.shape[1]
+            and _vector_kron(b) is None):
         used.add(H2_MIXED)
         return [kron(b.args[0], product_or_none([a, b.args[1]]) or Identity(a.shape[0]))]
     return None
@@ -333,16 +349,19 @@ def _split_coeff(t: sympy.Basic) -> tuple:
 
 
 def _collect_like(terms: list) -> list:
-    """A + A = 2A: equal matrix parts add their coefficients."""
+    """A + A = 2A: equal matrix parts add their coefficients (a sum of them brought to its
+    shortest form, one fraction where that is shorter)."""
     order: list = []
     coeffs: dict = {}
     for t in terms:
         c, m = _split_coeff(t)
         if m not in coeffs:
             order.append(m)
-            coeffs[m] = sympy.S.Zero
-        coeffs[m] += c
-    return [scaled(coeffs[m], m) for m in order if coeffs[m] != 0]
+            coeffs[m] = []
+        coeffs[m].append(c)
+    summed = {m: sympy.Add(*cs) for m, cs in coeffs.items()}
+    summed = {m: tidy_coefficient(c) if len(coeffs[m]) > 1 else c for m, c in summed.items()}
+    return [scaled(summed[m], m) for m in order if summed[m] != 0]
 
 
 def _as_scaled_kron(t: sympy.Basic) -> tuple | None:
@@ -394,10 +413,19 @@ def simplify(e: sympy.Basic, used: set[str]) -> sympy.Basic:
             return sympy.ZeroMatrix(*e.shape)
         return terms[0] if len(terms) == 1 else MatAdd(*terms)
     if isinstance(e, MatMul):
-        factors = _flatten(MatMul(*[simplify(a, used) for a in e.args])).args  # P (Q R) = P Q R
+        # P (Q R) = P Q R; vec(u vᵀ) and vec(u vᵀ)ᵀ are kept for _outer_forms to decide
+        args = [a if _outer_view(a) is not None else simplify(a, used) for a in e.args]
+        factors = _flatten(MatMul(*args)).args
         coeff = [a for a in factors if not isinstance(a, MatrixExpr)]
-        mats = [a for a in factors if isinstance(a, MatrixExpr)]
-        mats = [m for m in _merge_products(mats, used) if not isinstance(m, Identity)] or mats[:1]
+        mats = [_ones_as_outer(a, used) for a in factors if isinstance(a, MatrixExpr)]
+        if len(mats) > 1:  # vector ⊗ vector as vec(u vᵀ) to merge, then paired where they meet
+            mats = [m for m in mats if not isinstance(m, Identity)] or mats[:1]
+            mats = _merge_products(_outer_forms(mats, used, paired=False), used)
+            paired = _outer_forms(mats, used, paired=True)
+            mats = _merge_products(paired, used) if paired != mats else mats
+        else:
+            mats = _merge_products(mats, used)
+        mats = [m for m in mats if not isinstance(m, Identity)] or mats[:1]
         distributed = _distribute_over_vec(coeff, mats, used)
         if distributed is not None:
             return distributed
@@ -444,6 +472,100 @@ def _distribute_over_vec(coeff: list, mats: list, used: set[str]) -> sympy.Basic
         return None
     used.update(trial)
     return mat_mul(*coeff, total)  # 4 · 2 vec X vec Xᵀ = 8 vec X vec Xᵀ
+
+
+def _outer(u: sympy.Basic, v: sympy.Basic) -> MatMul:
+    """u vᵀ for columns u, v, as written (1 1ᵀ is not merged into the matrix of ones)."""
+    return MatMul(u, tidy(v, transposed=True))
+
+
+def _ones_as_outer(m: sympy.Basic, used: set[str]) -> sympy.Basic:
+    """vec(1) of an m×n matrix of ones inside a product as vec(1 1ᵀ), so "1" is always the
+    ones vector (vec(1)ᵀ likewise)."""
+    transposed = isinstance(m, Transpose)
+    v = m.arg if transposed else m
+    if not (isinstance(v, Vec) and isinstance(v.arg, OneMatrix) and min(v.arg.shape) > 1):
+        return m
+    used.add(ONES_OUTER)
+    rows, cols = v.arg.shape
+    outer = Vec(_outer(OneMatrix(rows, 1), OneMatrix(cols, 1)))
+    return Transpose(outer) if transposed else outer
+
+
+def _outer_view(m: sympy.Basic) -> tuple | None:
+    """(u, v, transposed) when m is vec(u vᵀ) or vec(u vᵀ)ᵀ for columns u, v."""
+    transposed = isinstance(m, Transpose)
+    v = m.arg if transposed else m
+    if not (isinstance(v, Vec) and isinstance(v.arg, MatMul)):
+        return None
+    outer = _outer_vectors(v.arg)
+    if outer is None or any(tuple(w.shape) == (1, 1) for w in outer):
+        return None
+    return (*outer, transposed)
+
+
+def _vector_kron(m: sympy.Basic) -> str | None:
+    """"column" for a ⊗ b of two columns, "row" for two rows, else None."""
+    if not (isinstance(m, KroneckerProduct) and len(m.args) == 2) or any(
+            tuple(a.shape) == (1, 1) for a in m.args):  # a number times a vector: not an outer
+        return None
+    if all(a.shape[1] == 1 for a in m.args):
+        return "column"
+    if all(a.shape[0] == 1 for a in m.args):
+        return "row"
+    return None
+
+
+def _as_kron(m: sympy.Basic, used: set[str]) -> sympy.Basic:
+    """vec(u vᵀ) = v ⊗ u and vec(u vᵀ)ᵀ = vᵀ ⊗ uᵀ (H2); anything else unchanged."""
+    view = _outer_view(m)
+    if view is None:
+        return m
+    u, v, transposed = view
+    used.add(H2_OUTER)
+    if not transposed:
+        return KroneckerProduct(v, u)
+    used.add(H2_TRANSPOSE)
+    return KroneckerProduct(tidy(v, transposed=True), tidy(u, transposed=True))
+
+
+def _as_vec(m: sympy.Basic, used: set[str]) -> sympy.Basic:
+    """a ⊗ b = vec(b aᵀ) for columns a, b, and r ⊗ s = vec(sᵀ r)ᵀ for rows r, s (H2)."""
+    kind = _vector_kron(m)
+    if kind is None:
+        return m
+    used.add(H2_OUTER)
+    a, b = m.args
+    if kind == "column":
+        return Vec(_outer(b, a))
+    used.add(H2_TRANSPOSE)
+    return Transpose(Vec(_outer(tidy(b, transposed=True), tidy(a, transposed=True))))
+
+
+def _columns_then_rows(left: sympy.Basic, right: sympy.Basic) -> bool:
+    """A column ⊗ column (or vec(u vᵀ)) times a row ⊗ row (or vec(p qᵀ)ᵀ): the mixed product
+    gives (v qᵀ) ⊗ (u pᵀ), a Kronecker product of two outer products."""
+    views = []
+    for m in (left, right):
+        view = _outer_view(m)
+        views.append(("row" if view[2] else "column") if view is not None else _vector_kron(m))
+    return views == ["column", "row"]
+
+
+def _outer_forms(mats: list, used: set[str], paired: bool) -> list:
+    """Each vector ⊗ vector and vec(u vᵀ) factor of a product in the form that reads best:
+    as ⊗ where a column form meets a row form (``paired``: the mixed product then merges
+    them), else as vec(u vᵀ) (or its transpose)."""
+    out = list(mats)
+    k = 0
+    while k < len(out):
+        if paired and k + 1 < len(out) and _columns_then_rows(out[k], out[k + 1]):
+            out[k], out[k + 1] = _as_kron(out[k], used), _as_kron(out[k + 1], used)
+            k += 2
+            continue
+        out[k] = _as_vec(out[k], used)
+        k += 1
+    return out
 
 
 def _outer_vectors(M: MatMul) -> tuple | None:
@@ -540,9 +662,7 @@ class _Show:
             coeff = sympy.Mul(*[a for a in e.args if not isinstance(a, MatrixExpr)])
             mats = [a for a in e.args if isinstance(a, MatrixExpr)]
             body = " ".join(self.factor(m) for m in mats)
-            num, den = sympy.fraction(coeff)
-            sign = "-" if num.could_extract_minus_sign() else ""
-            num = -num if sign else num
+            sign, num, den = _signed_fraction(coeff)
             if num != 1:
                 ntext = self.base(num)
                 body = f"{self.paren(ntext) if isinstance(num, sympy.Add) else ntext} {body}"
@@ -550,7 +670,7 @@ class _Show:
                 dtext = self.base(den)
                 if L:
                     return rf"{sign}\frac{{{body}}}{{{dtext}}}"
-                simple = printing.level(den) >= ops.ATOM  # a name, a number, tr(M)
+                simple = printing.level(den) >= ops.POWER  # a name, a number, tr(M), s^2
                 return f"{sign}{body} / {dtext if simple else self.paren(dtext)}"
             return sign + body
         if isinstance(e, MatAdd) and (_has_own(e) or e.has(Identity)):
@@ -571,6 +691,32 @@ class _Show:
         s = self.show(e)
         needs = isinstance(e, (MatAdd, HadamardProduct, KroneckerProduct)) or s.startswith("-")
         return self.paren(s) if needs else s
+
+
+def _signed_fraction(coeff: sympy.Basic) -> tuple[str, sympy.Basic, sympy.Basic]:
+    """(sign, numerator, denominator) of a scalar coefficient, the numerator's factors kept as
+    they are: 2 (1 - t²) / (1 + t²)² stays so (sympy's ``fraction`` would give 2 - 2t²)."""
+    numer, denom = [], []
+    for f in sympy.Mul.make_args(coeff):
+        n, d = sympy.fraction(f)
+        numer += [] if n == 1 else [n]
+        denom += [] if d == 1 else [d]
+    den = sympy.Mul(*denom)
+    if len(numer) <= 1:
+        num = numer[0] if numer else sympy.S.One
+        sign = "-" if num.could_extract_minus_sign() else ""
+        return sign, (-num if sign else num), den
+    number = sympy.Mul(*[f for f in numer if f.is_Number])
+    negative = bool(number < 0)
+    rest = []
+    for f in numer:  # a sum that reads better negated: -(a + b) c, not (-a - b) c
+        if not f.is_Number:
+            flip = isinstance(f, sympy.Add) and all(t.could_extract_minus_sign() for t in f.args)
+            negative ^= flip
+            rest.append(-f if flip else f)
+    sign = "-" if negative else ""
+    factors = ([abs(number)] if abs(number) != 1 else []) + rest
+    return sign, (factors[0] if len(factors) == 1 else sympy.Mul(*factors, evaluate=False)), den
 
 
 @functools.lru_cache(maxsize=16384)
