@@ -18,7 +18,7 @@ $(STAMP): binder/requirements.txt pyproject.toml
 PO := mdlib/locale/zh_CN/LC_MESSAGES/mdlib.po
 MO := $(PO:.po=.mo)
 $(MO): $(PO) $(STAMP)
-	$(BIN)/pybabel compile --domain mdlib --output-dir mdlib/locale
+	$(BIN)/pybabel compile --domain mdlib --directory mdlib/locale
 
 # JupyterLab settings that ship with the course (one file, also installed by binder/postBuild):
 # no news pop-up, and widget state saved with the notebook, so that a notebook saved in
