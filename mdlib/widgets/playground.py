@@ -82,12 +82,17 @@ class DerivationPlayground:
             raise MdlibError(_("mode must be one of {modes}, not {mode!r}").format(
                 modes=", ".join(self.OFFERED), mode=mode))
         wide = widgets.Layout(width="520px")
+        # The text reaches the kernel when the reader leaves the box (Tab, Enter, a click), not
+        # per key: per-key updates are throttled per widget, so on a busy kernel the click of
+        # Derive could overtake the last keys and derive a half-typed line. Nothing here needs
+        # the text before Derive is pressed.
+        sync_on_leaving = {"continuous_update": False}
         self.choice = self._chooser(mode)
         self.expression = widgets.Text(value=expression, description=self._name_of_f(mode),
-                                       layout=wide)
-        self.shapes = widgets.Text(value=shapes, description=_("shapes"), layout=wide)
+                                       layout=wide, **sync_on_leaving)
+        self.shapes = widgets.Text(value=shapes, description=_("shapes"), layout=wide, **sync_on_leaving)
         self.wrt = widgets.Text(value=wrt, description=_("by"),
-                                layout=widgets.Layout(width="160px"))
+                                layout=widgets.Layout(width="160px"), **sync_on_leaving)
         self.button = widgets.Button(description=_("Derive"), button_style="primary", icon="play")
         # <details> opens with the keyboard (Tab, then Enter) like any disclosure.
         question = escape(_("What can I type?"))
