@@ -28,6 +28,7 @@ import nbformat
 
 from book.alt_text import generated_figure_alt, generated_widget_alt, metadata_alt
 from book.widget_static import WIDGET_STATE_MIME, WIDGET_VIEW_MIME, StaticWidget
+from tools.editions import LANGUAGE_TAG
 
 IMAGE_MIMES = {"image/png": "png", "image/jpeg": "jpg"}
 #: A check with this many lines or more is folded; shorter ones read as part of the text.
@@ -170,6 +171,12 @@ def prepare_notebook(nb: nbformat.NotebookNode, name: str, figures: FigureWriter
         if cell.cell_type == "markdown":
             cell.source = one_line_display_math(cell.source)
         if cell.cell_type != "code":
+            continue
+        tags = cell.metadata.get("tags", [])
+        if LANGUAGE_TAG in tags:
+            # A Chinese notebook's first cell switches mdlib to Chinese: a page has nothing
+            # to show of it (the downloaded notebook keeps it).
+            cell.metadata["tags"] = [*tags, "remove-cell"]
             continue
         if cell.metadata.get("jupyter", {}).get("source_hidden"):
             _fold(cell, text.show_code)

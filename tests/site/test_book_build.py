@@ -226,6 +226,19 @@ def test_hidden_cells_and_long_checks_are_folded_with_outputs_shown(built_book: 
     assert len(folds) >= 5
 
 
+def test_the_chinese_pages_do_not_show_the_language_switching_cell(built_book: dict) -> None:
+    site: Path = built_book["dir"]
+    zh = sorted((REPO / "notebooks" / "zh").glob("*.ipynb"))
+    if not zh:
+        pytest.skip("no Chinese edition yet")
+    for path in zh:
+        first = nbformat.read(path, as_version=4).cells[0]
+        assert "edition-language" in first.metadata.get("tags", []), path.name
+        page = (site / "zh" / path.with_suffix(".html").name).read_text(encoding="utf-8")
+        assert "set_language" not in page, f"zh/{path.name}: the page shows mdlib.set_language"
+        assert "<h1" in page  # the page itself is there, starting with its title
+
+
 def test_figures_have_short_alt_visible_captions_and_open_full_size(built_book: dict) -> None:
     site: Path = built_book["dir"]
     page = read_page(site / "01_scalar_derivative.html")
