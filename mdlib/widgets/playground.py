@@ -88,9 +88,10 @@ class DerivationPlayground:
         # the text before Derive is pressed.
         sync_on_leaving = {"continuous_update": False}
         self.choice = self._chooser(mode)
-        self.expression = widgets.Text(value=expression, description=self._name_of_f(mode),
+        self.expression = widgets.Text(value=expression, description=self._name_of_f(),
                                        layout=wide, **sync_on_leaving)
-        self.shapes = widgets.Text(value=shapes, description=_("shapes"), layout=wide, **sync_on_leaving)
+        self.shapes = widgets.Text(value=shapes, description=_("shapes"), layout=wide,
+                                   **sync_on_leaving)
         self.wrt = widgets.Text(value=wrt, description=_("by"),
                                 layout=widgets.Layout(width="160px"), **sync_on_leaving)
         self.button = widgets.Button(description=_("Derive"), button_style="primary", icon="play")
@@ -124,13 +125,16 @@ class DerivationPlayground:
             tooltip=_("what to derive: the gradient or the Hessian of a scalar f, or the "
                       "Jacobian of a matrix- or vector-valued F"),
             layout=widgets.Layout(width="auto"))
-        choice.observe(lambda change: setattr(self.expression, "description",
-                                              self._name_of_f(change["new"])), names="value")
         return choice
 
-    @staticmethod
-    def _name_of_f(mode: str) -> str:
-        return "f =" if MODES[mode].scalar else "F ="
+    def _name_of_f(self) -> str:
+        """The label of the expression box: f (or F) when every mode offered takes one kind;
+        with a choice, a word that fits both, fixed, because a change sent by the kernel to a
+        text box puts back its last synced text and would eat keys typed meanwhile."""
+        kinds = {MODES[key].scalar for key in self.OFFERED}
+        if len(kinds) > 1:
+            return _("expression")
+        return "f =" if kinds.pop() else "F ="
 
     def run(self) -> None:
         """Parse, derive, verify and show; anything that goes wrong is shown as one sentence."""
