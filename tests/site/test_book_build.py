@@ -15,6 +15,7 @@ import pytest
 from book.build import REPO, build_book, course_notebooks, readme_binder
 from book.prepare import MissingWidgetState
 from conftest import ZH_TITLES
+from tools.editions import LANGUAGE_TAG
 
 CHAPTERS = [nb.stem for nb in course_notebooks(REPO / "notebooks")]
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -233,7 +234,7 @@ def test_the_chinese_pages_do_not_show_the_language_switching_cell(built_book: d
         pytest.skip("no Chinese edition yet")
     for path in zh:
         first = nbformat.read(path, as_version=4).cells[0]
-        assert "edition-language" in first.metadata.get("tags", []), path.name
+        assert LANGUAGE_TAG in first.metadata.get("tags", []), path.name
         page = (site / "zh" / path.with_suffix(".html").name).read_text(encoding="utf-8")
         assert "set_language" not in page, f"zh/{path.name}: the page shows mdlib.set_language"
         assert "<h1" in page  # the page itself is there, starting with its title
